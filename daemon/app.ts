@@ -1,0 +1,106 @@
+/** The Hono app: middleware, one onError, mounted routes. No I/O on import. */
+import { Hono } from 'hono';
+import { randomBytes } from 'node:crypto';
+import { DewError, kmsErrors, toErrorBody } from './errors.js';
+import { authenticate } from './http/authenticate.js';
+import { createAjv } from './http/validate.js';
+import { kmsRoutes } from './http/kms-routes.js';
+import { buildOpenApi } from './http/openapi.js';
+import { issueToken } from './http/auth/token.js';
+import type { AppEnv } from './http/env.js';
+import type { KeyService } from './services/keys.js';
+import type { DataPlane } from './services/data-plane.js';
+import type { TagService } from './services/tags.js';
+import type { IdentityService } from './services/identity.js';
+import type { JsonSchema } from '../schemas/index.js';
+
+export interface AppDeps {
+  keys: KeyService;
+  data: DataPlane;
+  tags: TagService;
+  identity: IdentityService;
+  tokenKey: Uint8Array;
+  schemas: Map<string, JsonSchema>;
+  now: () => number;
+  version: string;
+  /** Reports unexpected errors (never with request bodies). */
+  logError: (err: unknown, requestId: string) => void;
+  /** Token lifetime (default 24 h). */
+  tokenTtlMs?: number;
+}
+
+/** Request ids: a per-process random prefix and a counter (cheap, unique, 32 hex chars). */
+function requestIds(): () => string {
+  const prefix = randomBytes(8).toString('hex');
+  let n = 0;
+  return () => prefix + (n++).toString(16).padStart(16, '0');
+}
+
+export function createApp(d: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const nextId = requestIds();
+  const openapi = buildOpenApi(d.schemas, d.version);
+
+  app.use(async (c, next) => {
+    const id = nextId();
+    c.set('requestId', id);
+    c.header('X-Request-Id', id);
+    await next();
+  });
+
+  app.onError((err, c) => {
+    const requestId = c.get('requestId') ?? '';
+    let e: DewError;
+    if (err instanceof DewError) {
+      e = err;
+    } else {
+      d.logError(err, requestId);
+      e = kmsErrors.internal();
+    }
+    c.header('X-Request-Id', requestId);
+    return c.json(toErrorBody(e, requestId), e.status as 400);
+  });
+  app.notFound((c) => c.json(toErrorBody(kmsErrors.unknownApi(), c.get('requestId') ?? ''), 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/openapi.json', (c) => c.json(openapi));
+  app.get('/', (c) => c.json({ versions: [versionDetail(c.req.url)] }));
+  app.get('/v1.0', (c) => c.json({ version: versionDetail(c.req.url) }));
+
+  const auth = authenticate({ identity: d.identity, tokenKey: d.tokenKey, now: d.now });
+  app.use('/v1.0/:project_id/*', auth);
+  app.use('/v3/auth/*', auth);
+
+  app.route('/v1.0/:project_id/kms', kmsRoutes({ keys: d.keys, data: d.data, tags: d.tags, ajv: createAjv(), schemas: d.schemas }));
+
+  // Tokens for X-Auth-Token (IAM-shaped): a signed request gets a 24-hour bearer token.
+  app.post('/v3/auth/tokens', (c) => {
+    const caller = c.get('caller');
+    const expiresAtMs = d.now() + (d.tokenTtlMs ?? 86_400_000);
+    const token = issueToken(d.tokenKey, { userId: caller.userId, domainId: caller.domainId, projectId: caller.projectId, accessKey: caller.accessKey, expiresAtMs });
+    c.header('X-Subject-Token', token);
+    return c.json(
+      {
+        token: {
+          expires_at: new Date(expiresAtMs).toISOString(),
+          user: { id: caller.userId, domain: { id: caller.domainId } },
+          project: { id: caller.projectId },
+        },
+      },
+      201,
+    );
+  });
+  return app;
+}
+
+function versionDetail(url: string) {
+  const base = new URL(url);
+  return {
+    id: 'v1.0',
+    links: [{ href: `${base.origin}/v1.0/`, rel: 'self' }],
+    version: '',
+    status: 'CURRENT',
+    updated: '2026-11-28T00:00:00Z',
+    min_version: '',
+  };
+}

@@ -1,0 +1,68 @@
+/** Daemon configuration from command-line flags and the environment (parsed here, used in main). */
+import { resolve, join } from 'node:path';
+
+export interface DaemonConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  dbUrl: string;
+  region: string;
+  keyQuota: number;
+  /** How often to pick up changes other daemons made (ms). */
+  syncIntervalMs: number;
+  passphrase?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function flagValue(argv: readonly string[], i: number, name: string): string {
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new ConfigError(`${name} needs a value`);
+  return v;
+}
+
+/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`. */
+export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): DaemonConfig {
+  const opts: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let inline: string | undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('-') && eq > 0) {
+      inline = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    const name = a.replace(/^--?/, '');
+    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval'].includes(name) || !a.startsWith('-')) {
+      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS)`);
+    }
+    opts[name] = inline ?? flagValue(argv, i++, a);
+  }
+  const listen = opts.listen ?? env.DEW_LISTEN ?? '127.0.0.1:8787';
+  const colon = listen.lastIndexOf(':');
+  const host = colon > 0 ? listen.slice(0, colon).replace(/^\[|\]$/g, '') : '';
+  const port = Number(listen.slice(colon + 1));
+  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--listen: HOST:PORT expected, got ${listen}`);
+  const dataDir = resolve(cwd, opts['data-dir'] ?? env.DEW_DATA_DIR ?? '.dew');
+  const dbUrl = opts.db ?? env.DEW_DB ?? `file:${join(dataDir, 'dew.db')}`;
+  if (!/^(file:|libsql:|https?:|wss?:)/.test(dbUrl)) throw new ConfigError(`--db: a file:, libsql://, http:// or ws:// URL expected, got ${dbUrl}`);
+  const keyQuota = Number(opts['key-quota'] ?? env.DEW_KEY_QUOTA ?? 20);
+  if (!Number.isInteger(keyQuota) || keyQuota < 1) throw new ConfigError('--key-quota: a positive integer expected');
+  const syncIntervalMs = Number(opts['sync-interval'] ?? env.DEW_SYNC_INTERVAL_MS ?? 500);
+  if (!Number.isInteger(syncIntervalMs) || syncIntervalMs < 10) throw new ConfigError('--sync-interval: at least 10 ms');
+  return {
+    host,
+    port,
+    dataDir,
+    dbUrl,
+    region: opts.region ?? env.DEW_REGION ?? 'local-1',
+    keyQuota,
+    syncIntervalMs,
+    passphrase: env.DEW_MASTER_PASSPHRASE || undefined,
+  };
+}

@@ -1,0 +1,89 @@
+/** The daemon's one error type: a reference error code, an HTTP status and a safe message. */
+
+/** Which body shape the error is rendered in (reference section 3). */
+export type ErrorShape = 'kms' | 'gateway' | 'csms';
+
+export class DewError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly shape: ErrorShape;
+  /** Extra fields merged into the error body (never secrets). */
+  readonly extra?: Record<string, unknown>;
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    opts: { shape?: ErrorShape; cause?: unknown; extra?: Record<string, unknown> } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'DewError';
+    this.code = code;
+    this.status = status;
+    this.shape = opts.shape ?? (code.startsWith('APIGW') ? 'gateway' : code.startsWith('CSMS') ? 'csms' : 'kms');
+    this.extra = opts.extra;
+  }
+}
+
+/** Builds the reference error body for an error (KMS nests it under `error`). */
+export function toErrorBody(err: DewError, requestId: string): Record<string, unknown> {
+  switch (err.shape) {
+    case 'kms':
+      return { error: { error_code: err.code, error_msg: err.message, ...err.extra } };
+    case 'gateway':
+      return { error_code: err.code, error_msg: err.message, request_id: requestId, ...err.extra };
+    case 'csms':
+      return { error_code: err.code, error_msg: err.message, ...err.extra };
+  }
+}
+
+/** Reference KMS errors used across services (messages from the reference error table). */
+export const kmsErrors = Object.freeze({
+  internal: () => new DewError('KMS.0101', 500, 'KMS error.'),
+  badJson: () => new DewError('KMS.0202', 400, 'The JSON format of the request message is invalid.'),
+  tooLarge: () => new DewError('KMS.0203', 400, 'The request message length has exceeded the upper limit.'),
+  missing: (field: string) =>
+    new DewError('KMS.0204', 400, `The request message lacks required parameters: ${field}.`),
+  invalidKeyId: () => new DewError('KMS.0205', 400, 'Invalid key_id.'),
+  notFound: () => new DewError('KMS.0207', 404, 'The key does not exist.'),
+  disabled: () => new DewError('KMS.0209', 400, 'The key has been disabled and cannot be used.'),
+  pendingDeletion: () =>
+    new DewError('KMS.0210', 400, 'The key is in the Pending deletion status and cannot be used.'),
+  defaultKey: () => new DewError('KMS.0211', 400, 'Default Master Keys does not support this operation.'),
+  invalid: (field: string, code = 'KMS.0308') => new DewError(code, 400, `Invalid ${field}.`),
+  noKeyPermission: () => new DewError('KMS.0306', 403, 'The user has no permission to access the key.'),
+  noApiPermission: () => new DewError('KMS.0307', 403, 'The user role has no permission to access the API.'),
+  notImported: () => new DewError('KMS.0309', 400, 'The key must be an imported one.'),
+  notPendingImport: () => new DewError('KMS.0310', 400, 'The key is not in the Pending import status.'),
+  aliasExists: () => new DewError('KMS.1104', 400, 'Existing CMK alias.'),
+  quota: () => new DewError('KMS.1105', 400, 'The number of keys has reached the upper limit.'),
+  notDisabled: () => new DewError('KMS.1201', 400, 'The key is not disabled.'),
+  notEnabled: () => new DewError('KMS.1301', 400, 'The key is not enabled.'),
+  pendingDays: () =>
+    new DewError('KMS.1401', 400, 'The deletion of CMKs can be scheduled by 7 to 1096 days in advance.'),
+  alreadyPendingDeletion: () => new DewError('KMS.1402', 400, 'The key is in the Pending deletion status.'),
+  notPendingDeletion: () => new DewError('KMS.1501', 400, 'The key is not in the Pending deletion status.'),
+  wrongUsage: (usage: string) =>
+    new DewError('KMS.0308', 400, `Invalid key_usage: the key's usage ${usage} does not allow this operation.`),
+  wrongAlgorithm: (what: string) => new DewError('KMS.0308', 400, `Invalid ${what} for this key.`),
+  invalidPlainText: () => new DewError('KMS.2101', 400, 'Invalid plain_text.'),
+  dekHashFailed: () => new DewError('KMS.2103', 400, 'Hash verification of the DEK failed.'),
+  invalidCipherText: () => new DewError('KMS.2201', 400, 'Invalid cipher_text.'),
+  decryptFailed: () =>
+    new DewError('KMS.2201', 400, 'Invalid cipher_text: it cannot be decrypted with this key and context.'),
+  unknownApi: () =>
+    new DewError('APIGW.0101', 404, 'The API does not exist or has not been published in the environment'),
+});
+
+/** Reference messages for codes whose text says more than "Invalid <field>." (reference section 3). */
+export const REFERENCE_MESSAGES: Readonly<Record<string, string>> = Object.freeze({
+  'KMS.1401': 'The deletion of CMKs can be scheduled by 7 to 1096 days in advance.',
+  'KMS.1601': 'Invalid limit: it must be between 1 and 1000.',
+  'KMS.1602': 'Invalid marker: it must be at least 0.',
+  'KMS.1801': 'Invalid random_data_length: a multiple of 8 between 8 and 8192 bits.',
+  'KMS.1901': 'Invalid datakey_length: a multiple of 8 between 8 and 8192 bits.',
+  'KMS.2101': 'Invalid plain_text.',
+  'KMS.2102': 'Invalid datakey_plain_length: between 1 and 1024 bytes.',
+  'KMS.2201': 'Invalid cipher_text.',
+  'KMS.2202': 'Invalid datakey_cipher_length: between 1 and 1024 bytes.',
+  'KMS.0417': 'The offset must be greater than or equal to 0.',
+});

@@ -1,0 +1,215 @@
+/** KMS routes (reference section 1): each validates its body, makes one service call and shapes the answer. */
+import { Hono, type Context } from 'hono';
+import { DewError, kmsErrors } from '../errors.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import type { JsonSchema } from '../../schemas/index.js';
+import type { Caller } from '../services/caller.js';
+import type { KeyService } from '../services/keys.js';
+import { DATAKEY_SPEC_BYTES, type DataPlane } from '../services/data-plane.js';
+import type { TagService } from '../services/tags.js';
+import { compileBody, strNum } from './validate.js';
+import type { AppEnv } from './env.js';
+
+export interface KmsDeps {
+  keys: KeyService;
+  data: DataPlane;
+  tags: TagService;
+  ajv: Ajv2020;
+  schemas: Map<string, JsonSchema>;
+}
+
+type Body = Record<string, unknown>;
+type Handler = (caller: Caller, body: Body, c: Context<AppEnv>) => Promise<unknown> | unknown;
+
+/** Parses the raw body as JSON (KMS.0202 when it is not). */
+export function parseJson(raw: Uint8Array): unknown {
+  if (raw.length === 0) return {};
+  try {
+    return JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+  } catch {
+    throw kmsErrors.badJson();
+  }
+}
+
+const utf8 = (s: unknown) => (typeof s === 'string' && s.length ? Buffer.from(s, 'utf8') : undefined);
+
+function aadOf(b: Body): Buffer | undefined {
+  const aad = utf8(b.additional_authenticated_data);
+  if (aad && aad.length > 128) throw kmsErrors.invalid('additional_authenticated_data');
+  return aad;
+}
+
+/** Strict Base64 decoding: node's decoder silently skips junk, so re-encode and compare. */
+function base64(field: string, s: unknown, maxBytes: number): Buffer {
+  const text = String(s);
+  const buf = Buffer.from(text, 'base64');
+  if (buf.length === 0 || buf.length > maxBytes || buf.toString('base64') !== text) throw kmsErrors.invalid(field);
+  return buf;
+}
+
+function dataKeyBytes(b: Body): number {
+  if (b.datakey_length !== undefined) return strNum(b.datakey_length) / 8;
+  if (typeof b.key_spec === 'string') return DATAKEY_SPEC_BYTES[b.key_spec];
+  return 32;
+}
+
+export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const r = d.keys;
+
+  const op = (name: string, handler: Handler, schemaId = `kms/${name}`) => {
+    const schema = d.schemas.get(schemaId);
+    if (!schema) throw new Error(`schema ${schemaId} is missing`);
+    const validate = compileBody<Body>(d.ajv, schema);
+    app.post(`/${name}`, async (c) => {
+      const body = validate(parseJson(c.get('rawBody')));
+      return c.json(await handler(c.get('caller'), body, c));
+    });
+  };
+
+  op('create-key', async (caller, b) => {
+    const k = await r.create(caller, b as never);
+    return { key_info: { key_id: k.keyId, domain_id: k.domainId, region_id: r.region } };
+  });
+  op('describe-key', async (caller, b) => ({ key_info: r.toDetails(await r.describe(caller, String(b.key_id))) }));
+  op('list-keys', (caller, b) => {
+    const q = {
+      limit: b.limit === undefined ? undefined : strNum(b.limit),
+      marker: b.marker === undefined ? undefined : strNum(b.marker),
+      key_state: b.key_state as string | undefined,
+      key_spec: b.key_spec as string | undefined,
+    };
+    const res = r.list(caller, q);
+    return {
+      keys: res.page.map((k) => k.keyId),
+      key_details: res.page.map((k) => r.toDetails(k)),
+      next_marker: res.nextMarker,
+      truncated: res.truncated ? 'true' : 'false',
+      total: res.total,
+    };
+  });
+  op('enable-key', async (caller, b) => {
+    const k = await r.enable(caller, String(b.key_id));
+    return { key_info: { key_id: k.keyId, key_state: k.keyState } };
+  });
+  op('disable-key', async (caller, b) => {
+    const k = await r.disable(caller, String(b.key_id));
+    return { key_info: { key_id: k.keyId, key_state: k.keyState } };
+  });
+  op('schedule-key-deletion', async (caller, b) => {
+    const k = await r.scheduleDeletion(caller, String(b.key_id), strNum(b.pending_days));
+    return { key_id: k.keyId, key_state: k.keyState };
+  });
+  op('cancel-key-deletion', async (caller, b) => {
+    const k = await r.cancelDeletion(caller, String(b.key_id));
+    return { key_id: k.keyId, key_state: k.keyState };
+  });
+  op('update-key-alias', async (caller, b) => {
+    const k = await r.updateAlias(caller, String(b.key_id), String(b.key_alias));
+    return { key_info: { key_id: k.keyId, key_alias: k.keyAlias } };
+  });
+  op('update-key-description', async (caller, b) => {
+    const k = await r.updateDescription(caller, String(b.key_id), String(b.key_description));
+    return { key_info: { key_id: k.keyId, key_description: k.keyDescription } };
+  });
+
+  op('encrypt-data', async (caller, b) => {
+    assertSymmetricAlgorithm(b);
+    const pt = Buffer.from(String(b.plain_text), 'utf8');
+    const { key, blob } = await d.data.encryptData(caller, String(b.key_id), pt, aadOf(b));
+    return { key_id: key.keyId, cipher_text: blob.toString('base64') };
+  });
+  op('decrypt-data', async (caller, b) => {
+    assertSymmetricAlgorithm(b);
+    const blob = base64('cipher_text', b.cipher_text, 8192);
+    const { key, plaintext } = await d.data.decrypt(caller, blob, 'data', aadOf(b), b.key_id as string | undefined);
+    try {
+      return { key_id: key.keyId, plain_text: plaintext.toString('utf8'), plain_text_base64: plaintext.toString('base64') };
+    } finally {
+      plaintext.fill(0);
+    }
+  });
+  const createDataKey = (withPlaintext: boolean): Handler => async (caller, b) => {
+    const res = await d.data.createDataKey(caller, String(b.key_id), dataKeyBytes(b), aadOf(b), withPlaintext);
+    return withPlaintext
+      ? { key_id: res.key.keyId, plain_text: res.plaintextHex, cipher_text: res.cipherHex }
+      : { key_id: res.key.keyId, cipher_text: res.cipherHex };
+  };
+  op('create-datakey', createDataKey(true));
+  op('create-datakey-without-plaintext', createDataKey(false));
+  op('encrypt-datakey', async (caller, b) => {
+    const len = strNum(b.datakey_plain_length);
+    const res = await d.data.encryptDataKey(caller, String(b.key_id), String(b.plain_text), len, aadOf(b));
+    return { key_id: res.key.keyId, cipher_text: res.cipherHex, datakey_length: String(len) };
+  });
+  op('decrypt-datakey', async (caller, b) => {
+    const len = strNum(b.datakey_cipher_length);
+    const res = await d.data.decryptDataKey(caller, String(b.key_id), String(b.cipher_text), len, aadOf(b));
+    return { data_key: res.dataKeyHex, datakey_length: String(len), datakey_dgst: res.digestHex };
+  });
+  op('gen-random', (_caller, b) => ({ random_data: d.data.random(strNum(b.random_data_length) / 8) }));
+  op('generate-mac', async (caller, b) => {
+    const message = base64('message', b.message, 4096);
+    const res = await d.data.generateMac(caller, String(b.key_id), String(b.mac_algorithm), message);
+    return { key_id: res.key.keyId, mac_algorithm: b.mac_algorithm, mac: res.mac.toString('base64') };
+  });
+  op('verify-mac', async (caller, b) => {
+    const message = base64('message', b.message, 4096);
+    const mac = base64('mac', b.mac, 64);
+    const res = await d.data.verifyMac(caller, String(b.key_id), String(b.mac_algorithm), message, mac);
+    return { key_id: res.key.keyId, mac_algorithm: b.mac_algorithm, mac_valid: res.valid };
+  });
+
+  mountTagRoutes(app, d);
+  app.get('/user-instances', (c) => c.json({ instance_num: r.customKeyCount(c.get('caller')) }));
+  app.get('/user-quotas', (c) =>
+    c.json({
+      quotas: {
+        resources: [
+          { type: 'CMK', used: r.customKeyCount(c.get('caller')), quota: r.keyQuota },
+          { type: 'grant_per_CMK', used: 0, quota: 100 },
+        ],
+      },
+    }),
+  );
+  return app;
+}
+
+function assertSymmetricAlgorithm(b: Body): void {
+  if (b.encryption_algorithm !== undefined && b.encryption_algorithm !== 'SYMMETRIC_DEFAULT') {
+    throw new DewError('KMS.0308', 400, `Invalid encryption_algorithm: ${String(b.encryption_algorithm)} needs an asymmetric key.`);
+  }
+}
+
+/** Tags (reference 1f): per key, batch action, project tag list, resource-instance filter/count. */
+function mountTagRoutes(app: Hono<AppEnv>, d: KmsDeps): void {
+  const createTag = compileBody<Body>(d.ajv, d.schemas.get('kms/create-tag') as JsonSchema);
+  const batchTags = compileBody<Body>(d.ajv, d.schemas.get('kms/batch-tags') as JsonSchema);
+  const instances = compileBody<Body>(d.ajv, d.schemas.get('kms/resource-instances') as JsonSchema);
+
+  app.get('/tags', (c) => c.json({ tags: d.tags.projectTags(c.get('caller')) }));
+  app.post('/resource_instances/action', async (c) => {
+    const b = instances(parseJson(c.get('rawBody')));
+    return c.json(d.tags.resourceInstances(c.get('caller'), b as never));
+  });
+  app.get('/:key_id/tags', async (c) => {
+    const tags = await d.tags.keyTags(c.get('caller'), c.req.param('key_id'));
+    return c.json({ tags, existTagsNum: tags.length });
+  });
+  app.post('/:key_id/tags', async (c) => {
+    const b = createTag(parseJson(c.get('rawBody')));
+    const tag = b.tag as { key: string; value?: string };
+    await d.tags.change(c.get('caller'), c.req.param('key_id'), 'create', [{ key: tag.key, value: tag.value ?? '' }]);
+    return c.body(null, 204);
+  });
+  app.post('/:key_id/tags/action', async (c) => {
+    const b = batchTags(parseJson(c.get('rawBody')));
+    const tags = (b.tags as { key: string; value?: string }[]).map((t) => ({ key: t.key, value: t.value ?? '' }));
+    await d.tags.change(c.get('caller'), c.req.param('key_id'), b.action as 'create' | 'delete', tags);
+    return c.body(null, 204);
+  });
+  app.delete('/:key_id/tags/:tag_key', async (c) => {
+    await d.tags.change(c.get('caller'), c.req.param('key_id'), 'delete', [{ key: c.req.param('tag_key'), value: '' }]);
+    return c.body(null, 204);
+  });
+}

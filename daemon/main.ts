@@ -1,0 +1,165 @@
+/** Composition root: configuration, database, HSM, services, HTTP server, background sync, shutdown. */
+import { writeFileSync, readFileSync, existsSync, renameSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { openDatabase } from './store/db.js';
+import { KeyRepo } from './store/key-repo.js';
+import { IdentityRepo } from './store/identity-repo.js';
+import { SoftwareHsm } from './hsm/software-hsm.js';
+import { KeyCache } from './services/key-cache.js';
+import { ChangeFeed } from './services/change-feed.js';
+import { KeyService } from './services/keys.js';
+import { DataPlane } from './services/data-plane.js';
+import { TagService } from './services/tags.js';
+import { IdentityService, type IssuedCredentials } from './services/identity.js';
+import { createApp } from './app.js';
+import { loadMasterKey } from './master-key-loader.js';
+import { parseDaemonArgs, ConfigError, type DaemonConfig } from './config.js';
+import { loadSchemas } from '../schemas/index.js';
+
+export { ConfigError };
+
+export interface RunningDaemon {
+  url: string;
+  config: DaemonConfig;
+  credentials: IssuedCredentials & { endpoint: string };
+  /** Stops accepting requests, finishes in-flight ones, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface DaemonIo {
+  log: (line: string) => void;
+  now?: () => number;
+  version?: string;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Writes credentials.json (mode 0600) atomically, only when it is missing or its contents changed. */
+function writeCredentials(dataDir: string, creds: IssuedCredentials & { endpoint: string }): string {
+  const path = join(dataDir, 'credentials.json');
+  const text = JSON.stringify(creds, null, 2) + '\n';
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return path;
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, path);
+  return path;
+}
+
+export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<RunningDaemon> {
+  const now = io.now ?? Date.now;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = await openDatabase(config.dbUrl);
+  try {
+    const identityRepo = new IdentityRepo(database.db, now);
+    const keyRepo = new KeyRepo(database.db, now);
+    const { master, mode } = await loadMasterKey(identityRepo, config.dataDir, config.passphrase);
+    const hsm = new SoftwareHsm(master, {
+      ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
+      loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
+      loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
+    });
+    await hsm.init();
+
+    const feed = new ChangeFeed(keyRepo);
+    await feed.start();
+    const cache = new KeyCache(keyRepo, () => feed.sync());
+    const identity = new IdentityService(identityRepo, hsm, { region: config.region, now });
+    feed.on('key', (ids) => cache.reload(ids));
+    feed.on('access_key', (ids) => identity.reloadAccessKeys(ids));
+    await cache.load();
+    await identity.load();
+    const keys = new KeyService(keyRepo, cache, hsm, { region: config.region, keyQuota: config.keyQuota, now });
+    const data = new DataPlane(keys, hsm, now);
+    const tags = new TagService(keys);
+    const admin = await identity.ensureBootstrapAdmin();
+
+    const app = createApp({
+      keys,
+      data,
+      tags,
+      identity,
+      tokenKey: hsm.tokenKey(),
+      schemas: loadSchemas('kms'),
+      now,
+      version: io.version ?? packageVersion(),
+      logError: (err, requestId) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message })),
+    });
+
+    const server: ServerType = await new Promise((resolveServer, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveServer(s));
+      s.once('error', reject);
+    });
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    const url = `http://${host}:${addr.port}`;
+    const credentials = { endpoint: url, ...admin };
+    const credPath = writeCredentials(config.dataDir, credentials);
+
+    let syncing = true;
+    const timer = setInterval(() => {
+      if (syncing) feed.sync().catch((err) => io.log(JSON.stringify({ level: 'warn', msg: 'change sync failed', error: (err as Error).message })));
+    }, config.syncIntervalMs);
+    timer.unref();
+
+    io.log(`dew daemon listening on ${url} (database ${redactUrl(config.dbUrl)}, master key ${mode === 'dev' ? 'from data dir (dev mode)' : 'sealed by passphrase'})`);
+    io.log(`credentials: ${credPath}`);
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      config,
+      credentials,
+      close: () =>
+        (closing ??= (async () => {
+          syncing = false;
+          clearInterval(timer);
+          await new Promise<void>((r) => server.close(() => r()));
+          database.close();
+        })()),
+    };
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+}
+
+/** A URL with any credentials or auth token removed, for logs. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//').replace(/([?&]authToken=)[^&]*/i, '$1…');
+}
+
+/** `dew daemon …`: runs until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code. */
+export async function runDaemon(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string, io: DaemonIo): Promise<number> {
+  let daemon: RunningDaemon;
+  try {
+    daemon = await startDaemon(parseDaemonArgs(argv, env, cwd), io);
+  } catch (err) {
+    if (err instanceof ConfigError || (err as Error).name === 'WrongPassphraseError') {
+      io.log(`dew daemon: ${(err as Error).message}`);
+      return 2;
+    }
+    throw err;
+  }
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      io.log(`dew daemon: ${signal}, finishing in-flight requests`);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      daemon.close().then(resolveStop, resolveStop);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  io.log('dew daemon: stopped');
+  return 0;
+}

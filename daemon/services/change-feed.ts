@@ -1,0 +1,51 @@
+/**
+ * Follows the change-event log so each daemon's caches see changes other daemons made:
+ * polled on an interval (and on demand after a lost race), dispatched by object kind.
+ */
+import type { KeyRepo } from '../store/key-repo.js';
+
+export type ReloadHandler = (objectIds: string[]) => Promise<void>;
+
+export class ChangeFeed {
+  private seq = 0;
+  private readonly handlers = new Map<string, ReloadHandler>();
+  private running: Promise<number> | undefined;
+
+  constructor(private readonly repo: KeyRepo) {}
+
+  on(kind: string, handler: ReloadHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** Starts following from the current end of the log (call before loading the caches). */
+  async start(): Promise<void> {
+    this.seq = await this.repo.lastChangeSeq();
+  }
+
+  /** Applies every change since the last sync; concurrent callers share one run. */
+  sync(): Promise<number> {
+    if (!this.running) {
+      this.running = this.run().finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running;
+  }
+
+  private async run(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const events = await this.repo.changesSince(this.seq);
+      if (events.length === 0) return applied;
+      const byKind = new Map<string, Set<string>>();
+      for (const e of events) {
+        let s = byKind.get(e.kind);
+        if (!s) byKind.set(e.kind, (s = new Set()));
+        s.add(e.objectId);
+      }
+      for (const [kind, ids] of byKind) await this.handlers.get(kind)?.([...ids]);
+      this.seq = events[events.length - 1].seq;
+      applied += events.length;
+    }
+  }
+}

@@ -1,0 +1,277 @@
+/** Key lifecycle: create, describe, list, enable/disable, deletion scheduling, alias and description. */
+import { randomUUID } from 'node:crypto';
+import { DewError, kmsErrors } from '../errors.js';
+import { DEFAULT_PARTITION, type SoftwareHsm } from '../hsm/software-hsm.js';
+import { keySpecInfo } from '../hsm/key-specs.js';
+import type { KeyRepo, KeyRow } from '../store/key-repo.js';
+import { AliasTakenError } from '../store/key-repo.js';
+import type { Caller } from './caller.js';
+import type { KeyCache } from './key-cache.js';
+import { KEY_ID_RE, KEY_STATE, toKeyDetails, type KeyRecord } from './key-record.js';
+
+/** Services whose default key `<service>/default` is created on first use (SPEC: Default keys). */
+export const DEFAULT_KEY_SERVICES = Object.freeze(['obs', 'evs', 'ims', 'vbs', 'sfs', 'kps', 'csms', 'rds', 'dew']);
+const DAY_MS = 86_400_000;
+
+export interface KeyServiceOptions {
+  region: string;
+  /** Custom keys per project (default 20). */
+  keyQuota: number;
+  now: () => number;
+}
+
+export interface CreateKeyInput {
+  key_alias: string;
+  key_spec?: string;
+  key_usage?: string;
+  key_description?: string;
+  origin?: 'kms' | 'external';
+  keystore_id?: string;
+}
+
+export interface ListKeysInput {
+  limit?: number;
+  marker?: number;
+  key_state?: string;
+  key_spec?: string;
+  enterprise_project_id?: string;
+}
+
+export class KeyService {
+  private readonly creatingDefaults = new Map<string, Promise<KeyRecord>>();
+
+  constructor(
+    private readonly repo: KeyRepo,
+    private readonly cache: KeyCache,
+    private readonly hsm: SoftwareHsm,
+    private readonly opts: KeyServiceOptions,
+  ) {}
+
+  get region(): string {
+    return this.opts.region;
+  }
+
+  /** Finds a key of the caller's project by id or alias; creates `<service>/default` on first use. */
+  async resolve(caller: Caller, keyIdOrAlias: string): Promise<KeyRecord> {
+    const found = this.find(caller, keyIdOrAlias);
+    if (found) return found;
+    const service = defaultKeyService(keyIdOrAlias);
+    if (service) return this.createDefaultKey(caller, keyIdOrAlias);
+    throw kmsErrors.notFound();
+  }
+
+  /** The synchronous lookup the data path uses. */
+  find(caller: Caller, keyIdOrAlias: string): KeyRecord | undefined {
+    const byId = KEY_ID_RE.test(keyIdOrAlias) ? this.cache.get(keyIdOrAlias) : undefined;
+    const k = byId ?? this.cache.getByAlias(caller.projectId, keyIdOrAlias);
+    // Another project's key is invisible: the same answer as a key that does not exist.
+    return k && k.projectId === caller.projectId ? k : undefined;
+  }
+
+  private createDefaultKey(caller: Caller, alias: string): Promise<KeyRecord> {
+    const slot = `${caller.projectId}\u0000${alias}`;
+    let p = this.creatingDefaults.get(slot);
+    if (!p) {
+      p = this.insert(caller, { key_alias: alias, key_spec: 'AES_256', key_description: `Default key for ${alias.split('/')[0]}` }, true)
+        .catch(async (err) => {
+          // Another daemon may have created it first: the alias is then taken and visible after a sync.
+          await this.cache.sync();
+          const k = this.cache.getByAlias(caller.projectId, alias);
+          if (k) return k;
+          throw err;
+        })
+        .finally(() => this.creatingDefaults.delete(slot));
+      this.creatingDefaults.set(slot, p);
+    }
+    return p;
+  }
+
+  async create(caller: Caller, input: CreateKeyInput): Promise<KeyRecord> {
+    if (input.key_alias.endsWith('/default')) {
+      throw new DewError('KMS.1101', 400, 'Invalid key_alias: aliases ending in /default are reserved for default keys.');
+    }
+    return this.insert(caller, input, false);
+  }
+
+  private async insert(caller: Caller, input: CreateKeyInput, isDefault: boolean): Promise<KeyRecord> {
+    const keySpec = input.key_spec ?? 'AES_256';
+    const spec = keySpecInfo(keySpec);
+    if (!spec) throw new DewError('KMS.0308', 400, `Invalid key_spec: ${keySpec} is not supported.`);
+    const keyUsage = input.key_usage ?? spec.defaultUsage;
+    if (!spec.usages.includes(keyUsage as never)) {
+      throw new DewError('KMS.0308', 400, `Invalid key_usage: ${keySpec} keys support ${spec.usages.join(', ')}.`);
+    }
+    const origin = input.origin ?? 'kms';
+    if (origin === 'external' && !(keySpec === 'AES_256' || keySpec === 'SM4')) {
+      throw new DewError('KMS.0308', 400, `Invalid origin: ${keySpec} keys cannot be imported yet.`);
+    }
+    const keystoreId = input.keystore_id ?? '0';
+    if (keystoreId !== '0') throw new DewError('KMS.0308', 400, 'Invalid keystore_id: the keystore does not exist.');
+    if (this.cache.getByAlias(caller.projectId, input.key_alias)) throw kmsErrors.aliasExists();
+    const now = this.opts.now();
+    const row: KeyRow = {
+      keyId: randomUUID(),
+      domainId: caller.domainId,
+      projectId: caller.projectId,
+      keyAlias: input.key_alias,
+      keyDescription: input.key_description ?? '',
+      keySpec,
+      keyUsage,
+      origin,
+      keyState: origin === 'external' ? KEY_STATE.pendingImport : KEY_STATE.enabled,
+      defaultKeyFlag: isDefault ? 1 : 0,
+      creationDate: now,
+      scheduledDeletionDate: null,
+      expirationTime: null,
+      keystoreId,
+      partitionId: DEFAULT_PARTITION,
+      rotationEnabled: 0,
+      rotationInterval: 365,
+      lastRotationTime: null,
+      numberOfRotations: 0,
+      currentVersion: origin === 'external' ? 0 : 1,
+      revision: 1,
+    };
+    const material =
+      origin === 'external'
+        ? null
+        : await this.hsm.generateSymmetric({ keyId: row.keyId, version: 1, keySpec, partitionId: row.partitionId });
+    const outcome = await this.repo.insertKey(row, material, isDefault ? null : this.opts.keyQuota);
+    if (outcome === 'quota') throw kmsErrors.quota();
+    if (outcome === 'alias') {
+      if (isDefault) throw new AliasTakenError();
+      throw kmsErrors.aliasExists();
+    }
+    const rec: KeyRecord = { ...row, tags: {} };
+    this.cache.put(rec);
+    return rec;
+  }
+
+  describe(caller: Caller, keyId: string): Promise<KeyRecord> {
+    return this.resolve(caller, keyId);
+  }
+
+  list(caller: Caller, q: ListKeysInput): { page: KeyRecord[]; total: number; nextMarker: string; truncated: boolean } {
+    const limit = q.limit ?? 1000;
+    const offset = q.marker ?? 0;
+    const spec = q.key_spec ?? 'AES_256';
+    const all = this.cache
+      .listProject(caller.projectId)
+      .filter((k) => (spec === 'ALL' || k.keySpec === spec) && (!q.key_state || k.keyState === q.key_state));
+    const page = all.slice(offset, offset + limit);
+    const truncated = offset + page.length < all.length;
+    return { page, total: all.length, truncated, nextMarker: truncated ? String(offset + page.length) : '' };
+  }
+
+  toDetails(k: KeyRecord): Record<string, unknown> {
+    return toKeyDetails(k, this.opts.region);
+  }
+
+  /** Applies a change to a key, guarded by its expected states; re-syncs and reports when it lost a race. */
+  private async change(k: KeyRecord, patch: Partial<KeyRow>, fromStates: readonly string[], onWrongState: () => DewError): Promise<KeyRecord> {
+    if (!fromStates.includes(k.keyState)) throw onWrongState();
+    let ok: boolean;
+    try {
+      ok = await this.repo.updateKey(k.keyId, patch, fromStates);
+    } catch (err) {
+      if (err instanceof AliasTakenError) throw kmsErrors.aliasExists();
+      throw err;
+    }
+    if (!ok) {
+      await this.cache.sync();
+      const now = this.cache.get(k.keyId);
+      if (!now) throw kmsErrors.notFound();
+      throw onWrongState();
+    }
+    const next: KeyRecord = { ...k, ...patch, revision: k.revision + 1 };
+    this.cache.put(next);
+    return next;
+  }
+
+  private assertNotDefault(k: KeyRecord): void {
+    if (k.defaultKeyFlag) throw kmsErrors.defaultKey();
+  }
+
+  async enable(caller: Caller, keyId: string): Promise<KeyRecord> {
+    const k = await this.resolve(caller, keyId);
+    if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
+    return this.change(k, { keyState: KEY_STATE.enabled }, [KEY_STATE.disabled], kmsErrors.notDisabled);
+  }
+
+  async disable(caller: Caller, keyId: string): Promise<KeyRecord> {
+    const k = await this.resolve(caller, keyId);
+    this.assertNotDefault(k);
+    if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
+    return this.change(k, { keyState: KEY_STATE.disabled }, [KEY_STATE.enabled], kmsErrors.notEnabled);
+  }
+
+  async scheduleDeletion(caller: Caller, keyId: string, pendingDays: number): Promise<KeyRecord> {
+    if (!Number.isInteger(pendingDays) || pendingDays < 7 || pendingDays > 1096) throw kmsErrors.pendingDays();
+    const k = await this.resolve(caller, keyId);
+    this.assertNotDefault(k);
+    if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.alreadyPendingDeletion();
+    const patch = { keyState: KEY_STATE.pendingDeletion, scheduledDeletionDate: this.opts.now() + pendingDays * DAY_MS };
+    return this.change(k, patch, [KEY_STATE.enabled, KEY_STATE.disabled, KEY_STATE.pendingImport, KEY_STATE.pendingActivation], kmsErrors.alreadyPendingDeletion);
+  }
+
+  async cancelDeletion(caller: Caller, keyId: string): Promise<KeyRecord> {
+    const k = await this.resolve(caller, keyId);
+    // A key whose material was never imported goes back to waiting for it; any other to Disabled.
+    const back = k.origin === 'external' && k.currentVersion === 0 ? KEY_STATE.pendingImport : KEY_STATE.disabled;
+    return this.change(k, { keyState: back, scheduledDeletionDate: null }, [KEY_STATE.pendingDeletion], kmsErrors.notPendingDeletion);
+  }
+
+  async updateAlias(caller: Caller, keyId: string, alias: string): Promise<KeyRecord> {
+    const k = await this.resolve(caller, keyId);
+    this.assertNotDefault(k);
+    if (alias.endsWith('/default')) {
+      throw new DewError('KMS.1101', 400, 'Invalid key_alias: aliases ending in /default are reserved for default keys.');
+    }
+    if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
+    if (alias === k.keyAlias) return k;
+    if (this.cache.getByAlias(caller.projectId, alias)) throw kmsErrors.aliasExists();
+    return this.change(k, { keyAlias: alias }, [k.keyState], kmsErrors.pendingDeletion);
+  }
+
+  async updateDescription(caller: Caller, keyId: string, description: string): Promise<KeyRecord> {
+    const k = await this.resolve(caller, keyId);
+    if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
+    return this.change(k, { keyDescription: description }, [k.keyState], kmsErrors.pendingDeletion);
+  }
+
+  /** Custom (non-default) keys of the project, whatever their state. */
+  customKeyCount(caller: Caller): number {
+    return this.cache.listProject(caller.projectId).filter((k) => !k.defaultKeyFlag).length;
+  }
+
+  get keyQuota(): number {
+    return this.opts.keyQuota;
+  }
+
+  /** Tags: add or replace, remove; at most 10 per key. */
+  async changeTags(caller: Caller, keyId: string, upserts: { key: string; value: string }[], removals: string[]): Promise<KeyRecord> {
+    const k = await this.resolve(caller, keyId);
+    if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
+    const next = { ...k.tags };
+    for (const r of removals) delete next[r];
+    for (const t of upserts) next[t.key] = t.value;
+    if (Object.keys(next).length > 10) throw new DewError('KMS.0409', 400, 'Too many tags: a key has at most 10 tags.');
+    await this.repo.changeTags(k.keyId, upserts, removals);
+    const rec: KeyRecord = { ...k, tags: next, revision: k.revision + 1 };
+    this.cache.put(rec);
+    return rec;
+  }
+
+  /** All keys of the caller's project (for tag listing and resource-instance queries). */
+  projectKeys(caller: Caller): KeyRecord[] {
+    return this.cache.listProject(caller.projectId);
+  }
+}
+
+/** The service name when `alias` is a default-key alias such as `csms/default`. */
+export function defaultKeyService(alias: string): string | undefined {
+  const slash = alias.indexOf('/');
+  if (slash <= 0 || alias.slice(slash) !== '/default') return undefined;
+  const service = alias.slice(0, slash);
+  return DEFAULT_KEY_SERVICES.includes(service) ? service : undefined;
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/** The `dew` executable: argument dispatch and the one exit point. */
+import { createInterface } from 'node:readline/promises';
+import { CliError, type Command, type CommandContext } from './commands/context.js';
+
+type Loader = () => Promise<Command>;
+
+/** Commands load lazily so `dew kms …` never pays for the HCL parser. */
+const COMMANDS: Readonly<Record<string, { summary: string; load: Loader }>> = Object.freeze({
+  daemon: { summary: 'run the KMS daemon', load: async () => daemonCommand },
+  kms: { summary: 'call any KMS operation and print the JSON answer', load: async () => (await import('./commands/kms.js')).kmsCommand },
+  auth: { summary: 'auth token: get an X-Auth-Token for DEW_TOKEN', load: async () => (await import('./commands/auth.js')).authCommand },
+});
+
+/** `dew daemon`: the daemon is loaded by path at run time; provider/ and daemon/ share no code. */
+const daemonCommand: Command = async (ctx) => {
+  const entry = new URL('../daemon/main.js', import.meta.url).href;
+  const daemon = (await import(entry)) as {
+    runDaemon: (argv: readonly string[], env: CommandContext['env'], cwd: string, io: { log: (l: string) => void }) => Promise<number>;
+  };
+  return daemon.runDaemon(ctx.argv, ctx.env, ctx.cwd, { log: (line) => ctx.stderr.write(line + '\n') });
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`);
+  return `usage: dew <command> [args]\n\ncommands:\n${rows.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 1;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`dew: unknown command ${name}\n\n${usage()}`);
+    return 1;
+  }
+  const ctx: CommandContext = {
+    argv: rest,
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY },
+    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY },
+    prompt: process.stdin.isTTY
+      ? async (q) => {
+          const rl = createInterface({ input: process.stdin, output: process.stdout });
+          try {
+            return await rl.question(q);
+          } finally {
+            rl.close();
+          }
+        }
+      : undefined,
+    now: Date.now,
+  };
+  try {
+    return await (await entry.load())(ctx);
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`Error: ${err.message}\n${err.hint ? `\n${err.hint}\n` : ''}`);
+      return err.exitCode;
+    }
+    process.stderr.write(`dew: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`dew: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,42 @@
+/** Builds the daemon client a command uses, from `--credentials FILE` or the usual fallbacks. */
+import { readFileSync } from 'node:fs';
+import { resolveCredentials, CredentialsError } from '../client/credentials.js';
+import { DewClient } from '../client/dew-client.js';
+import { CliError, type CommandContext } from './context.js';
+
+export interface Connection {
+  client: DewClient;
+  endpoint: string;
+  projectId: string;
+}
+
+export function connect(ctx: CommandContext, credentialsFile?: string): Connection {
+  try {
+    const { credentials } = resolveCredentials({ credentialsFile }, ctx.env, ctx.cwd, (p) => readFileSync(p, 'utf8'));
+    const client = ctx.env.DEW_TOKEN
+      ? new DewClient({ endpoint: credentials.endpoint, projectId: credentials.projectId, token: ctx.env.DEW_TOKEN })
+      : new DewClient({ endpoint: credentials.endpoint, projectId: credentials.projectId, accessKey: credentials.accessKey, secretKey: credentials.secretKey });
+    return { client, endpoint: credentials.endpoint, projectId: credentials.projectId };
+  } catch (err) {
+    if (err instanceof CredentialsError) throw new CliError(`credentials.${err.code}`, err.message, { hint: err.hint, cause: err });
+    throw err;
+  }
+}
+
+/** Removes `--credentials FILE` / `--credentials=FILE` from argv and returns it. */
+export function takeCredentialsFlag(argv: readonly string[]): { rest: string[]; credentialsFile?: string } {
+  const rest: string[] = [];
+  let credentialsFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--credentials' || a === '-credentials') {
+      credentialsFile = argv[++i];
+      if (credentialsFile === undefined) throw new CliError('usage', `${a} needs a file path`);
+    } else if (a.startsWith('--credentials=') || a.startsWith('-credentials=')) {
+      credentialsFile = a.slice(a.indexOf('=') + 1);
+    } else {
+      rest.push(a);
+    }
+  }
+  return { rest, credentialsFile };
+}

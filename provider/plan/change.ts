@@ -1,0 +1,95 @@
+/** Planned actions and changes (Terraform's plans.Action / plans.Change): what before/after mean per action. */
+import type { Json, MarkTree } from '../config/values.js';
+
+/**
+ * - no-op: before = after = the current object
+ * - create: before = null, after = planned object (unknown leaves in afterUnknown)
+ * - update: before = current object, after = planned object
+ * - delete-then-create: before = current, after = the replacement
+ * - delete: before = current, after = null
+ */
+export type Action = 'no-op' | 'create' | 'update' | 'delete-then-create' | 'delete';
+
+export type ActionReason =
+  | 'replace_because_cannot_update'
+  | 'replace_by_request'
+  | 'delete_because_no_resource_config'
+  | 'delete_because_count_index'
+  | 'delete_because_each_key'
+  | 'delete_because_wrong_repetition';
+
+export interface Change {
+  action: Action;
+  before: Json;
+  after: Json;
+  afterUnknown: MarkTree;
+  beforeSensitive: MarkTree;
+  afterSensitive: MarkTree;
+  /** Attribute paths that force the replacement. */
+  replacePaths: (string | number)[][];
+  actionReason?: ActionReason;
+}
+
+export interface ResourceChange {
+  address: string;
+  /** `TYPE.NAME` of the resource block. */
+  resource: string;
+  type: string;
+  name: string;
+  index?: string | number;
+  change: Change;
+  /** The daemon's id of the existing object (absent for creates). */
+  objectId?: string;
+  /** Resource addresses this instance depends on (recorded with the object for destroy ordering). */
+  dependencies: string[];
+  /** The object no longer exists in the daemon: deleting it only forgets the record. */
+  gone?: boolean;
+  /** Arguments changed outside dew since the last apply (drift). */
+  drift?: string[];
+  /** Why the object is (re)created although the stack has it. */
+  note?: string;
+}
+
+export interface PlannedOutput {
+  name: string;
+  value: Json;
+  unknown: boolean;
+  sensitive: boolean;
+}
+
+export interface Plan {
+  stack: string;
+  serial: number;
+  lineage: string;
+  mode: 'normal' | 'destroy';
+  /** Revision of every stack object the plan read, by address. */
+  revisions: Record<string, number>;
+  variables: Record<string, Json>;
+  /** Names of the sensitive variables (redacted in renderers). */
+  sensitiveVariables: string[];
+  changes: ResourceChange[];
+  outputs: PlannedOutput[];
+  targets: string[];
+  replace: string[];
+}
+
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.changes.every((c) => c.change.action === 'no-op');
+}
+
+export function counts(plan: Plan): { add: number; change: number; destroy: number } {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  for (const c of plan.changes) {
+    const a = c.change.action;
+    if (a === 'create') add++;
+    else if (a === 'update') change++;
+    else if (a === 'delete') destroy++;
+    else if (a === 'delete-then-create') {
+      add++;
+      destroy++;
+    }
+  }
+  return { add, change, destroy };
+}

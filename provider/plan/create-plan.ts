@@ -1,0 +1,200 @@
+/** Plans a stack: evaluates the configuration in dependency order, diffs every instance against the daemon's objects, adds deletions. */
+import { error, warning, type Diagnostic } from '../config/diagnostics.js';
+import { expandResource } from '../config/instances.js';
+import type { Config } from '../config/model.js';
+import { ConfigScope, instanceAddress, parseInstanceAddress, type InstanceKey } from '../config/scope.js';
+import { containsSensitive, containsUnknown, splitMarks, type Json, type MarkTree, type Value } from '../config/values.js';
+import { buildConfigGraph } from '../graph/config-graph.js';
+import { resourceType } from '../resources/registry.js';
+import type { StackObject, StackSnapshot } from '../state/stack-state.js';
+import type { ActionReason, Plan, PlannedOutput, ResourceChange } from './change.js';
+import { deleteChange, diffInstance, type InstanceDiff } from './diff.js';
+
+export interface PlanInput {
+  config: Config;
+  variables: ReadonlyMap<string, Value>;
+  snapshot: StackSnapshot;
+  mode?: 'normal' | 'destroy';
+  targets?: string[];
+  replace?: string[];
+}
+
+export interface PlanResult {
+  plan: Plan;
+  diagnostics: Diagnostic[];
+}
+
+function markSensitiveBefore(c: ResourceChange): void {
+  const after = c.change.afterSensitive;
+  if (!c.change.before || typeof after !== 'object' || Array.isArray(after)) return;
+  const before = (typeof c.change.beforeSensitive === 'object' && !Array.isArray(c.change.beforeSensitive) ? { ...c.change.beforeSensitive } : {}) as Record<string, MarkTree>;
+  for (const [k, v] of Object.entries(after)) if (v && !(typeof v === 'object' && Object.keys(v).length === 0)) before[k] = true;
+  c.change.beforeSensitive = before;
+}
+
+function splitAddress(resource: string): { type: string; name: string } {
+  const i = resource.indexOf('.');
+  return { type: resource.slice(0, i), name: resource.slice(i + 1) };
+}
+
+export function createPlan(input: PlanInput): PlanResult {
+  const { config, snapshot } = input;
+  const mode = input.mode ?? 'normal';
+  const targets = input.targets ?? [];
+  const replace = input.replace ?? [];
+  const diags: Diagnostic[] = [];
+  const scope = new ConfigScope(config, input.variables);
+  const graph = buildConfigGraph(config);
+  diags.push(...graph.diagnostics);
+
+  const byAddress = new Map(snapshot.objects.map((o) => [o.address, o]));
+  const byResource = new Map<string, StackObject[]>();
+  for (const o of snapshot.objects) {
+    const p = parseInstanceAddress(o.address);
+    const r = p?.resource ?? o.address;
+    byResource.set(r, [...(byResource.get(r) ?? []), o]);
+  }
+  const changes: ResourceChange[] = [];
+  const matched = new Set<string>();
+  const expandedKeys = new Map<string, InstanceKey[] | 'unknown'>();
+
+  for (const a of replace) {
+    if (!parseInstanceAddress(a)) diags.push(error('Invalid -replace address', `"${a}" is not a resource instance address such as dew_kms_key.app or dew_kms_key.app["x"].`));
+    else if (!byAddress.has(a)) diags.push(warning('Replace target not found', `${a} is not in the stack "${config.stack}", so -replace has no effect on it.`));
+  }
+
+  for (const node of graph.dag.topologicalOrder()) {
+    const decl = config.resources.get(node);
+    if (!decl) continue;
+    const rt = resourceType(decl.type)!;
+    const exp = expandResource(decl, scope, diags);
+    if (!exp.known) {
+      scope.setUnknownInstances(decl.address);
+      expandedKeys.set(decl.address, 'unknown');
+      continue;
+    }
+    expandedKeys.set(decl.address, exp.instances.map((i) => i.key));
+    const deps = [...graph.dag.ancestors(decl.address)].filter((d) => config.resources.has(d)).sort();
+    for (const inst of exp.instances) {
+      const address = instanceAddress(decl.address, inst.key);
+      const prior = byAddress.get(address);
+      if (prior) matched.add(address);
+      if (prior && prior.type !== decl.type) {
+        diags.push(error('Resource type changed', `${address} is a ${prior.type} in the stack but a ${decl.type} in configuration.`, decl.range, 'Rename the resource block so the old object is destroyed and a new one created.'));
+        continue;
+      }
+      let d: InstanceDiff;
+      if (mode === 'destroy') {
+        if (!prior) continue;
+        d = deleteChange(rt, prior);
+        scope.setInstance(decl.address, inst.key, (prior.attributes ?? {}) as Value);
+      } else {
+        d = diffInstance(rt, inst, prior, decl.lifecycle, { replace: replace.includes(address) });
+        scope.setInstance(decl.address, inst.key, d.planned);
+      }
+      const a = d.change.action;
+      if (decl.lifecycle.preventDestroy && (a === 'delete' || a === 'delete-then-create'))
+        diags.push(error('Instance cannot be destroyed', `Resource ${address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be ${a === 'delete' ? 'destroyed' : 'replaced'}.`, decl.range, 'To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using -target.'));
+      changes.push({
+        address,
+        resource: decl.address,
+        type: decl.type,
+        name: decl.name,
+        index: inst.key ?? undefined,
+        change: d.change,
+        objectId: prior?.object_id,
+        dependencies: deps,
+        drift: d.drift,
+        note: d.note,
+        gone: d.gone,
+      });
+    }
+  }
+
+  // Objects the stack has but the configuration no longer declares.
+  for (const o of snapshot.objects) {
+    if (matched.has(o.address)) continue;
+    const rt = resourceType(o.type);
+    if (!rt) {
+      diags.push(error('Unknown resource type in stack', `The stack holds ${o.address} of type ${o.type}, which this dew does not know.`));
+      continue;
+    }
+    const p = parseInstanceAddress(o.address);
+    const decl = p ? config.resources.get(p.resource) : undefined;
+    const keys = p ? expandedKeys.get(p.resource) : undefined;
+    if (keys === 'unknown') continue; // cannot tell yet whether it stays
+    let reason: ActionReason = 'delete_because_no_resource_config';
+    if (decl && p) {
+      const repeated = decl.count ? 'count' : decl.forEach ? 'each' : 'none';
+      const keyKind = p.key === null ? 'none' : typeof p.key === 'number' ? 'count' : 'each';
+      reason = repeated !== keyKind ? 'delete_because_wrong_repetition' : repeated === 'count' ? 'delete_because_count_index' : 'delete_because_each_key';
+    }
+    const d = deleteChange(rt, o, mode === 'destroy' ? undefined : reason);
+    const { type, name } = splitAddress(p?.resource ?? o.address);
+    changes.push({ address: o.address, resource: p?.resource ?? o.address, type, name, index: p?.key ?? undefined, change: d.change, objectId: o.object_id, dependencies: o.dependencies, gone: d.gone });
+  }
+
+  let selected = changes;
+  if (targets.length) {
+    const wanted = new Set<string>();
+    for (const t of targets) {
+      const p = parseInstanceAddress(t);
+      if (!p) {
+        diags.push(error('Invalid -target address', `"${t}" is not a resource address such as dew_kms_key.app or dew_kms_key.app["x"].`));
+        continue;
+      }
+      const hits = changes.filter((c) => c.address === t || (p.key === null && c.resource === p.resource));
+      if (hits.length === 0) diags.push(warning('Target not found', `${t} matches no resource in the configuration or the stack.`));
+      for (const h of hits) {
+        wanted.add(h.address);
+        // plus everything it depends on
+        for (const dep of h.dependencies) for (const c of changes) if (c.resource === dep) wanted.add(c.address);
+      }
+    }
+    selected = changes.filter((c) => wanted.has(c.address));
+    diags.push(warning('Resource targeting is in effect', 'You are creating a plan with -target, which may not be the full set of changes. Use it only for exceptional situations, such as recovering from errors.'));
+  }
+  for (const c of selected) markSensitiveBefore(c);
+
+  const outputs: PlannedOutput[] = [];
+  if (mode === 'normal')
+    for (const o of config.outputs.values()) {
+      const v = scope.evaluateAttribute(o.value, {});
+      if (containsSensitive(v) && !o.sensitive)
+        diags.push(error('Output refers to sensitive values', `To reduce the risk of accidentally exporting sensitive data, output "${o.name}" must set sensitive = true because its value derives from sensitive values.`, o.range, 'Add sensitive = true to the output block.'));
+      const s = splitMarks(v);
+      outputs.push({ name: o.name, value: containsUnknown(v) ? null : s.json, unknown: containsUnknown(v), sensitive: o.sensitive || containsSensitive(v) });
+    }
+  diags.push(...scope.diagnostics);
+
+  const sensitiveVariables = [...config.variables.values()].filter((v) => v.sensitive).map((v) => v.name);
+  const variables: Record<string, Json> = {};
+  for (const [k, v] of input.variables) variables[k] = splitMarks(v).json;
+  selected.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  return {
+    plan: {
+      stack: config.stack,
+      serial: snapshot.serial,
+      lineage: snapshot.lineage,
+      mode,
+      revisions: Object.fromEntries(snapshot.objects.map((o) => [o.address, o.revision])),
+      variables,
+      sensitiveVariables,
+      changes: selected,
+      outputs,
+      targets,
+      replace,
+    },
+    diagnostics: dedupe(diags),
+  };
+}
+
+function dedupe(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const k = `${d.severity}|${d.summary}|${d.detail}|${d.range?.file}:${d.range?.line}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

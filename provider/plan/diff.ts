@@ -1,0 +1,124 @@
+/** Pure diff of one resource instance: its configured value against the object the daemon has (force-new, ignore_changes, drift). */
+import type { Instance } from '../config/instances.js';
+import type { Lifecycle } from '../config/model.js';
+import { UNKNOWN, jsonEqual, splitMarks, unmark, type Json, type Value, type ValueObject } from '../config/values.js';
+import { exportedNames, type Attributes, type ResourceType } from '../resources/resource-type.js';
+import type { StackObject } from '../state/stack-state.js';
+import type { ActionReason, Change } from './change.js';
+
+export interface InstanceDiff {
+  change: Change;
+  /** The planned value other expressions see (unknown where only apply can tell). */
+  planned: ValueObject;
+  drift?: string[];
+  note?: string;
+  gone?: boolean;
+}
+
+/** The object's current attributes: last applied, overlaid with what the daemon reports now; null when it is gone. */
+export function currentAttributes(rt: ResourceType, prior: StackObject): Attributes | null {
+  if (prior.live === null) return null;
+  const live = rt.fromLive(prior.live);
+  if (live === null) return null;
+  const out: Attributes = { ...prior.attributes, ...live };
+  for (const k of rt.writeOnly) if (k in prior.attributes) out[k] = prior.attributes[k];
+  return out;
+}
+
+function sensitiveTree(rt: ResourceType, attrs: Json): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  if (attrs && typeof attrs === 'object' && !Array.isArray(attrs)) for (const k of rt.sensitive) if (k in attrs) out[k] = true;
+  return out;
+}
+
+function withTypeSensitivity(rt: ResourceType, tree: unknown, attrs: Json): Change['afterSensitive'] {
+  const t = typeof tree === 'object' && tree !== null && !Array.isArray(tree) ? { ...(tree as Record<string, never>) } : {};
+  return { ...t, ...sensitiveTree(rt, attrs) };
+}
+
+/** The planned value of a new object: configured arguments plus unknown computed attributes. */
+function plannedNew(rt: ResourceType, inst: Instance): ValueObject {
+  const out: ValueObject = { ...inst.value };
+  for (const k of exportedNames(rt.schema)) out[k] = UNKNOWN;
+  for (const k of rt.optionalComputed) if (!(k in out)) out[k] = UNKNOWN;
+  return out;
+}
+
+function createChange(rt: ResourceType, planned: ValueObject, before: Attributes | null, reason?: ActionReason, replacePaths: (string | number)[][] = []): Change {
+  const s = splitMarks(planned);
+  return {
+    action: before ? 'delete-then-create' : 'create',
+    before: before ?? null,
+    after: s.json,
+    afterUnknown: s.unknown,
+    beforeSensitive: before ? sensitiveTree(rt, before) : false,
+    afterSensitive: withTypeSensitivity(rt, s.sensitive, s.json),
+    replacePaths,
+    actionReason: reason,
+  };
+}
+
+export function diffInstance(rt: ResourceType, inst: Instance, prior: StackObject | undefined, lifecycle: Lifecycle, opts: { replace: boolean }): InstanceDiff {
+  if (!prior) {
+    const planned = plannedNew(rt, inst);
+    return { change: createChange(rt, planned, null), planned };
+  }
+  const current = currentAttributes(rt, prior);
+  if (!current) {
+    const planned = plannedNew(rt, inst);
+    return { change: createChange(rt, planned, null), planned, note: `${prior.address} no longer exists in the daemon (deleted outside dew), so it will be created again` };
+  }
+  const args = Object.keys(rt.schema.properties).filter((k) => !rt.schema.properties[k].readOnly);
+  const ignored = (k: string): boolean => lifecycle.ignoreChanges === 'all' || lifecycle.ignoreChanges.includes(k);
+  const planned: ValueObject = { ...(current as ValueObject) };
+  const changed: string[] = [];
+  for (const k of args) {
+    if (!(k in inst.value)) continue; // not configured and no default: the daemon's value stands (optional+computed)
+    const want: Value = inst.value[k];
+    const { value: bare } = unmark(want);
+    const same = bare !== UNKNOWN && jsonEqual(splitMarks(want).json, current[k] ?? null);
+    if (same) {
+      planned[k] = want; // keep the sensitivity mark
+      continue;
+    }
+    if (ignored(k)) continue;
+    planned[k] = want;
+    changed.push(k);
+  }
+  const drift = args.filter((k) => k in prior.attributes && !rt.writeOnly.includes(k) && !jsonEqual(prior.attributes[k], current[k] ?? null));
+  const forcing = changed.filter((k) => rt.forceNew.includes(k));
+  if (opts.replace || forcing.length) {
+    const next = plannedNew(rt, inst);
+    return {
+      change: createChange(rt, next, current, forcing.length ? 'replace_because_cannot_update' : 'replace_by_request', forcing.map((k) => [k])),
+      planned: next,
+      drift: drift.length ? drift : undefined,
+    };
+  }
+  const before = splitMarks(current as ValueObject);
+  const after = splitMarks(planned);
+  return {
+    change: {
+      action: changed.length ? 'update' : 'no-op',
+      before: before.json,
+      after: after.json,
+      afterUnknown: after.unknown,
+      beforeSensitive: sensitiveTree(rt, before.json),
+      afterSensitive: withTypeSensitivity(rt, after.sensitive, after.json),
+      replacePaths: [],
+    },
+    planned,
+    drift: drift.length && changed.length ? drift : undefined,
+  };
+}
+
+/** A planned deletion of an existing object. */
+export function deleteChange(rt: ResourceType, prior: StackObject, reason?: ActionReason): InstanceDiff {
+  const current = currentAttributes(rt, prior);
+  const before = current ?? prior.attributes;
+  return {
+    change: { action: 'delete', before, after: null, afterUnknown: false, beforeSensitive: sensitiveTree(rt, before), afterSensitive: false, replacePaths: [], actionReason: reason },
+    planned: {},
+    gone: current === null,
+  };
+}

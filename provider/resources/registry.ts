@@ -1,0 +1,16 @@
+/** The resource types dew knows, by type name. */
+import { dewKmsAlias } from './dew-kms-alias.js';
+import { dewKmsGrant } from './dew-kms-grant.js';
+import { dewKmsKey } from './dew-kms-key.js';
+import { dewKmsKeyMaterial } from './dew-kms-key-material.js';
+import type { ResourceType } from './resource-type.js';
+
+const TYPES: ReadonlyMap<string, ResourceType> = new Map([dewKmsKey, dewKmsAlias, dewKmsGrant, dewKmsKeyMaterial].map((t) => [t.type, t]));
+
+export function resourceType(name: string): ResourceType | undefined {
+  return TYPES.get(name);
+}
+
+export function resourceTypeNames(): string[] {
+  return [...TYPES.keys()];
+}

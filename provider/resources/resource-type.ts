@@ -1,0 +1,66 @@
+/** What every resource type provides: schema, force-new and sensitive attributes, live→attributes mapping and CRUD. */
+import type { Json } from '../config/values.js';
+import type { DewApi } from './api.js';
+
+export type Attributes = Record<string, Json>;
+
+export interface JsonSchemaProperty {
+  type?: string;
+  readOnly?: boolean;
+  default?: Json;
+  items?: JsonSchemaProperty;
+  uniqueItems?: boolean;
+  additionalProperties?: JsonSchemaProperty | boolean;
+  description?: string;
+  [k: string]: unknown;
+}
+
+export interface ResourceSchema {
+  title: string;
+  type: 'object';
+  required?: string[];
+  properties: Record<string, JsonSchemaProperty>;
+  [k: string]: unknown;
+}
+
+/** Context given to create/update/delete: where the config lives (relative file paths) and the clock. */
+export interface ApplyContext {
+  configDir: string;
+  now: () => number;
+}
+
+export interface ResourceType {
+  readonly type: string;
+  readonly schema: ResourceSchema;
+  /** Arguments whose change means destroy-then-create (Huawei provider ForceNew). */
+  readonly forceNew: readonly string[];
+  /** Attributes masked in plans. */
+  readonly sensitive: readonly string[];
+  /** Optional arguments the daemon fills in when unset (O+C): not diffed unless configured. */
+  readonly optionalComputed: readonly string[];
+  /** Arguments the daemon cannot report back: taken from the last applied attributes. */
+  readonly writeOnly: readonly string[];
+  /** Semantic checks beyond the schema, per attribute. */
+  check?(attrs: Attributes): { attribute: string; message: string }[];
+  /** Maps the daemon's live object to attributes; null when the object is gone (deleted, pending deletion). */
+  fromLive(live: Record<string, unknown>): Attributes | null;
+  /** Reads the live object for `dew import`; null when there is none. */
+  read(api: DewApi, objectId: string): Promise<Record<string, unknown> | null>;
+  create(api: DewApi, attrs: Attributes, ctx: ApplyContext): Promise<{ objectId: string; attributes: Attributes }>;
+  update(api: DewApi, objectId: string, before: Attributes, after: Attributes, ctx: ApplyContext): Promise<Attributes>;
+  delete(api: DewApi, objectId: string, attrs: Attributes, ctx: ApplyContext): Promise<void>;
+}
+
+/** Arguments (configurable attributes) of a schema, in declaration order. */
+export function argumentNames(schema: ResourceSchema): string[] {
+  return Object.entries(schema.properties).filter(([, p]) => !p.readOnly).map(([k]) => k);
+}
+
+/** Exported, read-only attributes of a schema. */
+export function exportedNames(schema: ResourceSchema): string[] {
+  return Object.entries(schema.properties).filter(([, p]) => p.readOnly).map(([k]) => k);
+}
+
+export function str(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v);
+}
