@@ -5,12 +5,17 @@ import { DewError, kmsErrors, toErrorBody } from './errors.js';
 import { authenticate } from './http/authenticate.js';
 import { createAjv } from './http/validate.js';
 import { kmsRoutes } from './http/kms-routes.js';
+import { stackRoutes } from './http/stack-routes.js';
+import { kmsAsymRoutes } from './http/kms-asym-routes.js';
 import { buildOpenApi } from './http/openapi.js';
 import { issueToken } from './http/auth/token.js';
 import type { AppEnv } from './http/env.js';
 import type { KeyService } from './services/keys.js';
 import type { DataPlane } from './services/data-plane.js';
 import type { TagService } from './services/tags.js';
+import type { StackService } from './services/stacks.js';
+import type { AsymmetricService } from './services/asymmetric.js';
+import type { KeyImportService } from './services/key-import.js';
 import type { IdentityService } from './services/identity.js';
 import type { JsonSchema } from '../schemas/index.js';
 
@@ -18,6 +23,10 @@ export interface AppDeps {
   keys: KeyService;
   data: DataPlane;
   tags: TagService;
+  /** Asymmetric keys and imported material (optional so partial test wirings still build). */
+  asym?: AsymmetricService;
+  imports?: KeyImportService;
+  stacks: StackService;
   identity: IdentityService;
   tokenKey: Uint8Array;
   schemas: Map<string, JsonSchema>;
@@ -71,7 +80,10 @@ export function createApp(d: AppDeps): Hono<AppEnv> {
   app.use('/v1.0/:project_id/*', auth);
   app.use('/v3/auth/*', auth);
 
-  app.route('/v1.0/:project_id/kms', kmsRoutes({ keys: d.keys, data: d.data, tags: d.tags, ajv: createAjv(), schemas: d.schemas }));
+  const ajv = createAjv();
+  app.route('/v1.0/:project_id/kms', kmsRoutes({ keys: d.keys, data: d.data, tags: d.tags, asym: d.asym, ajv, schemas: d.schemas }));
+  if (d.asym && d.imports) app.route('/v1.0/:project_id/kms', kmsAsymRoutes({ asym: d.asym, imports: d.imports, ajv, schemas: d.schemas }));
+  app.route('/v1.0/:project_id/dew/stacks', stackRoutes({ stacks: d.stacks, ajv, schemas: d.schemas }));
 
   // Tokens for X-Auth-Token (IAM-shaped): a signed request gets a 24-hour bearer token.
   app.post('/v3/auth/tokens', (c) => {

@@ -12,6 +12,10 @@ import { ChangeFeed } from './services/change-feed.js';
 import { KeyService } from './services/keys.js';
 import { DataPlane } from './services/data-plane.js';
 import { TagService } from './services/tags.js';
+import { StackService } from './services/stacks.js';
+import { StackRepo } from './store/stack-repo.js';
+import { AsymmetricService } from './services/asymmetric.js';
+import { KeyImportService } from './services/key-import.js';
 import { IdentityService, type IssuedCredentials } from './services/identity.js';
 import { createApp } from './app.js';
 import { loadMasterKey } from './master-key-loader.js';
@@ -79,15 +83,24 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     const keys = new KeyService(keyRepo, cache, hsm, { region: config.region, keyQuota: config.keyQuota, now });
     const data = new DataPlane(keys, hsm, now);
     const tags = new TagService(keys);
+    const stacks = new StackService(new StackRepo(database.db), keys, now);
+    const asym = new AsymmetricService(keys, hsm, now);
+    const imports = new KeyImportService(keys, keyRepo, cache, hsm, {
+      now,
+      warn: (message) => io.log(JSON.stringify({ level: 'warn', msg: message })),
+    });
     const admin = await identity.ensureBootstrapAdmin();
 
     const app = createApp({
       keys,
       data,
       tags,
+      asym,
+      imports,
+      stacks,
       identity,
       tokenKey: hsm.tokenKey(),
-      schemas: loadSchemas('kms'),
+      schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew')]),
       now,
       version: io.version ?? packageVersion(),
       logError: (err, requestId) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message })),

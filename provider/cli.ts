@@ -10,6 +10,16 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: Loader }>> = Ob
   daemon: { summary: 'run the KMS daemon', load: async () => daemonCommand },
   kms: { summary: 'call any KMS operation and print the JSON answer', load: async () => (await import('./commands/kms.js')).kmsCommand },
   auth: { summary: 'auth token: get an X-Auth-Token for DEW_TOKEN', load: async () => (await import('./commands/auth.js')).authCommand },
+  validate: { summary: 'check the configuration files (no daemon needed)', load: async () => (await import('./commands/validate.js')).validateCommand },
+  fmt: { summary: 'rewrite configuration files in canonical style', load: async () => (await import('./commands/fmt.js')).fmtCommand },
+  plan: { summary: 'show what apply would change', load: async () => (await import('./commands/plan.js')).planCommand },
+  apply: { summary: 'apply the configuration or a saved plan', load: async () => (await import('./commands/apply.js')).applyCommand },
+  destroy: { summary: 'destroy every object the stack owns', load: async () => (await import('./commands/apply.js')).destroyCommand },
+  show: { summary: 'show a saved plan or the stack', load: async () => (await import('./commands/show.js')).showCommand },
+  output: { summary: 'print output values', load: async () => (await import('./commands/output.js')).outputCommand },
+  state: { summary: 'state list: the objects the stack owns', load: async () => (await import('./commands/state.js')).stateCommand },
+  import: { summary: 'import ADDR ID: adopt an existing object into the stack', load: async () => (await import('./commands/import.js')).importCommand },
+  'force-unlock': { summary: 'force-unlock ID: release a stuck stack lock', load: async () => (await import('./commands/force-unlock.js')).forceUnlockCommand },
 });
 
 /** `dew daemon`: the daemon is loaded by path at run time; provider/ and daemon/ share no code. */

@@ -7,7 +7,8 @@
  * has no SM4-GCM, and this composition uses only primitives it has (SM4-CTR, SM3).
  * Independent subkeys come from the 16-byte SM4 key by HKDF-SM3 (RFC 5869).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomFillSync, timingSafeEqual, createSecretKey, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual, createSecretKey, type KeyObject } from 'node:crypto';
+import { fillRandom } from './random-pool.js';
 import { allocBlob, parseBlob, paddedLength, HEADER_LEN, NONCE_OFFSET, TAG_LEN, type BlobHeader, type BlobKind } from './ciphertext-blob.js';
 
 export type SymmetricCipher =
@@ -63,7 +64,7 @@ export function encryptBlob(
   const bodyEnd = HEADER_LEN + body.length;
   if (c.algorithm === 1) {
     const iv = blob.subarray(NONCE_OFFSET, NONCE_OFFSET + 12);
-    randomFillSync(iv);
+    fillRandom(iv);
     const cipher = createCipheriv('aes-256-gcm', c.key, iv);
     cipher.setAAD(aad.length ? Buffer.concat([blob.subarray(0, HEADER_LEN), aad]) : blob.subarray(0, HEADER_LEN));
     cipher.update(body).copy(blob, HEADER_LEN);
@@ -71,7 +72,7 @@ export function encryptBlob(
     cipher.getAuthTag().copy(blob, bodyEnd);
   } else {
     const iv = blob.subarray(NONCE_OFFSET, NONCE_OFFSET + 16);
-    randomFillSync(iv);
+    fillRandom(iv);
     const cipher = createCipheriv('sm4-ctr', c.encKey, iv);
     cipher.update(body).copy(blob, HEADER_LEN);
     cipher.final();

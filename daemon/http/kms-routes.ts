@@ -7,6 +7,7 @@ import type { Caller } from '../services/caller.js';
 import type { KeyService } from '../services/keys.js';
 import { DATAKEY_SPEC_BYTES, type DataPlane } from '../services/data-plane.js';
 import type { TagService } from '../services/tags.js';
+import { ASYMMETRIC_DATA_ALGORITHMS, type AsymmetricService } from '../services/asymmetric.js';
 import { compileBody, strNum } from './validate.js';
 import type { AppEnv } from './env.js';
 
@@ -14,6 +15,8 @@ export interface KmsDeps {
   keys: KeyService;
   data: DataPlane;
   tags: TagService;
+  /** RSAES_OAEP_SHA_256 / SM2_ENCRYPT encrypt-data and decrypt-data go here. */
+  asym?: AsymmetricService;
   ajv: Ajv2020;
   schemas: Map<string, JsonSchema>;
 }
@@ -40,10 +43,10 @@ function aadOf(b: Body): Buffer | undefined {
 }
 
 /** Strict Base64 decoding: node's decoder silently skips junk, so re-encode and compare. */
-function base64(field: string, s: unknown, maxBytes: number): Buffer {
+function base64(field: string, s: unknown, maxBytes: number, code = 'KMS.0308'): Buffer {
   const text = String(s);
   const buf = Buffer.from(text, 'base64');
-  if (buf.length === 0 || buf.length > maxBytes || buf.toString('base64') !== text) throw kmsErrors.invalid(field);
+  if (buf.length === 0 || buf.length > maxBytes || buf.toString('base64') !== text) throw kmsErrors.invalid(field, code);
   return buf;
 }
 
@@ -114,14 +117,27 @@ export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
   });
 
   op('encrypt-data', async (caller, b) => {
+    if (d.asym && isAsymmetricData(b)) {
+      const res = await d.asym.encrypt(caller, String(b.key_id), String(b.encryption_algorithm), Buffer.from(String(b.plain_text), 'utf8'));
+      return { key_id: res.key.keyId, cipher_text: res.ciphertext.toString('base64') };
+    }
     assertSymmetricAlgorithm(b);
     const pt = Buffer.from(String(b.plain_text), 'utf8');
     const { key, blob } = await d.data.encryptData(caller, String(b.key_id), pt, aadOf(b));
     return { key_id: key.keyId, cipher_text: blob.toString('base64') };
   });
   op('decrypt-data', async (caller, b) => {
+    if (d.asym && (isAsymmetricData(b) || (b.encryption_algorithm === undefined && typeof b.key_id === 'string' && d.asym.isAsymmetricKey(caller, b.key_id)))) {
+      const ct = base64('cipher_text', b.cipher_text, 8192, 'KMS.2201');
+      const res = await d.asym.decrypt(caller, b.key_id as string | undefined, b.encryption_algorithm as string | undefined, ct);
+      try {
+        return { key_id: res.key.keyId, plain_text: res.plaintext.toString('utf8'), plain_text_base64: res.plaintext.toString('base64') };
+      } finally {
+        res.plaintext.fill(0);
+      }
+    }
     assertSymmetricAlgorithm(b);
-    const blob = base64('cipher_text', b.cipher_text, 8192);
+    const blob = base64('cipher_text', b.cipher_text, 8192, 'KMS.2201');
     const { key, plaintext } = await d.data.decrypt(caller, blob, 'data', aadOf(b), b.key_id as string | undefined);
     try {
       return { key_id: key.keyId, plain_text: plaintext.toString('utf8'), plain_text_base64: plaintext.toString('base64') };
@@ -173,6 +189,10 @@ export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
     }),
   );
   return app;
+}
+
+function isAsymmetricData(b: Body): boolean {
+  return typeof b.encryption_algorithm === 'string' && ASYMMETRIC_DATA_ALGORITHMS.includes(b.encryption_algorithm);
 }
 
 function assertSymmetricAlgorithm(b: Body): void {

@@ -6,6 +6,9 @@ const SPECIAL: Record<string, { method: string; path: string }> = {
   'kms/create-tag': { method: 'post', path: '/v1.0/{project_id}/kms/{key_id}/tags' },
   'kms/batch-tags': { method: 'post', path: '/v1.0/{project_id}/kms/{key_id}/tags/action' },
   'kms/resource-instances': { method: 'post', path: '/v1.0/{project_id}/kms/resource_instances/action' },
+  'dew/stack-lock': { method: 'post', path: '/v1.0/{project_id}/dew/stacks/{stack}/lock' },
+  'dew/stack-object-put': { method: 'put', path: '/v1.0/{project_id}/dew/stacks/{stack}/objects' },
+  'dew/stack-object-delete': { method: 'delete', path: '/v1.0/{project_id}/dew/stacks/{stack}/objects' },
 };
 
 const errorBody = {
@@ -34,9 +37,10 @@ export function buildOpenApi(schemas: Map<string, JsonSchema>, version: string):
   for (const [id, schema] of schemas) {
     const name = id.split('/')[1];
     const where = SPECIAL[id] ?? { method: 'post', path: `/v1.0/{project_id}/kms/${name}` };
-    const pathParams = where.path.includes('{key_id}')
-      ? [...params, { name: 'key_id', in: 'path', required: true, schema: { type: 'string' } }]
-      : params;
+    const pathParams = [
+      ...params,
+      ...['key_id', 'stack'].filter((p) => where.path.includes(`{${p}}`)).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+    ];
     paths[where.path] = {
       ...paths[where.path],
       [where.method]: {

@@ -102,8 +102,8 @@ export class KeyService {
       throw new DewError('KMS.0308', 400, `Invalid key_usage: ${keySpec} keys support ${spec.usages.join(', ')}.`);
     }
     const origin = input.origin ?? 'kms';
-    if (origin === 'external' && !(keySpec === 'AES_256' || keySpec === 'SM4')) {
-      throw new DewError('KMS.0308', 400, `Invalid origin: ${keySpec} keys cannot be imported yet.`);
+    if (origin === 'external' && spec.family === 'hmac') {
+      throw new DewError('KMS.0308', 400, `Invalid origin: ${keySpec} keys cannot take imported material.`);
     }
     const keystoreId = input.keystore_id ?? '0';
     if (keystoreId !== '0') throw new DewError('KMS.0308', 400, 'Invalid keystore_id: the keystore does not exist.');
@@ -132,10 +132,9 @@ export class KeyService {
       currentVersion: origin === 'external' ? 0 : 1,
       revision: 1,
     };
-    const material =
-      origin === 'external'
-        ? null
-        : await this.hsm.generateSymmetric({ keyId: row.keyId, version: 1, keySpec, partitionId: row.partitionId });
+    const ref = { keyId: row.keyId, version: 1, keySpec, partitionId: row.partitionId };
+    // Asymmetric generation is async (RSA on libuv's pool), so a slow RSA-4096 keygen blocks no other request.
+    const material = origin === 'external' ? null : spec.symmetric ? await this.hsm.generateSymmetric(ref) : await this.hsm.generateAsymmetric(ref);
     const outcome = await this.repo.insertKey(row, material, isDefault ? null : this.opts.keyQuota);
     if (outcome === 'quota') throw kmsErrors.quota();
     if (outcome === 'alias') {

@@ -1,10 +1,14 @@
 /** Persistence of keys, their versions and tags; every change also appends a change event. */
 import { and, eq, gt, inArray, sql, asc } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { keys, keyVersions, keyTags, changeEvents } from './schema.js';
+import { keys, keyVersions, keyTags, changeEvents, importTokens, importedMaterialDigests } from './schema.js';
 
 export type KeyRow = typeof keys.$inferSelect;
 export type TagRow = typeof keyTags.$inferSelect;
+export type ImportTokenRow = typeof importTokens.$inferSelect;
+
+/** What committing an import did: stored, or nothing because the token or the key state no longer allowed it. */
+export type ImportOutcome = 'ok' | 'refused';
 
 export type InsertOutcome = 'ok' | 'quota' | 'alias';
 
@@ -131,6 +135,54 @@ export class KeyRepo {
       ),
     ];
     await this.db.batch([...stmts, ...more] as unknown as Parameters<Db['batch']>[0]);
+  }
+
+  async insertImportToken(row: ImportTokenRow): Promise<void> {
+    await this.db.insert(importTokens).values(row);
+  }
+
+  async loadImportToken(tokenId: string): Promise<ImportTokenRow | undefined> {
+    const rows = await this.db.select().from(importTokens).where(eq(importTokens.tokenId, tokenId));
+    return rows[0];
+  }
+
+  async loadImportDigest(keyId: string): Promise<Buffer | undefined> {
+    const rows = await this.db.select({ d: importedMaterialDigests.digest }).from(importedMaterialDigests).where(eq(importedMaterialDigests.keyId, keyId));
+    return rows[0]?.d;
+  }
+
+  /**
+   * Imports material in one transaction: consumes the token (unused, unexpired), moves the key from
+   * pending import (5) to enabled with version 1, stores the sealed material and the first digest.
+   * Each step runs only when the one before changed a row (SQLite `changes()`), so a reused token or a
+   * key that left state 5 changes nothing.
+   */
+  async commitImport(p: { keyId: string; tokenId: string; now: number; sealed: Buffer; digest: Buffer; expirationTime: number | null }): Promise<ImportOutcome> {
+    const results = await this.db.batch([
+      this.db.run(sql`UPDATE ${importTokens} SET used_at = ${p.now}
+                      WHERE token_id = ${p.tokenId} AND key_id = ${p.keyId} AND used_at IS NULL AND expires_at > ${p.now}`),
+      this.db.run(sql`UPDATE ${keys} SET key_state = '2', current_version = 1, expiration_time = ${p.expirationTime}, revision = revision + 1
+                      WHERE key_id = ${p.keyId} AND key_state = '5' AND changes() = 1`),
+      this.db.run(sql`INSERT INTO ${keyVersions} (key_id, version, material_wrapped, created_at)
+                      SELECT ${p.keyId}, 1, ${p.sealed}, ${p.now} WHERE changes() = 1`),
+      this.db.run(sql`INSERT INTO ${importedMaterialDigests} (key_id, digest, created_at)
+                      SELECT ${p.keyId}, ${p.digest}, ${p.now} WHERE changes() = 1
+                      ON CONFLICT (key_id) DO NOTHING`),
+      this.db.run(sql`INSERT INTO ${changeEvents} (kind, object_id, at) VALUES ('key', ${p.keyId}, ${this.now()})`),
+    ]);
+    return (results[2] as { rowsAffected: number }).rowsAffected === 1 ? 'ok' : 'refused';
+  }
+
+  /** delete-imported-key-material: from Enabled/Disabled back to pending import, removing every material version. */
+  async deleteImportedMaterial(keyId: string): Promise<boolean> {
+    const [res] = await this.db.batch([
+      this.db.run(sql`UPDATE ${keys} SET key_state = '5', current_version = 0, expiration_time = NULL, revision = revision + 1
+                      WHERE key_id = ${keyId} AND key_state IN ('2', '3') AND origin = 'external'`),
+      this.db.run(sql`DELETE FROM ${keyVersions} WHERE key_id = ${keyId}
+                      AND EXISTS (SELECT 1 FROM ${keys} WHERE key_id = ${keyId} AND key_state = '5' AND current_version = 0)`),
+      this.event('key', keyId),
+    ]);
+    return (res as { rowsAffected: number }).rowsAffected === 1;
   }
 
   /** The change events after `seq`, oldest first. */

@@ -147,3 +147,29 @@ export const stackObjects = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.stack, t.address] })],
 );
+
+/**
+ * Import tokens of get-parameters-for-import (reference 1e): bound to one key, one wrapping key and
+ * the user who asked; valid 24 h and for one successful import. The wrapping private key is stored
+ * only sealed under the partition root.
+ */
+export const importTokens = sqliteTable('import_tokens', {
+  tokenId: text('token_id').primaryKey(),
+  keyId: text('key_id').notNull(),
+  projectId: text('project_id').notNull(),
+  userId: text('user_id').notNull(),
+  wrappingAlgorithm: text('wrapping_algorithm').notNull(),
+  /** SHA-256 of the wrapping public key (SPKI DER), also carried inside the token. */
+  wrappingKeyHash: blob('wrapping_key_hash', { mode: 'buffer' }).notNull(),
+  wrappingKeySealed: blob('wrapping_key_sealed', { mode: 'buffer' }).notNull(),
+  createdAt: integer('created_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  usedAt: integer('used_at'),
+});
+
+/** Keyed digest (HMAC under an HSM-derived key) of a key's first imported material: re-imports must match it. */
+export const importedMaterialDigests = sqliteTable('imported_material_digests', {
+  keyId: text('key_id').primaryKey(),
+  digest: blob('digest', { mode: 'buffer' }).notNull(),
+  createdAt: integer('created_at').notNull(),
+});

@@ -83,6 +83,7 @@ export function parseFields(operation: string, argv: readonly string[]): Record<
 const USAGE = `usage: dew kms <operation> [--field-name value]… [--json '{…}'] [--credentials FILE]
   e.g. dew kms create-key --key-alias app
        dew kms encrypt-data --key-id app --plain-text hi
+       dew kms import-material --key KEY --file material.bin|key.pem   (wraps locally, then imports)
   Field names are the API's, with - for _. Operations: the reference KMS operations
   (create-key, describe-key, list-keys, encrypt-data, decrypt-data, create-datakey, …) and
   ${Object.keys(SPECIAL).join(', ')}.`;
@@ -93,6 +94,10 @@ export const kmsCommand: Command = async (ctx: CommandContext) => {
   if (!operation || operation === '--help' || operation === '-h' || operation === 'help') {
     ctx.stdout.write(USAGE + '\n');
     return operation ? 0 : 1;
+  }
+  if (operation === 'import-material') {
+    const argv = [...(credentialsFile ? ['--credentials', credentialsFile] : []), ...fields];
+    return (await import('./kms-import.js')).importMaterialCommand({ ...ctx, argv });
   }
   if (!/^[a-z0-9-]+$/.test(operation)) throw new CliError('usage', `unknown operation ${operation}`, { hint: USAGE });
   const body = parseFields(operation, fields);

@@ -64,7 +64,10 @@ export type Bind = { each?: { key: Value; value: Value }; count?: number };
 export function instanceBindings(decl: ResourceDecl, scope: ConfigScope, diags: Diagnostic[]): Map<InstanceKey, Bind> | undefined {
   if (decl.count) {
     const u = unmark(scope.evaluateAttribute(decl.count, {}));
-    if (u.value === UNKNOWN) return undefined;
+    if (u.value === UNKNOWN) {
+      diags.push(error('Invalid count argument', 'The count value depends on attributes that cannot be known until apply, so dew cannot tell how many instances will be created.', decl.count.range, 'Use a count known at plan time (variables, locals, literals); apply the dependencies first with -target if needed.'));
+      return undefined;
+    }
     if (u.sensitive) diags.push(error('Invalid count argument', 'count cannot be derived from a sensitive value.', decl.count.range));
     if (typeof u.value !== 'number' || !Number.isInteger(u.value) || u.value < 0) {
       diags.push(error('Invalid count argument', `count must be a whole number ≥ 0, got ${typeName(u.value)} ${JSON.stringify(u.value)}.`, decl.count.range));

@@ -1,7 +1,7 @@
 /** Loads and decodes a configuration folder (or saved source texts) into the model, with all diagnostics. */
 import { resolve } from 'node:path';
 import { decodeConfig } from './decode.js';
-import type { Diagnostic } from './diagnostics.js';
+import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { loadConfigFiles, parseSource, type SourceFile } from './load.js';
 import type { Config } from './model.js';
 
@@ -9,7 +9,7 @@ export async function loadConfig(dir: string): Promise<{ config: Config; diagnos
   const abs = resolve(dir);
   const { files, diagnostics } = await loadConfigFiles(abs);
   const decoded = decodeConfig(abs, files);
-  return { config: decoded.config, diagnostics: [...diagnostics, ...decoded.diagnostics] };
+  return { config: decoded.config, diagnostics: sortDiagnostics([...diagnostics, ...decoded.diagnostics]) };
 }
 
 /** Rebuilds a configuration from the source texts a saved plan carries. */
@@ -22,5 +22,5 @@ export async function loadConfigFromSources(dir: string, sources: Readonly<Recor
     if (r.file) files.push(r.file);
   }
   const decoded = decodeConfig(resolve(dir), files);
-  return { config: decoded.config, diagnostics: [...diagnostics, ...decoded.diagnostics] };
+  return { config: decoded.config, diagnostics: sortDiagnostics([...diagnostics, ...decoded.diagnostics]) };
 }

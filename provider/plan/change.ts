@@ -52,6 +52,9 @@ export interface ResourceChange {
 
 export interface PlannedOutput {
   name: string;
+  /** create: no value before; update: the value changes or is not known yet; no-op: unchanged. */
+  action: 'create' | 'update' | 'no-op';
+  before: Json;
   value: Json;
   unknown: boolean;
   sensitive: boolean;

@@ -1,9 +1,9 @@
 /** Plans a stack: evaluates the configuration in dependency order, diffs every instance against the daemon's objects, adds deletions. */
-import { error, warning, type Diagnostic } from '../config/diagnostics.js';
+import { error, sortDiagnostics, warning, type Diagnostic } from '../config/diagnostics.js';
 import { expandResource } from '../config/instances.js';
 import type { Config } from '../config/model.js';
 import { ConfigScope, instanceAddress, parseInstanceAddress, type InstanceKey } from '../config/scope.js';
-import { containsSensitive, containsUnknown, splitMarks, type Json, type MarkTree, type Value } from '../config/values.js';
+import { UNKNOWN, containsSensitive, containsUnknown, jsonEqual, splitMarks, type Json, type MarkTree, type Value } from '../config/values.js';
 import { buildConfigGraph } from '../graph/config-graph.js';
 import { resourceType } from '../resources/registry.js';
 import type { StackObject, StackSnapshot } from '../state/stack-state.js';
@@ -157,14 +157,20 @@ export function createPlan(input: PlanInput): PlanResult {
   for (const c of selected) markSensitiveBefore(c);
 
   const outputs: PlannedOutput[] = [];
-  if (mode === 'normal')
+  if (mode === 'normal') {
+    const prior = priorScope(config, input.variables, snapshot);
     for (const o of config.outputs.values()) {
       const v = scope.evaluateAttribute(o.value, {});
       if (containsSensitive(v) && !o.sensitive)
         diags.push(error('Output refers to sensitive values', `To reduce the risk of accidentally exporting sensitive data, output "${o.name}" must set sensitive = true because its value derives from sensitive values.`, o.range, 'Add sensitive = true to the output block.'));
-      const s = splitMarks(v);
-      outputs.push({ name: o.name, value: containsUnknown(v) ? null : s.json, unknown: containsUnknown(v), sensitive: o.sensitive || containsSensitive(v) });
+      const unknown = containsUnknown(v);
+      const value = unknown ? null : splitMarks(v).json;
+      const b = prior ? prior.evaluateAttribute(o.value, {}) : UNKNOWN;
+      const before = containsUnknown(b) ? undefined : splitMarks(b).json;
+      const action = before === undefined ? 'create' : unknown || !jsonEqual(before, value) ? 'update' : 'no-op';
+      outputs.push({ name: o.name, action, before: before ?? null, value, unknown, sensitive: o.sensitive || containsSensitive(v) });
     }
+  }
   diags.push(...scope.diagnostics);
 
   const sensitiveVariables = [...config.variables.values()].filter((v) => v.sensitive).map((v) => v.name);
@@ -185,8 +191,19 @@ export function createPlan(input: PlanInput): PlanResult {
       targets,
       replace,
     },
-    diagnostics: dedupe(diags),
+    diagnostics: sortDiagnostics(dedupe(diags)),
   };
+}
+
+/** The configuration evaluated over the stack as last applied: the outputs' values before this plan (undefined for a new stack). */
+function priorScope(config: Config, variables: ReadonlyMap<string, Value>, snapshot: StackSnapshot): ConfigScope | undefined {
+  if (snapshot.objects.length === 0) return undefined;
+  const scope = new ConfigScope(config, variables);
+  for (const o of snapshot.objects) {
+    const p = parseInstanceAddress(o.address);
+    if (p && config.resources.has(p.resource)) scope.setInstance(p.resource, p.key, o.attributes as Value);
+  }
+  return scope;
 }
 
 function dedupe(diags: Diagnostic[]): Diagnostic[] {

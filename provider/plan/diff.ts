@@ -18,6 +18,7 @@ export interface InstanceDiff {
 /** The object's current attributes: last applied, overlaid with what the daemon reports now; null when it is gone. */
 export function currentAttributes(rt: ResourceType, prior: StackObject): Attributes | null {
   if (prior.live === null) return null;
+  if (prior.live === undefined) return { ...prior.attributes };
   const live = rt.fromLive(prior.live);
   if (live === null) return null;
   const out: Attributes = { ...prior.attributes, ...live };

@@ -36,7 +36,10 @@ export function planToJson(plan: Plan, opts: { timestamp?: string; errored?: boo
       return rc;
     }),
     output_changes: Object.fromEntries(
-      plan.outputs.map((o) => [o.name, { actions: ['create'], before: null, after: o.sensitive ? REDACTED : o.unknown ? null : o.value, after_unknown: o.unknown, before_sensitive: false, after_sensitive: o.sensitive }]),
+      plan.outputs.map((o) => [
+        o.name,
+        { actions: [o.action], before: o.sensitive && o.before !== null ? REDACTED : o.before, after: o.sensitive ? REDACTED : o.unknown ? null : o.value, after_unknown: o.unknown, before_sensitive: o.sensitive, after_sensitive: o.sensitive },
+      ]),
     ),
     applyable: !isEmptyPlan(plan),
     complete: plan.targets.length === 0,

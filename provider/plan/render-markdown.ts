@@ -24,6 +24,12 @@ function reason(c: ResourceChange): string {
   if (c.note) return 'deleted outside dew';
   if (c.drift?.length) return `drift: ${c.drift.map((d) => `\`${d}\``).join(', ')} changed outside dew`;
   if (ch.action === 'delete') return 'destroy requested';
+  if (ch.action === 'update' && ch.before && ch.after && typeof ch.before === 'object' && typeof ch.after === 'object') {
+    const b = ch.before as Record<string, unknown>;
+    const a = ch.after as Record<string, unknown>;
+    const changed = Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+    return `${changed.map((k) => `\`${k}\``).join(', ')} changed`;
+  }
   return '';
 }
 
@@ -34,9 +40,9 @@ function diffBlock(c: ResourceChange): string {
   return renderResource(c, new Paint(false))
     .map((l) => {
       const m = /^(\s*)(-\/\+|[+~-])( .*)$/.exec(l);
-      if (!m) return ` ${l}`;
-      const sym = m[2] === '~' ? '!' : m[2] === '-/+' ? '!' : m[2];
-      return `${sym}${m[1]}${m[2].length === 3 ? '' : ' '}${m[3].slice(1)}`;
+      if (!m) return ` ${l.slice(2)}`;
+      const sym = m[2] === '~' || m[2] === '-/+' ? '!' : m[2];
+      return `${sym} ${m[1].slice(2)}${m[3].slice(1)}`;
     })
     .join('\n');
 }

@@ -70,11 +70,13 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   for (const c of plan.changes) if (c.change.action !== 'no-op') out.push('', ...renderResource(c, p));
   const n = counts(plan);
   out.push('', `${p.bold('Plan:')} ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy.`);
-  const outs = plan.outputs;
+  const outs = plan.outputs.filter((o) => o.action !== 'no-op');
   if (outs.length && plan.mode === 'normal') {
     out.push('', 'Changes to Outputs:');
     const w = Math.max(...outs.map((o) => o.name.length));
-    for (const o of outs) out.push(`  ${p.sym('+')} ${o.name.padEnd(w)} = ${o.sensitive ? '(sensitive value)' : o.unknown ? '(known after apply)' : literal(o.value)}`);
+    const shown = (o: (typeof outs)[number]): string => (o.sensitive ? '(sensitive value)' : o.unknown ? '(known after apply)' : literal(o.value));
+    for (const o of outs)
+      out.push(o.action === 'create' ? `  ${p.sym('+')} ${o.name.padEnd(w)} = ${shown(o)}` : `  ${p.sym('~')} ${o.name.padEnd(w)} = ${o.sensitive ? '(sensitive value)' : `${literal(o.before)} -> ${shown(o)}`}`);
   }
   if (plan.targets.length) out.push('', p.yellow('Warning: Resource targeting is in effect'), '', 'The plan may not be the full set of changes: it covers only the targets given with -target and what they depend on.');
   return out.join('\n') + '\n';

@@ -4,7 +4,7 @@ export interface DewApi {
   /** POST /v1.0/{project_id}/kms/{operation} with a JSON body; throws on an error answer. */
   kms(operation: string, body?: object): Promise<unknown>;
   /** Any call; the path may contain {project_id}; throws on an error answer. */
-  request(method: string, path: string, body?: unknown, query?: Record<string, string>): Promise<{ status: number; headers: Headers; body: unknown }>;
+  request(method: string, path: string, body?: object, query?: Record<string, string>): Promise<{ status: number; headers: unknown; body: unknown }>;
 }
 
 /** Reads an error's HTTP status and code without depending on the client's error class. */

@@ -70,7 +70,8 @@ export const dewKmsKey: ResourceType = {
     const state = str(live.key_state);
     if (state === '4') return null; // pending deletion: gone as far as the stack is concerned (as huaweicloud_kms_key)
     return keyAttributes(live, {
-      rotation_interval: typeof live.rotation_interval === 'number' ? live.rotation_interval : null,
+      // the interval only means something while rotation is on (huaweicloud_kms_key reads it the same way)
+      rotation_interval: str(live.key_rotation_enabled) === 'true' && typeof live.rotation_interval === 'number' ? live.rotation_interval : null,
       rotation_number: typeof live.number_of_rotations === 'number' ? live.number_of_rotations : 0,
       tags: tagsOf(live.tags),
     });

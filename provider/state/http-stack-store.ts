@@ -39,8 +39,9 @@ export class HttpStackStore implements StackStore {
       return (res.body as { lock: StackLock }).lock;
     } catch (e) {
       if (apiErrorStatus(e).status === 409) {
-        const body = (e as { body?: { error?: { lock?: StackLock } } }).body;
-        throw new StackLockedError(stack, body?.error?.lock ?? (e as { lock?: StackLock }).lock ?? null);
+        // the client's error carries no body: read who holds the lock from the stack itself
+        const held = await this.read(stack).then((s) => s.lock, () => null);
+        throw new StackLockedError(stack, held);
       }
       throw e;
     }

@@ -17,8 +17,11 @@ export interface StackObject {
   dependencies: string[];
   /** Bumped by the daemon on any change to the object, through dew or not. */
   revision: number;
-  /** The object as the daemon sees it now (API-shaped); null when it no longer exists. */
-  live: Record<string, unknown> | null;
+  /**
+   * The object as the daemon sees it now (API-shaped); null when it no longer exists; absent when the
+   * daemon cannot describe this type (then the last applied attributes stand and no drift is seen).
+   */
+  live?: Record<string, unknown> | null;
 }
 
 export interface StackSnapshot {

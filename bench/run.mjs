@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// `npm run bench`: drives a real daemon over loopback with autocannon and prints requests/s, p50 and
+// p99 per operation, each as a ratio to the same daemon's GET /healthz floor at the same concurrency.
+// Shared machines are noisy, so each row alternates floor and operation runs for several rounds and
+// reports the median of the per-round ratios (a drift in machine load hits both sides of a round).
+// Signed requests are signed once per scenario and replayed (a signature stays valid for its
+// 15-minute X-Sdk-Date window), so the load generator's own signing cost is not measured: the daemon
+// still verifies every request in full.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { signRequest } from '../dist/provider/client/signer.js';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const seconds = Number(process.env.BENCH_SECONDS ?? 1);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const connectionsList = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+
+async function startDaemon(dataDir) {
+  const child = spawn(process.execPath, [join(root, 'dist/provider/cli.js'), 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on('data', (c) => {
+      log += c;
+      const m = /listening on (http:\/\/\S+)/.exec(log);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log}`)));
+  });
+  return { child, url };
+}
+
+function signed(creds, method, path, body) {
+  const url = `${creds.endpoint}${path}`;
+  const payload = body === undefined ? '' : JSON.stringify(body);
+  const headers = { 'content-type': 'application/json;charset=UTF-8', 'x-project-id': creds.project_id };
+  return { method, path, body: payload || undefined, headers: { ...headers, ...signRequest({ method, url, headers, body: payload }, { accessKey: creds.access_key, secretKey: creds.secret_key }) } };
+}
+
+function withToken(creds, token, method, path, body) {
+  return { method, path, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-auth-token': token } };
+}
+
+async function call(creds, op, body) {
+  const req = signed(creds, 'POST', `/v1.0/${creds.project_id}/kms/${op}`, body);
+  const res = await fetch(`${creds.endpoint}${req.path}`, { method: 'POST', headers: req.headers, body: req.body });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${op}: ${res.status} ${text}`);
+  return { res, json: text ? JSON.parse(text) : undefined };
+}
+
+function run(url, request, connections) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      { url, connections, duration: seconds, pipelining: 1, requests: [request] },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'dew-bench-'));
+const { child, url } = await startDaemon(dataDir);
+try {
+  const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
+  await call(creds, 'create-key', { key_alias: 'bench' });
+  const tokenRes = await fetch(`${url}/v3/auth/tokens`, { method: 'POST', headers: signed(creds, 'POST', '/v3/auth/tokens', {}).headers, body: '{}' });
+  const token = tokenRes.headers.get('x-subject-token');
+  const small = (await call(creds, 'encrypt-data', { key_id: 'bench', plain_text: 'abcd' })).json.cipher_text;
+  const scenarios = [
+    ['encrypt-data 4 B', 'encrypt-data', { key_id: 'bench', plain_text: 'abcd' }],
+    ['encrypt-data 4 KiB', 'encrypt-data', { key_id: 'bench', plain_text: 'x'.repeat(4096) }],
+    ['decrypt-data', 'decrypt-data', { cipher_text: small }],
+    ['create-datakey', 'create-datakey', { key_id: 'bench' }],
+    ['gen-random 512', 'gen-random', { random_data_length: '512' }],
+  ];
+  const rows = [];
+  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  /** Alternates floor and operation runs; returns the operation's figures and the median ratio. */
+  async function measure(request, connections) {
+    const ratios = [];
+    const results = [];
+    const floors = [];
+    for (let i = 0; i < rounds; i++) {
+      const f = await run(url, { method: 'GET', path: '/healthz' }, connections);
+      const r = request ? await run(url, request, connections) : f;
+      floors.push(f.requests.average);
+      results.push(r);
+      ratios.push(r.requests.average / f.requests.average);
+    }
+    const pick = results[ratios.indexOf(median(ratios))];
+    return {
+      rps: pick.requests.average,
+      p50: pick.latency.p50,
+      p99: pick.latency.p99,
+      ratio: median(ratios),
+      floor: median(floors),
+      errors: results.reduce((n, r) => n + r.non2xx + r.errors, 0),
+    };
+  }
+  await run(url, { method: 'GET', path: '/healthz' }, 16);
+  for (const connections of connectionsList) {
+    const floor = await measure(undefined, connections);
+    rows.push({ name: 'GET /healthz (floor)', auth: '-', connections, ...floor, ratio: 1 });
+    for (const [name, op, body] of scenarios) {
+      for (const auth of ['AK/SK', 'token']) {
+        if (only && !only.test(`${name} ${auth}`)) continue;
+        const path = `/v1.0/${creds.project_id}/kms/${op}`;
+        const req = auth === 'AK/SK' ? signed(creds, 'POST', path, body) : withToken(creds, token, 'POST', path, body);
+        rows.push({ name, auth, connections, ...(await measure(req, connections)) });
+      }
+    }
+  }
+  const pad = (s, n) => String(s).padEnd(n);
+  const lines = [
+    `dew bench — ${rounds} rounds of ${seconds}s floor + ${seconds}s operation per row (median ratio), node ${process.version}, ${new Date().toISOString()}`,
+    `| ${pad('operation', 22)} | auth  | conns | ${pad('req/s', 8)} | p50 ms | p99 ms | vs floor | errors |`,
+    `|${'-'.repeat(24)}|-------|-------|----------|--------|--------|----------|--------|`,
+    ...rows.map((r) => `| ${pad(r.name, 22)} | ${pad(r.auth, 5)} | ${pad(r.connections, 5)} | ${pad(Math.round(r.rps), 8)} | ${pad(r.p50, 6)} | ${pad(r.p99, 6)} | ${pad(r.ratio.toFixed(2), 8)} | ${pad(r.errors, 6)} |`),
+  ];
+  console.log(lines.join('\n'));
+  if (rows.some((r) => r.errors > 0)) {
+    console.error('some requests failed: the figures above are not valid');
+    process.exitCode = 1;
+  }
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,122 @@
+/**
+ * Declarative stacks: the daemon is the state. Each stack records the objects it owns, a serial
+ * bumped on every change, and a lock that keeps two applies apart. Reads include each object's
+ * live view as the daemon sees it now, so a plan needs one paged call, not one per resource.
+ */
+import { randomUUID } from 'node:crypto';
+import { DewError } from '../errors.js';
+import type { StackRepo, StackRow, StackObjectRow } from '../store/stack-repo.js';
+import type { Caller } from './caller.js';
+import type { KeyService } from './keys.js';
+
+export interface StackObjectInput {
+  lock_id: string;
+  address: string;
+  type: string;
+  object_id: string;
+  attributes: Record<string, unknown>;
+  dependencies: string[];
+}
+
+function lockView(row: StackRow | undefined) {
+  if (!row?.lockId) return null;
+  return { id: row.lockId, who: row.lockWho, operation: row.lockOperation, created_at: new Date(row.lockCreatedAt ?? 0).toISOString() };
+}
+
+export class StackService {
+  constructor(
+    private readonly repo: StackRepo,
+    private readonly keys: KeyService,
+    private readonly now: () => number,
+  ) {}
+
+  /** The live object as the daemon sees it now: null when it is gone, undefined when this daemon cannot describe the type. */
+  private live(caller: Caller, o: StackObjectRow): { live: Record<string, unknown> | null | undefined; revision: number } {
+    if (o.type === 'dew_kms_key' || o.type === 'dew_kms_key_material') {
+      const k = this.keys.find(caller, o.objectId);
+      if (!k) return { live: null, revision: 0 };
+      if (o.type === 'dew_kms_key_material') {
+        return { live: { key_id: k.keyId, key_state: k.keyState, expiration_time: k.expirationTime === null ? '' : String(k.expirationTime) }, revision: k.revision };
+      }
+      return {
+        live: { ...this.keys.toDetails(k), rotation_interval: k.rotationInterval, number_of_rotations: k.numberOfRotations, tags: { ...k.tags } },
+        revision: k.revision,
+      };
+    }
+    return { live: undefined, revision: 0 };
+  }
+
+  async read(caller: Caller, name: string, limit: number, offset: number) {
+    const row = await this.repo.get(caller.projectId, name);
+    const objects = row ? await this.repo.objects(caller.projectId, name, limit + 1, offset) : [];
+    const more = objects.length > limit;
+    const page = objects.slice(0, limit);
+    return {
+      stack: {
+        name,
+        serial: row?.serial ?? 0,
+        lineage: row?.lineage ?? '',
+        lock: lockView(row),
+        objects: page.map((o) => {
+          const { live, revision } = this.live(caller, o);
+          return {
+            address: o.address,
+            type: o.type,
+            object_id: o.objectId,
+            attributes: JSON.parse(o.attributes) as unknown,
+            dependencies: JSON.parse(o.dependencies) as unknown,
+            revision,
+            ...(live === undefined ? {} : { live }),
+          };
+        }),
+        next_marker: more ? String(offset + limit) : '',
+      },
+    };
+  }
+
+  async lock(caller: Caller, name: string, who: string, operation: string) {
+    const lock = { id: randomUUID(), who, operation, createdAt: this.now() };
+    if (await this.repo.lock(caller.projectId, name, lock, randomUUID())) {
+      return { lock: { id: lock.id, who, operation, created_at: new Date(lock.createdAt).toISOString() } };
+    }
+    const held = lockView(await this.repo.get(caller.projectId, name));
+    throw new DewError('DEW.0409', 409, `Error acquiring the stack lock: stack ${name} is locked by ${held?.who ?? 'someone'} (${held?.operation ?? 'unknown'}) since ${held?.created_at ?? 'unknown'}, lock ID ${held?.id ?? ''}.`, {
+      extra: { lock: held },
+    });
+  }
+
+  async unlock(caller: Caller, name: string, lockId: string): Promise<void> {
+    if (!(await this.repo.unlock(caller.projectId, name, lockId))) {
+      const held = lockView(await this.repo.get(caller.projectId, name));
+      throw new DewError('DEW.0409', 409, held ? `The stack ${name} is locked under another lock ID (${held.id}).` : `The stack ${name} is not locked.`, { extra: { lock: held } });
+    }
+  }
+
+  private notHeld(name: string): DewError {
+    return new DewError('DEW.0409', 409, `The stack ${name} is not locked by lock ID given: take the lock first.`);
+  }
+
+  async putObject(caller: Caller, name: string, o: StackObjectInput): Promise<{ serial: number }> {
+    const serial = await this.repo.putObject(
+      {
+        projectId: caller.projectId,
+        stack: name,
+        address: o.address,
+        type: o.type,
+        objectId: o.object_id,
+        attributes: JSON.stringify(o.attributes),
+        dependencies: JSON.stringify(o.dependencies ?? []),
+        updatedAt: this.now(),
+      },
+      o.lock_id,
+    );
+    if (serial === undefined) throw this.notHeld(name);
+    return { serial };
+  }
+
+  async deleteObject(caller: Caller, name: string, lockId: string, address: string): Promise<{ serial: number }> {
+    const serial = await this.repo.deleteObject(caller.projectId, name, address, lockId);
+    if (serial === undefined) throw this.notHeld(name);
+    return { serial };
+  }
+}

@@ -1,0 +1,35 @@
+/** `dew force-unlock LOCK_ID`: releases a stack lock left behind by a command that died. */
+import { loadConfig } from '../config/load-config.js';
+import { parseArgs } from './args.js';
+import { CliError, type Command } from './context.js';
+import { defaultDeps, type CommandDeps } from './session.js';
+import { CONFIG_FLAGS, configDir } from './workflow.js';
+
+export function makeForceUnlockCommand(deps: CommandDeps): Command {
+  return async (ctx) => {
+    const args = parseArgs(ctx.argv, { ...CONFIG_FLAGS, stack: 'string', force: 'bool' }, 'force-unlock');
+    const [lockId, dirArg] = args.positionals;
+    if (!lockId) throw new CliError('usage', 'dew force-unlock needs the lock ID', { hint: 'The ID is printed by the command that found the stack locked.' });
+    const stack = args.strings.get('stack') ?? (await loadConfig(configDir(ctx, args, dirArg))).config.stack;
+    const session = deps.openSession(ctx, args.strings.get('credentials'));
+    const snap = await session.store.read(stack);
+    if (!snap.lock) {
+      ctx.stdout.write(`Stack "${stack}" is not locked.\n`);
+      return 0;
+    }
+    if (snap.lock.id !== lockId) throw new CliError('unlock.mismatch', `Lock ID "${lockId}" does not match the lock on stack "${stack}"`, { hint: `The stack is locked by ${snap.lock.who} (${snap.lock.operation}) since ${snap.lock.created_at}.` });
+    if (!args.bools.has('force')) {
+      if (!ctx.prompt) throw new CliError('unlock.no_input', 'No interactive input available to confirm', { hint: 'Add -force to unlock without confirmation.' });
+      ctx.stdout.write(`Do you really want to force-unlock stack "${stack}"?\n  dew will remove the lock held by ${snap.lock.who} (${snap.lock.operation}).\n  Only 'yes' will be accepted to confirm.\n\n`);
+      if ((await ctx.prompt('  Enter a value: ')).trim() !== 'yes') {
+        ctx.stderr.write('force-unlock cancelled.\n');
+        return 1;
+      }
+    }
+    await session.store.unlock(stack, lockId);
+    ctx.stdout.write(`dew state has been successfully unlocked!\n`);
+    return 0;
+  };
+}
+
+export const forceUnlockCommand: Command = makeForceUnlockCommand(defaultDeps);

@@ -1,0 +1,55 @@
+/** `dew plan`: compare the configuration with the stack the daemon holds and print (or save) what apply would do. */
+import { parseArgs, type ParsedArgs } from './args.js';
+import { assertNoErrors, CONFIG_FLAGS, configDir, loadChecked } from './workflow.js';
+import { defaultDeps, type CommandDeps } from './session.js';
+import { CliError, type Command, type CommandContext } from './context.js';
+import { createPlan } from '../plan/create-plan.js';
+import { isEmptyPlan, type Plan } from '../plan/change.js';
+import { renderPlanText, useColor } from '../plan/render-text.js';
+import { renderPlanJson } from '../plan/render-json.js';
+import { renderPlanMarkdown } from '../plan/render-markdown.js';
+import { writeSavedPlan } from '../plan/saved-plan.js';
+import { SAVED_PLAN_MARKER } from '../config/load.js';
+import { resolve } from 'node:path';
+import type { Config } from '../config/model.js';
+import type { Value } from '../config/values.js';
+import type { StackSnapshot } from '../state/stack-state.js';
+
+export const PLAN_FLAGS = { ...CONFIG_FLAGS, out: 'string', json: 'bool', markdown: 'bool', 'detailed-exitcode': 'bool', destroy: 'bool', target: 'multi', replace: 'multi', parallelism: 'string' } as const;
+
+/** Plans against a snapshot and prints diagnostics; throws on errors. */
+export function planFor(ctx: CommandContext, config: Config, variables: Map<string, Value>, snapshot: StackSnapshot, args: ParsedArgs, destroy: boolean): Plan {
+  if (destroy && args.multi.get('replace')?.length) throw new CliError('usage', '-replace cannot be used with -destroy');
+  const { plan, diagnostics } = createPlan({ config, variables, snapshot, mode: destroy ? 'destroy' : 'normal', targets: args.multi.get('target') ?? [], replace: args.multi.get('replace') ?? [] });
+  assertNoErrors(ctx, diagnostics, config, 'planning');
+  return plan;
+}
+
+export function renderPlan(ctx: CommandContext, plan: Plan, args: ParsedArgs): void {
+  if (args.bools.has('json')) ctx.stdout.write(renderPlanJson(plan, { timestamp: new Date(ctx.now()).toISOString() }));
+  else if (args.bools.has('markdown')) ctx.stdout.write(renderPlanMarkdown(plan));
+  else ctx.stdout.write(renderPlanText(plan, { color: !args.bools.has('no-color') && useColor(ctx.stdout, ctx.env) }));
+}
+
+export function makePlanCommand(deps: CommandDeps): Command {
+  return async (ctx) => {
+    const args = parseArgs(ctx.argv, PLAN_FLAGS, 'plan');
+    if (args.positionals.length > 1) throw new CliError('usage', 'dew plan takes at most one folder argument');
+    const dir = configDir(ctx, args, args.positionals[0]);
+    const { config, variables } = await loadChecked(ctx, dir, args);
+    const session = deps.openSession(ctx, args.strings.get('credentials'));
+    const snapshot = await session.store.read(config.stack);
+    const plan = planFor(ctx, config, variables, snapshot, args, args.bools.has('destroy'));
+    renderPlan(ctx, plan, args);
+    const out = args.strings.get('out');
+    if (out) {
+      const path = resolve(ctx.cwd, out);
+      await writeSavedPlan(path, { [SAVED_PLAN_MARKER]: 1, created_at: new Date(ctx.now()).toISOString(), config_dir: dir, sources: Object.fromEntries(config.sources), plan });
+      if (!args.bools.has('json')) ctx.stdout.write(`\nSaved the plan to: ${out}\n\nTo perform exactly these actions, run the following command to apply:\n    dew apply ${JSON.stringify(out)}\n`);
+    }
+    if (args.bools.has('detailed-exitcode')) return isEmptyPlan(plan) ? 0 : 2;
+    return 0;
+  };
+}
+
+export const planCommand: Command = makePlanCommand(defaultDeps);

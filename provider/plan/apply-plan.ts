@@ -1,0 +1,177 @@
+/** Applies a plan: walks the changes in dependency order (deletes reversed) with bounded parallelism, recording each step in the stack. */
+import type { Diagnostic } from '../config/diagnostics.js';
+import { evaluateInstance, instanceBindings, type Bind } from '../config/instances.js';
+import type { Config } from '../config/model.js';
+import { ConfigScope, type InstanceKey } from '../config/scope.js';
+import { UNKNOWN, containsUnknown, splitMarks, type Json, type MarkTree, type Value } from '../config/values.js';
+import { Dag } from '../graph/dag.js';
+import { walkDag, type NodeOutcome } from '../graph/walk.js';
+import type { DewApi } from '../resources/api.js';
+import { resourceType } from '../resources/registry.js';
+import type { ApplyContext, Attributes } from '../resources/resource-type.js';
+import type { StackStore } from '../state/stack-state.js';
+import type { Plan, ResourceChange } from './change.js';
+
+export interface ApplyInput {
+  plan: Plan;
+  config: Config;
+  variables: ReadonlyMap<string, Value>;
+  store: StackStore;
+  api: DewApi;
+  lockId: string;
+  ctx: ApplyContext;
+  parallelism?: number;
+  /** Progress lines ("dew_kms_key.app: Creating...", "… Creation complete"). */
+  onEvent?: (line: string) => void;
+}
+
+export interface ApplyResult {
+  outcomes: Map<string, NodeOutcome>;
+  failed: { address: string; error: unknown }[];
+  skipped: { address: string; because: string }[];
+  outputs: { name: string; value: Json; sensitive: boolean }[];
+  counts: { added: number; changed: number; destroyed: number };
+}
+
+/** Rebuilds a marked value from a planned JSON object and its unknown tree. */
+function fromPlanned(v: Json, unknown: MarkTree): Value {
+  if (unknown === true) return UNKNOWN;
+  if (Array.isArray(v)) return v.map((x, i) => fromPlanned(x, Array.isArray(unknown) ? unknown[i] : false));
+  if (v && typeof v === 'object') {
+    const t = (unknown && typeof unknown === 'object' && !Array.isArray(unknown) ? unknown : {}) as Record<string, MarkTree>;
+    const out: Record<string, Value> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = fromPlanned(x, t[k] ?? false);
+    for (const [k, u] of Object.entries(t)) if (u === true) out[k] = UNKNOWN;
+    return out;
+  }
+  return v;
+}
+
+/** Edges: creates/updates after the changes of what they depend on; a delete after the deletes of what depends on it. */
+export function changeGraph(changes: readonly ResourceChange[]): Dag {
+  const dag = new Dag();
+  const active = changes.filter((c) => c.change.action !== 'no-op');
+  const byResource = new Map<string, ResourceChange[]>();
+  for (const c of active) byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c]);
+  for (const c of active) {
+    dag.addNode(c.address);
+    if (c.change.action === 'delete') {
+      for (const other of active) if (other !== c && other.change.action === 'delete' && other.dependencies.includes(c.resource)) dag.addEdge(c.address, other.address);
+    } else {
+      for (const dep of c.dependencies) for (const d of byResource.get(dep) ?? []) if (d.change.action !== 'delete') dag.addEdge(c.address, d.address);
+    }
+  }
+  return dag;
+}
+
+export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
+  const { plan, config, store, api, lockId, ctx } = input;
+  const say = input.onEvent ?? (() => {});
+  const scope = new ConfigScope(config, input.variables, false);
+  const diags: Diagnostic[] = [];
+  const changes = new Map(plan.changes.map((c) => [c.address, c]));
+  for (const c of plan.changes) if (c.change.action !== 'delete') scope.setInstance(c.resource, (c.index ?? null) as InstanceKey, fromPlanned(c.change.after, c.change.afterUnknown));
+  const bindings = new Map<string, Map<InstanceKey, Bind> | undefined>();
+  const counts = { added: 0, changed: 0, destroyed: 0 };
+
+  /**
+   * The arguments to send: exactly the planned values where the plan knew them (so ignore_changes and a
+   * reviewed plan hold), and the configuration re-evaluated only where the plan had to wait for apply.
+   */
+  const planned = (c: ResourceChange): Attributes => {
+    const rt = resourceType(c.type)!;
+    const after = (c.change.after ?? {}) as Attributes;
+    const unknown = (c.change.afterUnknown && typeof c.change.afterUnknown === 'object' && !Array.isArray(c.change.afterUnknown) ? c.change.afterUnknown : {}) as Record<string, MarkTree>;
+    const args = Object.keys(rt.schema.properties).filter((k) => !rt.schema.properties[k].readOnly);
+    const out: Attributes = {};
+    const pending = args.filter((k) => unknown[k] !== undefined && unknown[k] !== false);
+    const fresh = pending.length ? configured(c) : {};
+    for (const k of args) {
+      if (pending.includes(k)) {
+        if (k in fresh) out[k] = fresh[k];
+      } else if (k in after && after[k] !== null) out[k] = after[k];
+    }
+    return out;
+  };
+
+  const configured = (c: ResourceChange): Attributes => {
+    const decl = config.resources.get(c.resource);
+    if (!decl) throw new Error(`${c.resource} is not in the configuration`);
+    if (!bindings.has(c.resource)) bindings.set(c.resource, instanceBindings(decl, scope, diags));
+    const bind = bindings.get(c.resource)?.get((c.index ?? null) as InstanceKey);
+    if (!bind) throw new Error(`${c.address} is no longer an instance of ${c.resource}`);
+    const before = diags.length;
+    const inst = evaluateInstance(decl, scope, (c.index ?? null) as InstanceKey, bind, diags);
+    if (diags.length > before) throw new Error(diags.slice(before).map((d) => `${d.summary}: ${d.detail ?? ''}`).join('; '));
+    if (containsUnknown(inst.value)) throw new Error(`${c.address}: some arguments are still unknown after their dependencies were applied`);
+    return splitMarks(inst.value).json as Attributes;
+  };
+
+  const run = async (address: string): Promise<void> => {
+    const c = changes.get(address)!;
+    const rt = resourceType(c.type);
+    if (!rt) throw new Error(`unknown resource type ${c.type}`);
+    const t0 = ctx.now();
+    const elapsed = (): string => `${Math.max(0, Math.round((ctx.now() - t0) / 1000))}s`;
+    const before = (c.change.before ?? {}) as Attributes;
+    switch (c.change.action) {
+      case 'delete': {
+        say(`${address}: Destroying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
+        if (!c.gone) await rt.delete(api, c.objectId!, before, ctx);
+        await store.deleteObject(plan.stack, lockId, address);
+        counts.destroyed++;
+        say(`${address}: Destruction complete after ${elapsed()}`);
+        return;
+      }
+      case 'delete-then-create': {
+        const attrs = planned(c);
+        say(`${address}: Destroying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
+        await rt.delete(api, c.objectId!, before, ctx);
+        await store.deleteObject(plan.stack, lockId, address);
+        counts.destroyed++;
+        say(`${address}: Destruction complete after ${elapsed()}`);
+        await create(c, attrs);
+        return;
+      }
+      case 'create':
+        await create(c, planned(c));
+        return;
+      case 'update': {
+        const attrs = planned(c);
+        say(`${address}: Modifying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
+        const merged: Attributes = { ...before, ...attrs };
+        const result = await rt.update(api, c.objectId!, before, merged, ctx);
+        await store.putObject(plan.stack, lockId, { address, type: c.type, object_id: c.objectId!, attributes: result, dependencies: c.dependencies });
+        scope.setInstance(c.resource, (c.index ?? null) as InstanceKey, result as Value);
+        counts.changed++;
+        say(`${address}: Modifications complete after ${elapsed()} [id=${c.objectId}]`);
+        return;
+      }
+      case 'no-op':
+        return;
+    }
+
+    async function create(ch: ResourceChange, attrs: Attributes): Promise<void> {
+      say(`${ch.address}: Creating...`);
+      const created = await rt!.create(api, attrs, ctx);
+      await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: created.objectId, attributes: created.attributes, dependencies: ch.dependencies });
+      scope.setInstance(ch.resource, (ch.index ?? null) as InstanceKey, created.attributes as Value);
+      counts.added++;
+      say(`${ch.address}: Creation complete after ${elapsed()} [id=${created.objectId}]`);
+    }
+  };
+
+  const outcomes = await walkDag(changeGraph(plan.changes), run, { parallelism: input.parallelism ?? 10 });
+  const failed: ApplyResult['failed'] = [];
+  const skipped: ApplyResult['skipped'] = [];
+  for (const [address, o] of outcomes) {
+    if (o.status === 'failed') failed.push({ address, error: o.error });
+    else if (o.status === 'skipped') skipped.push({ address, because: o.because });
+  }
+  const outputs = plan.mode === 'destroy' ? [] : [...config.outputs.values()].map((o) => {
+    const v = scope.evaluateAttribute(o.value, {});
+    const s = splitMarks(v);
+    return { name: o.name, value: containsUnknown(v) ? null : s.json, sensitive: o.sensitive };
+  });
+  return { outcomes, failed: failed.sort((a, b) => (a.address < b.address ? -1 : 1)), skipped, outputs, counts };
+}

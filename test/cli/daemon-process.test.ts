@@ -1,0 +1,135 @@
+/** `dew daemon` and `dew kms` as real processes: start, bootstrap files, CLI calls, graceful SIGTERM, restart. */
+import t from 'tap';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signRequest } from '../../provider/client/signer.js';
+
+const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+
+function startDaemon(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; log: () => string }> {
+  const child = spawn(process.execPath, [cli, 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr?.on('data', (c) => (log += c));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not start: ${log}`)), 15_000);
+    child.stderr?.on('data', () => {
+      const m = /listening on (http:\/\/\S+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], log: () => log });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited ${code}: ${log}`));
+    });
+  });
+}
+
+function dew(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+t.test('the daemon and the CLI as a user runs them', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'dew-cli-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const dataDir = join(home, '.dew');
+  let d = await startDaemon(dataDir);
+  t.teardown(() => {
+    if (d.child.exitCode === null) d.child.kill('SIGKILL');
+  });
+  const credPath = join(dataDir, 'credentials.json');
+  const creds = JSON.parse(readFileSync(credPath, 'utf8'));
+  t.equal(statSync(credPath).mode & 0o777, 0o600);
+  t.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600);
+  t.equal(creds.endpoint, d.url);
+  t.notOk(d.log().includes(creds.secret_key), 'the secret key is not printed');
+
+  // From the folder holding .dew/, `dew kms` finds the credentials by itself.
+  const created = dew(['kms', 'create-key', '--key-alias', 'app'], home);
+  t.equal(created.code, 0, created.err);
+  t.match(created.json().key_info.key_id, /^[0-9a-f-]{36}$/);
+  const enc = dew(['kms', 'encrypt-data', '--key-id', 'app', '--plain-text', 'hi'], home);
+  const kept = dew(['kms', 'encrypt-data', '--key-id', 'csms/default', '--plain-text', 'kept'], home);
+  t.equal(enc.code, 0, enc.err);
+  const dec = dew(['kms', 'decrypt-data', '--cipher-text', enc.json().cipher_text], home);
+  t.equal(dec.json().plain_text, 'hi');
+  const sched = dew(['kms', 'schedule-key-deletion', '--key-id', 'app', '--pending-days', '7'], home);
+  t.equal(sched.json().key_state, '4');
+  const quotas = dew(['kms', 'user-quotas'], home);
+  t.equal(quotas.json().quotas.resources[0].used, 1);
+  const bad = dew(['kms', 'schedule-key-deletion', '--key-id', 'app', '--pending-days', '3'], home);
+  t.equal(bad.code, 1);
+  t.match(JSON.parse(bad.err), { status: 400, error_code: 'KMS.1401' });
+  const again402 = dew(['kms', 'schedule-key-deletion', '--key-id', 'app', '--pending-days', '8'], home);
+  t.match(JSON.parse(again402.err), { status: 400, error_code: 'KMS.1402' });
+  const other = mkdtempSync(join(tmpdir(), 'dew-cli-other-'));
+  t.teardown(() => rmSync(other, { recursive: true, force: true }));
+  const viaEnv = dew(['kms', 'gen-random', '--random-data-length', '64'], other, {
+    DEW_ENDPOINT: creds.endpoint,
+    DEW_ACCESS_KEY: creds.access_key,
+    DEW_SECRET_KEY: creds.secret_key,
+    DEW_PROJECT_ID: creds.project_id,
+  });
+  t.equal(viaEnv.code, 0, viaEnv.err);
+  const viaFlag = dew(['kms', 'gen-random', '--random-data-length', '64', '--credentials', credPath], other);
+  t.equal(viaFlag.code, 0, viaFlag.err);
+  const none = dew(['kms', 'gen-random', '--random-data-length', '64'], other);
+  t.equal(none.code, 1);
+  t.match(none.err, /dew daemon/, 'a hint says how to get credentials: ' + none.err);
+  const token = dew(['auth', 'token'], home).json().token;
+  const withToken = dew(['kms', 'gen-random', '--random-data-length', '8'], home, { DEW_TOKEN: token });
+  t.equal(withToken.code, 0, withToken.err);
+
+  // SIGTERM while requests are in flight: every answered request succeeded, and the daemon exits 0.
+  const url = `${d.url}/v1.0/${creds.project_id}/kms/encrypt-data`;
+  const body = JSON.stringify({ key_id: 'csms/default', plain_text: 'in flight' });
+  const headers = { 'content-type': 'application/json' };
+  const send = () =>
+    fetch(url, { method: 'POST', headers: { ...headers, ...signRequest({ method: 'POST', url, headers, body }, { accessKey: creds.access_key, secretKey: creds.secret_key }) }, body })
+      .then((r) => r.status)
+      .catch(() => 0);
+  const inflight = Array.from({ length: 40 }, send);
+  await new Promise((r) => setTimeout(r, 5));
+  const exited = new Promise<number | null>((r) => d.child.once('exit', (code) => r(code)));
+  d.child.kill('SIGTERM');
+  const statuses = await Promise.all(inflight);
+  t.equal(await exited, 0, 'exit code 0 after SIGTERM');
+  t.ok(statuses.filter((s) => s !== 0).every((s) => s === 200), `answered requests succeeded: ${statuses.join(',')}`);
+  t.match(d.log(), /SIGTERM, finishing in-flight requests[\s\S]*stopped/);
+
+  // A restart reuses the credentials and everything still decrypts.
+  d = await startDaemon(dataDir);
+  const again = JSON.parse(readFileSync(credPath, 'utf8'));
+  t.equal(again.access_key, creds.access_key);
+  t.equal(again.secret_key, creds.secret_key);
+  const after = dew(['kms', 'decrypt-data', '--cipher-text', kept.json().cipher_text], home);
+  t.equal(after.code, 0, after.err);
+  t.equal(after.json().plain_text, 'kept');
+  d.child.kill('SIGINT');
+  await new Promise((r) => d.child.once('exit', r));
+});
+
+t.test('a wrong passphrase refuses to start, with the reason', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dew-pass-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const d = await startDaemon(dataDir, { DEW_MASTER_PASSPHRASE: 'right one' });
+  d.child.kill('SIGTERM');
+  await new Promise((r) => d.child.once('exit', r));
+  const r = spawnSync(process.execPath, [cli, 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    env: { ...process.env, DEW_MASTER_PASSPHRASE: 'wrong one' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  t.equal(r.status, 2);
+  t.match(r.stderr, /wrong passphrase/);
+  const bad = spawnSync(process.execPath, [cli, 'daemon', '--listen', 'nonsense'], { encoding: 'utf8' });
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /--listen: HOST:PORT expected/);
+});

@@ -1,0 +1,66 @@
+/** The stack API the plan/apply tool uses: lock, record objects with serials, live views, paging. */
+import t from 'tap';
+import { startTestDaemon, apiError } from '../helpers/daemon.js';
+
+t.test('stacks', async (t) => {
+  const d = await startTestDaemon(t);
+  const base = '/v1.0/{project_id}/dew/stacks/web';
+  const empty = (await d.client.request('GET', base)).body as any;
+  t.same(empty.stack, { name: 'web', serial: 0, lineage: '', lock: null, objects: [], next_marker: '' });
+
+  const lock = ((await d.client.request('POST', `${base}/lock`, { who: 'alice@ci', operation: 'apply' })).body as any).lock;
+  t.match(lock, { who: 'alice@ci', operation: 'apply' });
+  const held = await apiError(d.client.request('POST', `${base}/lock`, { who: 'bob', operation: 'apply' }));
+  t.equal(held.status, 409);
+  t.equal(held.code, 'DEW.0409');
+  t.match(held.message, /locked by alice@ci \(apply\) since .* lock ID /);
+
+  const key = (await d.client.kms('create-key', { key_alias: 'stack-key' })) as any;
+  const put = (await d.client.request('PUT', `${base}/objects`, {
+    lock_id: lock.id,
+    address: 'dew_kms_key.app',
+    type: 'dew_kms_key',
+    object_id: key.key_info.key_id,
+    attributes: { key_alias: 'stack-key' },
+    dependencies: [],
+  })).body as any;
+  t.equal(put.serial, 1);
+  const wrongLock = await apiError(d.client.request('PUT', `${base}/objects`, { lock_id: 'nope', address: 'x.y', type: 'dew_kms_key', object_id: 'z', attributes: {} }));
+  t.equal(wrongLock.status, 409);
+
+  const read = ((await d.client.request('GET', base)).body as any).stack;
+  t.equal(read.serial, 1);
+  t.match(read.lineage, /^[0-9a-f-]{36}$/);
+  t.equal(read.lock.id, lock.id);
+  t.equal(read.objects.length, 1);
+  t.match(read.objects[0], { address: 'dew_kms_key.app', object_id: key.key_info.key_id, attributes: { key_alias: 'stack-key' }, revision: 1 });
+  t.match(read.objects[0].live, { key_alias: 'stack-key', key_state: '2', rotation_interval: 365, tags: {} });
+
+  // A change made outside the tool shows in the live view and bumps the revision.
+  await d.client.kms('update-key-description', { key_id: 'stack-key', key_description: 'drifted' });
+  const drifted = ((await d.client.request('GET', base)).body as any).stack.objects[0];
+  t.equal(drifted.revision, 2);
+  t.equal(drifted.live.key_description, 'drifted');
+
+  for (let i = 0; i < 3; i++) {
+    await d.client.request('PUT', `${base}/objects`, { lock_id: lock.id, address: `dew_kms_key.k${i}`, type: 'dew_kms_key', object_id: '00000000-0000-0000-0000-00000000000' + i, attributes: {} });
+  }
+  const page1 = ((await d.client.request('GET', base, undefined, { limit: '2' })).body as any).stack;
+  t.equal(page1.objects.length, 2);
+  t.equal(page1.next_marker, '2');
+  const page2 = ((await d.client.request('GET', base, undefined, { limit: '2', marker: page1.next_marker })).body as any).stack;
+  t.equal(page2.objects.length, 2);
+  t.equal(page2.next_marker, '');
+  t.equal(page2.objects.find((o: any) => o.address === 'dew_kms_key.k2')?.live, null, 'an object gone from the daemon reads as null');
+
+  const del = (await d.client.request('DELETE', `${base}/objects`, { lock_id: lock.id, address: 'dew_kms_key.k0' })).body as any;
+  t.equal(del.serial, 5);
+  await d.client.request('DELETE', `${base}/lock`, undefined, { lock_id: lock.id });
+  t.equal(((await d.client.request('GET', base)).body as any).stack.lock, null);
+  const relock = ((await d.client.request('POST', `${base}/lock`, { who: 'bob', operation: 'apply' })).body as any).lock;
+  const e = await apiError(d.client.request('DELETE', `${base}/lock`, undefined, { lock_id: lock.id }));
+  t.equal(e.status, 409, 'an old lock id cannot release a newer lock');
+  t.equal((await d.client.request('DELETE', `${base}/lock`, undefined, { lock_id: relock.id })).status, 204, 'force-unlock with the id');
+  const bad = await apiError(d.client.request('GET', '/v1.0/{project_id}/dew/stacks/bad%20name'));
+  t.equal(bad.status, 400);
+});
