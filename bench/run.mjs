@@ -13,6 +13,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { signRequest } from '../dist/provider/client/signer.js';
+import { generateAsymmetricKey, loadPrivateKey, sign as signInProcess, verify as verifyInProcess } from '../dist/daemon/hsm/asym/asymmetric.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const seconds = Number(process.env.BENCH_SECONDS ?? 1);
@@ -47,13 +48,16 @@ function withToken(creds, token, method, path, body) {
   return { method, path, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-auth-token': token } };
 }
 
-async function call(creds, op, body) {
-  const req = signed(creds, 'POST', `/v1.0/${creds.project_id}/kms/${op}`, body);
-  const res = await fetch(`${creds.endpoint}${req.path}`, { method: 'POST', headers: req.headers, body: req.body });
+async function send(creds, method, path, body) {
+  const req = signed(creds, method, path, body);
+  const res = await fetch(`${creds.endpoint}${req.path}`, { method, headers: req.headers, body: req.body });
   const text = await res.text();
-  if (!res.ok) throw new Error(`${op}: ${res.status} ${text}`);
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return { res, json: text ? JSON.parse(text) : undefined };
 }
+
+const call = (creds, op, body) => send(creds, 'POST', `/v1.0/${creds.project_id}/kms/${op}`, body);
+const tokenFor = async (creds) => (await send(creds, 'POST', '/v3/auth/tokens', {})).res.headers.get('x-subject-token');
 
 function run(url, request, connections) {
   return new Promise((resolve, reject) => {
@@ -69,11 +73,16 @@ const { child, url } = await startDaemon(dataDir);
 try {
   const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
   await call(creds, 'create-key', { key_alias: 'bench' });
-  const tokenRes = await fetch(`${url}/v3/auth/tokens`, { method: 'POST', headers: signed(creds, 'POST', '/v3/auth/tokens', {}).headers, body: '{}' });
-  const token = tokenRes.headers.get('x-subject-token');
+  const token = await tokenFor(creds);
   const small = (await call(creds, 'encrypt-data', { key_id: 'bench', plain_text: 'abcd' })).json.cipher_text;
+  // A caller of another account that may use the key only through a grant (issue: grants on the data path).
+  const keyId = (await call(creds, 'describe-key', { key_id: 'bench' })).json.key_info.key_id;
+  const bob = { ...(await send(creds, 'POST', `/v1.0/${creds.project_id}/dew/iam/users`, { name: 'bench-grantee', roles: ['KMS CMKFullAccess'], account: 'bench-other' })).json, endpoint: creds.endpoint };
+  await call(creds, 'create-grant', { key_id: keyId, grantee_principal: bob.domain_id, grantee_principal_type: 'domain', operations: ['encrypt-data'] });
+  const bobToken = await tokenFor(bob);
   const scenarios = [
     ['encrypt-data 4 B', 'encrypt-data', { key_id: 'bench', plain_text: 'abcd' }],
+    ['encrypt-data via grant', 'encrypt-data', { key_id: keyId, plain_text: 'abcd' }, 'grantee'],
     ['encrypt-data 4 KiB', 'encrypt-data', { key_id: 'bench', plain_text: 'x'.repeat(4096) }],
     ['decrypt-data', 'decrypt-data', { cipher_text: small }],
     ['create-datakey', 'create-datakey', { key_id: 'bench' }],
@@ -107,15 +116,53 @@ try {
   for (const connections of connectionsList) {
     const floor = await measure(undefined, connections);
     rows.push({ name: 'GET /healthz (floor)', auth: '-', connections, ...floor, ratio: 1 });
-    for (const [name, op, body] of scenarios) {
+    for (const [name, op, body, who] of scenarios) {
       for (const auth of ['AK/SK', 'token']) {
         if (only && !only.test(`${name} ${auth}`)) continue;
-        const path = `/v1.0/${creds.project_id}/kms/${op}`;
-        const req = auth === 'AK/SK' ? signed(creds, 'POST', path, body) : withToken(creds, token, 'POST', path, body);
+        const [c, tok] = who === 'grantee' ? [bob, bobToken] : [creds, token];
+        const path = `/v1.0/${c.project_id}/kms/${op}`;
+        const req = auth === 'AK/SK' ? signed(c, 'POST', path, body) : withToken(c, tok, 'POST', path, body);
         rows.push({ name, auth, connections, ...(await measure(req, connections)) });
       }
     }
   }
+  // Signatures: HTTP rows at 16 connections, compared with the floor and with the same operation
+  // done in this process on a cached key (the library the daemon uses), one call at a time.
+  const message = Buffer.alloc(32, 7).toString('base64');
+  const asym = [
+    ['RSA_2048', 'RSASSA_PSS_SHA_256'],
+    ['EC_P256', 'ECDSA_SHA_256'],
+    ['SM2', 'SM2DSA_SM3'],
+  ];
+  const inProcess = (fn) => {
+    const end = Date.now() + seconds * 1000;
+    let n = 0;
+    while (Date.now() < end) {
+      fn();
+      n++;
+    }
+    return n / seconds;
+  };
+  const asymRows = [];
+  for (const [spec, algorithm] of asym) {
+    if (only && !only.test(spec)) continue;
+    const alias = `bench-${spec.toLowerCase()}`;
+    await call(creds, 'create-key', { key_alias: alias, key_spec: spec, key_usage: 'SIGN_VERIFY' });
+    const signBody = { key_id: alias, signing_algorithm: algorithm, message, message_type: 'RAW' };
+    const signature = (await call(creds, 'sign', signBody)).json.signature;
+    const pair = await generateAsymmetricKey(spec);
+    const handle = loadPrivateKey(spec, pair.privateKeyDer);
+    const raw = Buffer.from(message, 'base64');
+    const localSig = signInProcess(spec, handle, algorithm, raw, 'RAW');
+    const localSign = inProcess(() => signInProcess(spec, handle, algorithm, raw, 'RAW'));
+    const localVerify = inProcess(() => verifyInProcess(spec, handle, algorithm, raw, 'RAW', localSig));
+    for (const [op, body, local] of [['sign', signBody, localSign], ['verify', { ...signBody, signature }, localVerify]]) {
+      const path = `/v1.0/${creds.project_id}/kms/${op}`;
+      const m = await measure(signed(creds, 'POST', path, body), 16);
+      asymRows.push({ name: `${op} ${spec} ${algorithm}`, rps: m.rps, p50: m.p50, p99: m.p99, ratio: m.ratio, local, errors: m.errors });
+    }
+  }
+
   const pad = (s, n) => String(s).padEnd(n);
   const lines = [
     `dew bench — ${rounds} rounds of ${seconds}s floor + ${seconds}s operation per row (median ratio), node ${process.version}, ${new Date().toISOString()}`,
@@ -123,8 +170,17 @@ try {
     `|${'-'.repeat(24)}|-------|-------|----------|--------|--------|----------|--------|`,
     ...rows.map((r) => `| ${pad(r.name, 22)} | ${pad(r.auth, 5)} | ${pad(r.connections, 5)} | ${pad(Math.round(r.rps), 8)} | ${pad(r.p50, 6)} | ${pad(r.p99, 6)} | ${pad(r.ratio.toFixed(2), 8)} | ${pad(r.errors, 6)} |`),
   ];
+  if (asymRows.length) {
+    lines.push(
+      '',
+      'Signatures, AK/SK signed, 16 connections, RAW 32-byte message (in-process: one call at a time on a cached key):',
+      `| ${pad('operation', 38)} | ${pad('req/s', 8)} | p50 ms | p99 ms | vs floor | in-process/s | vs in-process | errors |`,
+      `|${'-'.repeat(40)}|----------|--------|--------|----------|--------------|---------------|--------|`,
+      ...asymRows.map((r) => `| ${pad(r.name, 38)} | ${pad(Math.round(r.rps), 8)} | ${pad(r.p50, 6)} | ${pad(r.p99, 6)} | ${pad(r.ratio.toFixed(2), 8)} | ${pad(Math.round(r.local), 12)} | ${pad((r.rps / r.local).toFixed(2), 13)} | ${pad(r.errors, 6)} |`),
+    );
+  }
   console.log(lines.join('\n'));
-  if (rows.some((r) => r.errors > 0)) {
+  if ([...rows, ...asymRows].some((r) => r.errors > 0)) {
     console.error('some requests failed: the figures above are not valid');
     process.exitCode = 1;
   }
@@ -132,4 +188,10 @@ try {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+// The plan benchmark (configs of 100, 1,000 and 10,000 keys against a daemon holding them).
+if (process.env.BENCH_PLAN !== '0' && !only) {
+  const { runPlanBench } = await import('./plan.mjs');
+  await runPlanBench();
 }

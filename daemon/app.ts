@@ -6,10 +6,22 @@ import { authenticate } from './http/authenticate.js';
 import { createAjv } from './http/validate.js';
 import { kmsRoutes } from './http/kms-routes.js';
 import { stackRoutes } from './http/stack-routes.js';
+import { aliasRoutes } from './http/alias-routes.js';
+import type { AliasService } from './services/aliases.js';
 import { kmsAsymRoutes } from './http/kms-asym-routes.js';
+import { grantRoutes } from './http/grant-routes.js';
+import { adminRoutes } from './http/admin-routes.js';
+import type { GrantService } from './services/grants.js';
+import type { IamAdmin } from './services/iam-admin.js';
 import { buildOpenApi } from './http/openapi.js';
 import { issueToken } from './http/auth/token.js';
 import type { AppEnv } from './http/env.js';
+import { auditTrail } from './http/audit-trail.js';
+import { rotationRoutes } from './http/rotation-routes.js';
+import { auditRoutes } from './http/audit-routes.js';
+import type { RotationService } from './services/rotation.js';
+import type { AuditLog } from './services/audit.js';
+import type { AuditQueries } from './services/audit-queries.js';
 import type { KeyService } from './services/keys.js';
 import type { DataPlane } from './services/data-plane.js';
 import type { TagService } from './services/tags.js';
@@ -27,11 +39,20 @@ export interface AppDeps {
   asym?: AsymmetricService;
   imports?: KeyImportService;
   stacks: StackService;
+  /** KMS aliases (reference 1g); optional so partial test wirings still build. */
+  aliases?: AliasService;
+  /** Grants (reference 1d) and IAM administration; optional so partial test wirings still build. */
+  grants?: GrantService;
+  iam?: IamAdmin;
   identity: IdentityService;
   tokenKey: Uint8Array;
   schemas: Map<string, JsonSchema>;
   now: () => number;
   version: string;
+  /** Key rotation (reference 1e), the audit trail and its queries; optional so partial test wirings still build. */
+  rotation?: RotationService;
+  audit?: AuditLog;
+  auditQueries?: AuditQueries;
   /** Reports unexpected errors (never with request bodies). */
   logError: (err: unknown, requestId: string) => void;
   /** Token lifetime (default 24 h). */
@@ -56,6 +77,9 @@ export function createApp(d: AppDeps): Hono<AppEnv> {
     c.header('X-Request-Id', id);
     await next();
   });
+  // The audit trail wraps authentication, so refused calls (401, 403) are recorded too.
+  const audit = d.audit && auditTrail({ audit: d.audit, now: d.now, ownerOf: (ak) => d.identity.principal(ak), keyIdOf: (caller, id) => d.keys.find(caller, id)?.keyId });
+  if (audit) app.use(audit.trail);
 
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? '';
@@ -79,11 +103,18 @@ export function createApp(d: AppDeps): Hono<AppEnv> {
   const auth = authenticate({ identity: d.identity, tokenKey: d.tokenKey, now: d.now });
   app.use('/v1.0/:project_id/*', auth);
   app.use('/v3/auth/*', auth);
+  if (audit) app.use('/v1.0/:project_id/*', audit.bindCaller);
 
   const ajv = createAjv();
-  app.route('/v1.0/:project_id/kms', kmsRoutes({ keys: d.keys, data: d.data, tags: d.tags, asym: d.asym, ajv, schemas: d.schemas }));
+  if (d.aliases) app.route('/v1.0/:project_id/kms', aliasRoutes({ aliases: d.aliases, ajv, schemas: d.schemas }));
+  if (d.grants) app.route('/v1.0/:project_id/kms', grantRoutes({ grants: d.grants, ajv, schemas: d.schemas }));
+  const grants = d.grants;
+  app.route('/v1.0/:project_id/kms', kmsRoutes({ keys: d.keys, data: d.data, tags: d.tags, asym: d.asym, ajv, schemas: d.schemas, grantsPerKeyUsed: grants && ((caller) => grants.mostGrantsPerKey(caller.projectId)) }));
+  if (d.iam) app.route('/v1.0/:project_id/dew/iam', adminRoutes({ iam: d.iam }));
   if (d.asym && d.imports) app.route('/v1.0/:project_id/kms', kmsAsymRoutes({ asym: d.asym, imports: d.imports, ajv, schemas: d.schemas }));
   app.route('/v1.0/:project_id/dew/stacks', stackRoutes({ stacks: d.stacks, ajv, schemas: d.schemas }));
+  if (d.rotation) app.route('/v1.0/:project_id/kms', rotationRoutes({ rotation: d.rotation, ajv, schemas: d.schemas }));
+  if (d.auditQueries) app.route('/v1.0/:project_id/dew/audit', auditRoutes({ queries: d.auditQueries }));
 
   // Tokens for X-Auth-Token (IAM-shaped): a signed request gets a 24-hour bearer token.
   app.post('/v3/auth/tokens', (c) => {

@@ -1,5 +1,6 @@
 /** Daemon configuration from command-line flags and the environment (parsed here, used in main). */
 import { resolve, join } from 'node:path';
+import { DEFAULT_SCHEDULE, scheduleProblem } from './scheduler/cron-schedule.js';
 
 export interface DaemonConfig {
   host: string;
@@ -11,6 +12,10 @@ export interface DaemonConfig {
   /** How often to pick up changes other daemons made (ms). */
   syncIntervalMs: number;
   passphrase?: string;
+  /** Cron expression of the lifecycle jobs (rotation, deletions, material expiry), or "off". */
+  schedule: string;
+  /** The audit trail; off only to measure what it costs. */
+  audit: boolean;
 }
 
 export class ConfigError extends Error {
@@ -38,8 +43,8 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
       a = a.slice(0, eq);
     }
     const name = a.replace(/^--?/, '');
-    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval'].includes(name) || !a.startsWith('-')) {
-      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS)`);
+    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit'].includes(name) || !a.startsWith('-')) {
+      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off)`);
     }
     opts[name] = inline ?? flagValue(argv, i++, a);
   }
@@ -55,7 +60,14 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
   if (!Number.isInteger(keyQuota) || keyQuota < 1) throw new ConfigError('--key-quota: a positive integer expected');
   const syncIntervalMs = Number(opts['sync-interval'] ?? env.DEW_SYNC_INTERVAL_MS ?? 500);
   if (!Number.isInteger(syncIntervalMs) || syncIntervalMs < 10) throw new ConfigError('--sync-interval: at least 10 ms');
+  const schedule = (opts.schedule ?? env.DEW_SCHEDULE ?? DEFAULT_SCHEDULE).trim();
+  const problem = schedule === 'off' ? undefined : scheduleProblem(schedule);
+  if (problem) throw new ConfigError(`--schedule: ${problem} (or "off" to run the jobs from the system crontab with \`dew rotate --due\`)`);
+  const audit = opts.audit ?? env.DEW_AUDIT ?? 'on';
+  if (audit !== 'on' && audit !== 'off') throw new ConfigError('--audit: on or off expected');
   return {
+    schedule,
+    audit: audit === 'on',
     host,
     port,
     dataDir,

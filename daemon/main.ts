@@ -14,10 +14,17 @@ import { DataPlane } from './services/data-plane.js';
 import { TagService } from './services/tags.js';
 import { StackService } from './services/stacks.js';
 import { StackRepo } from './store/stack-repo.js';
+import { AliasRepo } from './store/alias-repo.js';
+import { AliasService } from './services/aliases.js';
 import { AsymmetricService } from './services/asymmetric.js';
 import { KeyImportService } from './services/key-import.js';
 import { IdentityService, type IssuedCredentials } from './services/identity.js';
+import { GrantRepo } from './store/grant-repo.js';
+import { GrantService } from './services/grants.js';
+import { IamAdmin } from './services/iam-admin.js';
 import { createApp } from './app.js';
+import { createGovernance } from './governance.js';
+import type { JobReport } from './scheduler/jobs.js';
 import { loadMasterKey } from './master-key-loader.js';
 import { parseDaemonArgs, ConfigError, type DaemonConfig } from './config.js';
 import { loadSchemas } from '../schemas/index.js';
@@ -30,6 +37,8 @@ export interface RunningDaemon {
   credentials: IssuedCredentials & { endpoint: string };
   /** Stops accepting requests, finishes in-flight ones, closes the database. */
   close(): Promise<void>;
+  /** Runs the scheduler's lifecycle jobs once now (what each cron tick does). */
+  runJobs(): Promise<JobReport>;
 }
 
 export interface DaemonIo {
@@ -78,18 +87,41 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     const identity = new IdentityService(identityRepo, hsm, { region: config.region, now });
     feed.on('key', (ids) => cache.reload(ids));
     feed.on('access_key', (ids) => identity.reloadAccessKeys(ids));
+    feed.on('user', (ids) => identity.reloadUsers(ids));
+    feed.on('ip_acl', (ids) => identity.reloadIpAcls(ids));
     await cache.load();
     await identity.load();
     const keys = new KeyService(keyRepo, cache, hsm, { region: config.region, keyQuota: config.keyQuota, now });
+    const grants = new GrantService(new GrantRepo(database.db, now), keys, identity, now);
+    feed.on('grant', (ids) => grants.reload(ids));
+    await grants.load();
+    keys.setGrantCheck(grants.check);
+    const iam = new IamAdmin(identityRepo, identity, hsm, { region: config.region, now });
     const data = new DataPlane(keys, hsm, now);
     const tags = new TagService(keys);
     const stacks = new StackService(new StackRepo(database.db), keys, now);
+    const aliases = new AliasService(new AliasRepo(database.db, now), keys, { region: config.region, now });
+    feed.on('alias', (ids) => aliases.reload(ids));
+    await aliases.load();
+    keys.setAliasLookup((projectId, alias) => aliases.lookup(projectId, alias));
+    stacks.addLiveView('dew_kms_alias', (caller, objectId) => {
+      // object id as huaweicloud_kms_alias: `<key_id>?<alias>`
+      const a = aliases.get(caller, objectId.slice(objectId.indexOf('?') + 1));
+      return a ? { live: { ...aliases.toEntity(a) }, revision: a.revision } : { live: null, revision: 0 };
+    });
+    stacks.addLiveView('dew_kms_grant', async (caller, objectId) => {
+      // object id as huaweicloud_kms_grant: `<key_id>/<grant_id>`; grants never change, so revision 1 while they exist
+      const [keyId, grantId] = [objectId.slice(0, objectId.indexOf('/')), objectId.slice(objectId.indexOf('/') + 1)];
+      const found = keys.find(caller, keyId) ? (await grants.list(caller, keyId)).grants.find((g) => g.grant_id === grantId) : undefined;
+      return found ? { live: found, revision: 1 } : { live: null, revision: 0 };
+    });
     const asym = new AsymmetricService(keys, hsm, now);
     const imports = new KeyImportService(keys, keyRepo, cache, hsm, {
       now,
       warn: (message) => io.log(JSON.stringify({ level: 'warn', msg: message })),
     });
     const admin = await identity.ensureBootstrapAdmin();
+    const gov = await createGovernance({ database, hsm, feed, cache, keys, config, now, log: io.log });
 
     const app = createApp({
       keys,
@@ -98,11 +130,17 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       asym,
       imports,
       stacks,
+      aliases,
       identity,
+      grants,
+      iam,
       tokenKey: hsm.tokenKey(),
       schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew')]),
       now,
       version: io.version ?? packageVersion(),
+      rotation: gov.rotation,
+      audit: gov.audit,
+      auditQueries: gov.auditQueries,
       logError: (err, requestId) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message })),
     });
 
@@ -124,17 +162,21 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
 
     io.log(`dew daemon listening on ${url} (database ${redactUrl(config.dbUrl)}, master key ${mode === 'dev' ? 'from data dir (dev mode)' : 'sealed by passphrase'})`);
     io.log(`credentials: ${credPath}`);
+    gov.start();
 
     let closing: Promise<void> | undefined;
     return {
       url,
       config,
       credentials,
+      runJobs: () => gov.runJobs(),
       close: () =>
         (closing ??= (async () => {
           syncing = false;
           clearInterval(timer);
+          await gov.stopScheduler();
           await new Promise<void>((r) => server.close(() => r()));
+          await gov.close();
           database.close();
         })()),
     };

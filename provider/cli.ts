@@ -10,6 +10,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: Loader }>> = Ob
   daemon: { summary: 'run the KMS daemon', load: async () => daemonCommand },
   kms: { summary: 'call any KMS operation and print the JSON answer', load: async () => (await import('./commands/kms.js')).kmsCommand },
   auth: { summary: 'auth token: get an X-Auth-Token for DEW_TOKEN', load: async () => (await import('./commands/auth.js')).authCommand },
+  iam: { summary: 'users, access keys, roles and IP allow-lists (admin)', load: async () => (await import('./commands/iam.js')).iamCommand },
   validate: { summary: 'check the configuration files (no daemon needed)', load: async () => (await import('./commands/validate.js')).validateCommand },
   fmt: { summary: 'rewrite configuration files in canonical style', load: async () => (await import('./commands/fmt.js')).fmtCommand },
   plan: { summary: 'show what apply would change', load: async () => (await import('./commands/plan.js')).planCommand },
@@ -19,6 +20,9 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: Loader }>> = Ob
   output: { summary: 'print output values', load: async () => (await import('./commands/output.js')).outputCommand },
   state: { summary: 'state list: the objects the stack owns', load: async () => (await import('./commands/state.js')).stateCommand },
   import: { summary: 'import ADDR ID: adopt an existing object into the stack', load: async () => (await import('./commands/import.js')).importCommand },
+  quickstart: { summary: 'start the daemon, apply examples/quickstart (or DIR), keep the daemon running', load: async () => (await import('./commands/quickstart.js')).quickstartCommand },
+  rotate: { summary: 'rotate --due: run the scheduled key jobs once; rotate --key ID: rotate now', load: async () => (await import('./commands/rotate.js')).rotateCommand },
+  audit: { summary: 'audit list|usage|verify: read and check the audit trail', load: async () => (await import('./commands/audit.js')).auditCommand },
   'force-unlock': { summary: 'force-unlock ID: release a stuck stack lock', load: async () => (await import('./commands/force-unlock.js')).forceUnlockCommand },
 });
 

@@ -11,6 +11,7 @@ import type { WrappingAlgorithm } from '../hsm/import-unwrap.js';
 import { compileBody } from './validate.js';
 import { parseJson } from './kms-routes.js';
 import type { AppEnv } from './env.js';
+import { noteResource } from './audit-trail.js';
 
 export interface KmsAsymDeps {
   asym: AsymmetricService;
@@ -38,7 +39,9 @@ export function kmsAsymRoutes(d: KmsAsymDeps): Hono<AppEnv> {
     if (!schema) throw new Error(`schema kms/${name} is missing`);
     const validate = compileBody<Body>(d.ajv, schema);
     app.post(`/${name}`, async (c) => {
-      const answer = await handler(c.get('caller'), validate(parseJson(c.get('rawBody'))));
+      const body = validate(parseJson(c.get('rawBody')));
+      noteResource(c.get('audit'), body.key_id);
+      const answer = await handler(c.get('caller'), body);
       return answer === undefined ? c.body(null, 200) : c.json(answer);
     });
   };

@@ -10,6 +10,7 @@ import type { TagService } from '../services/tags.js';
 import { ASYMMETRIC_DATA_ALGORITHMS, type AsymmetricService } from '../services/asymmetric.js';
 import { compileBody, strNum } from './validate.js';
 import type { AppEnv } from './env.js';
+import { noteResource } from './audit-trail.js';
 
 export interface KmsDeps {
   keys: KeyService;
@@ -17,6 +18,8 @@ export interface KmsDeps {
   tags: TagService;
   /** RSAES_OAEP_SHA_256 / SM2_ENCRYPT encrypt-data and decrypt-data go here. */
   asym?: AsymmetricService;
+  /** user-quotas `grant_per_CMK` used: the most grants one key of the project has. */
+  grantsPerKeyUsed?: (caller: Caller) => number;
   ajv: Ajv2020;
   schemas: Map<string, JsonSchema>;
 }
@@ -66,7 +69,11 @@ export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
     const validate = compileBody<Body>(d.ajv, schema);
     app.post(`/${name}`, async (c) => {
       const body = validate(parseJson(c.get('rawBody')));
-      return c.json(await handler(c.get('caller'), body, c));
+      const audit = c.get('audit');
+      noteResource(audit, body.key_id);
+      const answer = await handler(c.get('caller'), body, c);
+      noteResource(audit, (answer as { key_id?: unknown } | undefined)?.key_id);
+      return c.json(answer);
     });
   };
 
@@ -183,7 +190,7 @@ export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
       quotas: {
         resources: [
           { type: 'CMK', used: r.customKeyCount(c.get('caller')), quota: r.keyQuota },
-          { type: 'grant_per_CMK', used: 0, quota: 100 },
+          { type: 'grant_per_CMK', used: d.grantsPerKeyUsed?.(c.get('caller')) ?? 0, quota: 100 },
         ],
       },
     }),

@@ -6,4 +6,11 @@ export interface Caller {
   readonly accessKey: string;
   readonly roles: readonly string[];
   readonly sourceIp: string;
+  /** The operation being performed (set for HTTP requests; grants match on it). */
+  readonly operation?: string;
+  /**
+   * True when the caller's roles do not allow `operation` and only a grant on the key can
+   * (services/authorization.ts). Absent for internal callers, which are trusted.
+   */
+  readonly grantOnly?: boolean;
 }

@@ -61,8 +61,13 @@ export class DataPlane {
       throw err;
     }
     if (header.kind !== kind) throw kmsErrors.invalidCipherText();
-    const k = this.keys.find(caller, header.keyId);
+    let k = this.keys.find(caller, header.keyId);
     if (!k) throw kmsErrors.decryptFailed();
+    // A version newer than this daemon knows: another daemon rotated the key; catch up once.
+    if (header.keyVersion > k.currentVersion) {
+      await this.keys.syncCache();
+      k = this.keys.find(caller, header.keyId) ?? k;
+    }
     if (expectKeyId !== undefined) {
       const named = this.keys.find(caller, expectKeyId) ?? (await this.keys.resolve(caller, expectKeyId));
       if (named.keyId !== k.keyId) throw kmsErrors.decryptFailed();

@@ -6,6 +6,7 @@ import { keySpecInfo } from '../hsm/key-specs.js';
 import type { KeyRepo, KeyRow } from '../store/key-repo.js';
 import { AliasTakenError } from '../store/key-repo.js';
 import type { Caller } from './caller.js';
+import type { AuditHook, AuditHooks } from './audit.js';
 import type { KeyCache } from './key-cache.js';
 import { KEY_ID_RE, KEY_STATE, toKeyDetails, type KeyRecord } from './key-record.js';
 
@@ -39,6 +40,10 @@ export interface ListKeysInput {
 
 export class KeyService {
   private readonly creatingDefaults = new Map<string, Promise<KeyRecord>>();
+  /** Resolves a KMS alias (`alias/…`, reference 1g) to a key id; installed by the alias service. */
+  private aliasLookup: (projectId: string, alias: string) => string | undefined = () => undefined;
+  /** Whether a grant lets the caller perform its operation on a key; installed by the grant service. */
+  private grantCheck: (caller: Caller, key: KeyRecord) => 'allow' | 'other-operation' | 'none' = () => 'none';
 
   constructor(
     private readonly repo: KeyRepo,
@@ -60,12 +65,60 @@ export class KeyService {
     throw kmsErrors.notFound();
   }
 
-  /** The synchronous lookup the data path uses. */
+  /** Audit hooks: a change and the caller's audit record commit in one batch (services/audit.ts). */
+  private audit: AuditHooks | undefined;
+  setAudit(audit: AuditHooks | undefined): void {
+    this.audit = audit;
+  }
+
+  /** The caller's audit hook, if the trail is on and the call came through the API. */
+  auditHook(caller: Caller): AuditHook | undefined {
+    return this.audit?.hookFor(caller);
+  }
+
+  /** Catches up with changes other daemons made (e.g. a newer key version seen in a ciphertext). */
+  syncCache(): Promise<unknown> {
+    return this.cache.sync();
+  }
+
+  /** Lets a key_id parameter also name a KMS alias; the lookup must be synchronous and O(1). */
+  setAliasLookup(lookup: (projectId: string, alias: string) => string | undefined): void {
+    this.aliasLookup = lookup;
+  }
+
+  /** The synchronous lookup the data path uses: key id, then key_alias, then KMS alias. */
   find(caller: Caller, keyIdOrAlias: string): KeyRecord | undefined {
     const byId = KEY_ID_RE.test(keyIdOrAlias) ? this.cache.get(keyIdOrAlias) : undefined;
-    const k = byId ?? this.cache.getByAlias(caller.projectId, keyIdOrAlias);
-    // Another project's key is invisible: the same answer as a key that does not exist.
-    return k && k.projectId === caller.projectId ? k : undefined;
+    let k = byId ?? this.cache.getByAlias(caller.projectId, keyIdOrAlias);
+    if (!k) {
+      const viaAlias = this.aliasLookup(caller.projectId, keyIdOrAlias);
+      if (viaAlias) k = this.cache.get(viaAlias);
+    }
+    if (k && k.projectId === caller.projectId) {
+      // A caller whose role does not allow the operation needs a grant on this key (KMS.0307 / KMS.0306).
+      if (caller.grantOnly) this.assertGranted(caller, k);
+      return k;
+    }
+    // Another project's key is invisible (the same answer as a key that does not exist), unless
+    // a grant to the caller covers this operation: then it is reachable by key id only.
+    if (byId) {
+      const g = this.grantCheck(caller, byId);
+      if (g === 'allow') return byId;
+      if (g === 'other-operation') throw kmsErrors.noKeyPermission();
+    }
+    if (caller.grantOnly) throw kmsErrors.noApiPermission();
+    return undefined;
+  }
+
+  /** Installs the grant check (services/grants.ts); synchronous and O(1), it runs on the data path. */
+  setGrantCheck(check: (caller: Caller, key: KeyRecord) => 'allow' | 'other-operation' | 'none'): void {
+    this.grantCheck = check;
+  }
+
+  private assertGranted(caller: Caller, k: KeyRecord): void {
+    const g = this.grantCheck(caller, k);
+    if (g === 'other-operation') throw kmsErrors.noKeyPermission();
+    if (g !== 'allow') throw kmsErrors.noApiPermission();
   }
 
   private createDefaultKey(caller: Caller, alias: string): Promise<KeyRecord> {
@@ -107,7 +160,7 @@ export class KeyService {
     }
     const keystoreId = input.keystore_id ?? '0';
     if (keystoreId !== '0') throw new DewError('KMS.0308', 400, 'Invalid keystore_id: the keystore does not exist.');
-    if (this.cache.getByAlias(caller.projectId, input.key_alias)) throw kmsErrors.aliasExists();
+    if (this.cache.getByAlias(caller.projectId, input.key_alias) || this.aliasLookup(caller.projectId, input.key_alias)) throw kmsErrors.aliasExists();
     const now = this.opts.now();
     const row: KeyRow = {
       keyId: randomUUID(),
@@ -135,7 +188,7 @@ export class KeyService {
     const ref = { keyId: row.keyId, version: 1, keySpec, partitionId: row.partitionId };
     // Asymmetric generation is async (RSA on libuv's pool), so a slow RSA-4096 keygen blocks no other request.
     const material = origin === 'external' ? null : spec.symmetric ? await this.hsm.generateSymmetric(ref) : await this.hsm.generateAsymmetric(ref);
-    const outcome = await this.repo.insertKey(row, material, isDefault ? null : this.opts.keyQuota);
+    const outcome = await this.repo.insertKey(row, material, isDefault ? null : this.opts.keyQuota, isDefault ? undefined : this.auditHook(caller));
     if (outcome === 'quota') throw kmsErrors.quota();
     if (outcome === 'alias') {
       if (isDefault) throw new AliasTakenError();
@@ -167,11 +220,11 @@ export class KeyService {
   }
 
   /** Applies a change to a key, guarded by its expected states; re-syncs and reports when it lost a race. */
-  private async change(k: KeyRecord, patch: Partial<KeyRow>, fromStates: readonly string[], onWrongState: () => DewError): Promise<KeyRecord> {
+  private async change(k: KeyRecord, patch: Partial<KeyRow>, fromStates: readonly string[], onWrongState: () => DewError, caller?: Caller): Promise<KeyRecord> {
     if (!fromStates.includes(k.keyState)) throw onWrongState();
     let ok: boolean;
     try {
-      ok = await this.repo.updateKey(k.keyId, patch, fromStates);
+      ok = await this.repo.updateKey(k.keyId, patch, fromStates, caller && this.auditHook(caller));
     } catch (err) {
       if (err instanceof AliasTakenError) throw kmsErrors.aliasExists();
       throw err;
@@ -194,14 +247,14 @@ export class KeyService {
   async enable(caller: Caller, keyId: string): Promise<KeyRecord> {
     const k = await this.resolve(caller, keyId);
     if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
-    return this.change(k, { keyState: KEY_STATE.enabled }, [KEY_STATE.disabled], kmsErrors.notDisabled);
+    return this.change(k, { keyState: KEY_STATE.enabled }, [KEY_STATE.disabled], kmsErrors.notDisabled, caller);
   }
 
   async disable(caller: Caller, keyId: string): Promise<KeyRecord> {
     const k = await this.resolve(caller, keyId);
     this.assertNotDefault(k);
     if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
-    return this.change(k, { keyState: KEY_STATE.disabled }, [KEY_STATE.enabled], kmsErrors.notEnabled);
+    return this.change(k, { keyState: KEY_STATE.disabled }, [KEY_STATE.enabled], kmsErrors.notEnabled, caller);
   }
 
   async scheduleDeletion(caller: Caller, keyId: string, pendingDays: number): Promise<KeyRecord> {
@@ -210,14 +263,14 @@ export class KeyService {
     this.assertNotDefault(k);
     if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.alreadyPendingDeletion();
     const patch = { keyState: KEY_STATE.pendingDeletion, scheduledDeletionDate: this.opts.now() + pendingDays * DAY_MS };
-    return this.change(k, patch, [KEY_STATE.enabled, KEY_STATE.disabled, KEY_STATE.pendingImport, KEY_STATE.pendingActivation], kmsErrors.alreadyPendingDeletion);
+    return this.change(k, patch, [KEY_STATE.enabled, KEY_STATE.disabled, KEY_STATE.pendingImport, KEY_STATE.pendingActivation], kmsErrors.alreadyPendingDeletion, caller);
   }
 
   async cancelDeletion(caller: Caller, keyId: string): Promise<KeyRecord> {
     const k = await this.resolve(caller, keyId);
     // A key whose material was never imported goes back to waiting for it; any other to Disabled.
     const back = k.origin === 'external' && k.currentVersion === 0 ? KEY_STATE.pendingImport : KEY_STATE.disabled;
-    return this.change(k, { keyState: back, scheduledDeletionDate: null }, [KEY_STATE.pendingDeletion], kmsErrors.notPendingDeletion);
+    return this.change(k, { keyState: back, scheduledDeletionDate: null }, [KEY_STATE.pendingDeletion], kmsErrors.notPendingDeletion, caller);
   }
 
   async updateAlias(caller: Caller, keyId: string, alias: string): Promise<KeyRecord> {
@@ -228,14 +281,14 @@ export class KeyService {
     }
     if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
     if (alias === k.keyAlias) return k;
-    if (this.cache.getByAlias(caller.projectId, alias)) throw kmsErrors.aliasExists();
-    return this.change(k, { keyAlias: alias }, [k.keyState], kmsErrors.pendingDeletion);
+    if (this.cache.getByAlias(caller.projectId, alias) || this.aliasLookup(caller.projectId, alias)) throw kmsErrors.aliasExists();
+    return this.change(k, { keyAlias: alias }, [k.keyState], kmsErrors.pendingDeletion, caller);
   }
 
   async updateDescription(caller: Caller, keyId: string, description: string): Promise<KeyRecord> {
     const k = await this.resolve(caller, keyId);
     if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
-    return this.change(k, { keyDescription: description }, [k.keyState], kmsErrors.pendingDeletion);
+    return this.change(k, { keyDescription: description }, [k.keyState], kmsErrors.pendingDeletion, caller);
   }
 
   /** Custom (non-default) keys of the project, whatever their state. */
@@ -255,7 +308,7 @@ export class KeyService {
     for (const r of removals) delete next[r];
     for (const t of upserts) next[t.key] = t.value;
     if (Object.keys(next).length > 10) throw new DewError('KMS.0409', 400, 'Too many tags: a key has at most 10 tags.');
-    await this.repo.changeTags(k.keyId, upserts, removals);
+    await this.repo.changeTags(k.keyId, upserts, removals, this.auditHook(caller));
     const rec: KeyRecord = { ...k, tags: next, revision: k.revision + 1 };
     this.cache.put(rec);
     return rec;

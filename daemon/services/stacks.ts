@@ -23,15 +23,26 @@ function lockView(row: StackRow | undefined) {
   return { id: row.lockId, who: row.lockWho, operation: row.lockOperation, created_at: new Date(row.lockCreatedAt ?? 0).toISOString() };
 }
 
+/** How a daemon service describes an object it owns for a stack read: null when gone. */
+export type LiveView = (caller: Caller, objectId: string) => LiveObject | Promise<LiveObject>;
+type LiveObject = { live: Record<string, unknown> | null; revision: number };
+
 export class StackService {
+  private readonly views = new Map<string, LiveView>();
+
   constructor(
     private readonly repo: StackRepo,
     private readonly keys: KeyService,
     private readonly now: () => number,
   ) {}
 
+  /** Registers the live view of a resource type (aliases, grants…) owned by another service. */
+  addLiveView(type: string, view: LiveView): void {
+    this.views.set(type, view);
+  }
+
   /** The live object as the daemon sees it now: null when it is gone, undefined when this daemon cannot describe the type. */
-  private live(caller: Caller, o: StackObjectRow): { live: Record<string, unknown> | null | undefined; revision: number } {
+  private live(caller: Caller, o: StackObjectRow): { live: Record<string, unknown> | null | undefined; revision: number } | Promise<LiveObject> {
     if (o.type === 'dew_kms_key' || o.type === 'dew_kms_key_material') {
       const k = this.keys.find(caller, o.objectId);
       if (!k) return { live: null, revision: 0 };
@@ -43,6 +54,8 @@ export class StackService {
         revision: k.revision,
       };
     }
+    const view = this.views.get(o.type);
+    if (view) return view(caller, o.objectId);
     return { live: undefined, revision: 0 };
   }
 
@@ -57,8 +70,8 @@ export class StackService {
         serial: row?.serial ?? 0,
         lineage: row?.lineage ?? '',
         lock: lockView(row),
-        objects: page.map((o) => {
-          const { live, revision } = this.live(caller, o);
+        objects: await Promise.all(page.map(async (o) => {
+          const { live, revision } = await this.live(caller, o);
           return {
             address: o.address,
             type: o.type,
@@ -68,7 +81,7 @@ export class StackService {
             revision,
             ...(live === undefined ? {} : { live }),
           };
-        }),
+        })),
         next_marker: more ? String(offset + limit) : '',
       },
     };

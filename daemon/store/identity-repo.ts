@@ -1,12 +1,28 @@
 /** Persistence of accounts, projects, users and access keys (secrets stored wrapped only). */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { accounts, projects, users, accessKeys, meta, partitions, changeEvents } from './schema.js';
+import { accounts, projects, users, accessKeys, meta, partitions, changeEvents, ipAcls } from './schema.js';
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type AccessKeyRow = typeof accessKeys.$inferSelect;
+export type IpAclRow = typeof ipAcls.$inferSelect;
+
+/** A unique index refused the insert (a user name taken in the account, an account name taken). */
+export class NameTakenError extends Error {
+  constructor(cause: unknown) {
+    super('name taken', { cause });
+    this.name = 'NameTakenError';
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e = err as { message?: string; cause?: unknown; code?: string } | undefined; e; e = e.cause as typeof e) {
+    if (/UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(String(e.message ?? '') + String(e.code ?? ''))) return true;
+  }
+  return false;
+}
 
 export class IdentityRepo {
   constructor(private readonly db: Db, private readonly now: () => number) {}
@@ -79,5 +95,92 @@ export class IdentityRepo {
   async loadAccount(domainId: string): Promise<AccountRow | undefined> {
     const rows = await this.db.select().from(accounts).where(eq(accounts.domainId, domainId));
     return rows[0];
+  }
+
+  async loadAccounts(): Promise<AccountRow[]> {
+    return this.db.select().from(accounts);
+  }
+
+  private event(kind: string, objectId: string) {
+    return this.db.insert(changeEvents).values({ kind, objectId, at: this.now() });
+  }
+
+  /** Adds a user with its first access key to an existing account (NameTakenError when the name is used). */
+  async createUser(user: UserRow, accessKey: AccessKeyRow): Promise<void> {
+    try {
+      await this.db.batch([
+        this.db.insert(users).values(user),
+        this.db.insert(accessKeys).values(accessKey),
+        this.event('user', user.userId),
+        this.event('access_key', accessKey.accessKey),
+      ]);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new NameTakenError(err);
+      throw err;
+    }
+  }
+
+  /** A new account with its project, first user and access key (NameTakenError when the account name is used). */
+  async createAccountWithUser(a: { account: AccountRow; project: ProjectRow; user: UserRow; accessKey: AccessKeyRow }): Promise<void> {
+    try {
+      await this.db.batch([
+        this.db.insert(accounts).values(a.account),
+        this.db.insert(projects).values(a.project),
+        this.db.insert(users).values(a.user),
+        this.db.insert(accessKeys).values(a.accessKey),
+        this.event('user', a.user.userId),
+        this.event('access_key', a.accessKey.accessKey),
+      ]);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new NameTakenError(err);
+      throw err;
+    }
+  }
+
+  async addAccessKey(row: AccessKeyRow): Promise<void> {
+    await this.db.batch([this.db.insert(accessKeys).values(row), this.event('access_key', row.accessKey)]);
+  }
+
+  /** Deletes an access key; false when it did not exist. */
+  async deleteAccessKey(ak: string): Promise<boolean> {
+    const [res] = await this.db.batch([this.db.delete(accessKeys).where(eq(accessKeys.accessKey, ak)), this.event('access_key', ak)]);
+    return (res as { rowsAffected: number }).rowsAffected > 0;
+  }
+
+  /** Deletes a user and every access key of it in one transaction, with a change event for each. */
+  async deleteUser(userId: string): Promise<boolean> {
+    const results = await this.db.batch([
+      this.db.run(sql`INSERT INTO ${changeEvents} (kind, object_id, at) SELECT 'access_key', access_key, ${this.now()} FROM ${accessKeys} WHERE user_id = ${userId}`),
+      this.db.delete(accessKeys).where(eq(accessKeys.userId, userId)),
+      this.db.delete(users).where(eq(users.userId, userId)),
+      this.event('user', userId),
+    ]);
+    return (results[2] as { rowsAffected: number }).rowsAffected > 0;
+  }
+
+  async setRoles(userId: string, rolesJson: string): Promise<boolean> {
+    const [res] = await this.db.batch([this.db.update(users).set({ roles: rolesJson }).where(eq(users.userId, userId)), this.event('user', userId)]);
+    return (res as { rowsAffected: number }).rowsAffected > 0;
+  }
+
+  async loadIpAcls(): Promise<IpAclRow[]> {
+    return this.db.select().from(ipAcls);
+  }
+
+  async loadIpAcl(domainId: string): Promise<IpAclRow | undefined> {
+    const rows = await this.db.select().from(ipAcls).where(eq(ipAcls.domainId, domainId));
+    return rows[0];
+  }
+
+  /** Sets an account's allow-list, or removes it when `cidrs` is empty. */
+  async setIpAcl(domainId: string, cidrs: readonly string[]): Promise<void> {
+    const write =
+      cidrs.length === 0
+        ? this.db.delete(ipAcls).where(eq(ipAcls.domainId, domainId))
+        : this.db
+            .insert(ipAcls)
+            .values({ domainId, cidrs: JSON.stringify(cidrs), updatedAt: this.now() })
+            .onConflictDoUpdate({ target: ipAcls.domainId, set: { cidrs: JSON.stringify(cidrs), updatedAt: this.now() } });
+    await this.db.batch([write, this.event('ip_acl', domainId)]);
   }
 }

@@ -2,6 +2,7 @@
 import { and, eq, gt, inArray, sql, asc } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { keys, keyVersions, keyTags, changeEvents, importTokens, importedMaterialDigests } from './schema.js';
+import { isAuditGuardFailure, withAudit, type AuditHook } from './audit-repo.js';
 
 export type KeyRow = typeof keys.$inferSelect;
 export type TagRow = typeof keyTags.$inferSelect;
@@ -56,7 +57,7 @@ export class KeyRepo {
    * Inserts a key and its first material version in one transaction. The quota is checked by
    * the INSERT itself, so racing daemons cannot exceed it; a duplicate alias fails the batch whole.
    */
-  async insertKey(row: KeyRow, material: Buffer | null, quota: number | null): Promise<InsertOutcome> {
+  async insertKey(row: KeyRow, material: Buffer | null, quota: number | null, audit?: AuditHook): Promise<InsertOutcome> {
     const quotaCond =
       quota === null
         ? sql`1`
@@ -84,6 +85,7 @@ export class KeyRepo {
     );
     const insert = this.db.run(sql`INSERT INTO ${keys} (${cols}) SELECT ${vals} WHERE ${quotaCond}`);
     const stmts = [insert] as [typeof insert, ...(typeof insert)[]];
+    const auditAt = stmts.length;
     if (material) {
       stmts.push(
         this.db.run(
@@ -95,9 +97,12 @@ export class KeyRepo {
     }
     stmts.push(this.db.run(sql`INSERT INTO ${changeEvents} (kind, object_id, at) VALUES ('key', ${row.keyId}, ${this.now()})`));
     try {
-      const results = await this.db.batch(stmts);
+      // The audit record goes right after the INSERT it guards (audit-repo.ts, guardedRecord).
+      const results = await withAudit(audit, row.keyId, (a) => this.db.batch([...stmts.slice(0, auditAt), ...a, ...stmts.slice(auditAt)] as typeof stmts));
       return (results[0] as { rowsAffected: number }).rowsAffected === 1 ? 'ok' : 'quota';
     } catch (err) {
+      // First: a guard failure is also an SQLITE_CONSTRAINT (NOT NULL on the audit record).
+      if (isAuditGuardFailure(err)) return 'quota';
       if (isUniqueViolation(err)) return 'alias';
       throw err;
     }
@@ -107,26 +112,23 @@ export class KeyRepo {
    * Applies `patch` to a key when its state is one of `fromStates`, bumping its revision.
    * Returns false when the key is gone or in another state (the caller re-reads and reports).
    */
-  async updateKey(keyId: string, patch: Partial<KeyRow>, fromStates?: readonly string[]): Promise<boolean> {
+  async updateKey(keyId: string, patch: Partial<KeyRow>, fromStates?: readonly string[], audit?: AuditHook): Promise<boolean> {
     const cond = fromStates ? and(eq(keys.keyId, keyId), inArray(keys.keyState, [...fromStates])) : eq(keys.keyId, keyId);
     try {
-      const [res] = await this.db.batch([
-        this.db.update(keys).set({ ...patch, revision: sql`${keys.revision} + 1` }).where(cond),
-        this.event('key', keyId),
-      ]);
+      const [res] = await withAudit(audit, keyId, (a) =>
+        this.db.batch([this.db.update(keys).set({ ...patch, revision: sql`${keys.revision} + 1` }).where(cond), ...a, this.event('key', keyId)]),
+      );
       return (res as { rowsAffected: number }).rowsAffected === 1;
     } catch (err) {
+      if (isAuditGuardFailure(err)) return false;
       if (isUniqueViolation(err)) throw new AliasTakenError();
       throw err;
     }
   }
 
   /** Replaces or removes tags of a key, bumping its revision. */
-  async changeTags(keyId: string, upserts: { key: string; value: string }[], removals: string[]): Promise<void> {
-    const stmts = [
-      this.db.update(keys).set({ revision: sql`${keys.revision} + 1` }).where(eq(keys.keyId, keyId)),
-      this.event('key', keyId),
-    ] as const;
+  async changeTags(keyId: string, upserts: { key: string; value: string }[], removals: string[], audit?: AuditHook): Promise<void> {
+    const bump = this.db.update(keys).set({ revision: sql`${keys.revision} + 1` }).where(eq(keys.keyId, keyId));
     const more = [
       ...removals.map((k) => this.db.delete(keyTags).where(and(eq(keyTags.keyId, keyId), eq(keyTags.tagKey, k)))),
       ...upserts.map((t) =>
@@ -134,7 +136,7 @@ export class KeyRepo {
           .onConflictDoUpdate({ target: [keyTags.keyId, keyTags.tagKey], set: { tagValue: t.value } }),
       ),
     ];
-    await this.db.batch([...stmts, ...more] as unknown as Parameters<Db['batch']>[0]);
+    await withAudit(audit, keyId, (a) => this.db.batch([bump, ...a, this.event('key', keyId), ...more] as unknown as Parameters<Db['batch']>[0]));
   }
 
   async insertImportToken(row: ImportTokenRow): Promise<void> {

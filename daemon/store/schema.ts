@@ -1,5 +1,5 @@
 /** Drizzle table declarations: the daemon's whole persistent model. Times are epoch milliseconds. */
-import { sqliteTable, text, integer, blob, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, blob, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
 
 /** Small named values: schema facts, the master-key check value, the change sequence. */
 export const meta = sqliteTable('meta', {
@@ -172,4 +172,96 @@ export const importedMaterialDigests = sqliteTable('imported_material_digests', 
   keyId: text('key_id').primaryKey(),
   digest: blob('digest', { mode: 'buffer' }).notNull(),
   createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * KMS aliases (reference 1g): extra `alias/…` names for a key, unique per project. A key_id
+ * parameter anywhere also accepts one. `revision` is bumped by every change (saved plans compare it).
+ */
+export const kmsAliases = sqliteTable(
+  'kms_aliases',
+  {
+    projectId: text('project_id').notNull(),
+    alias: text('alias').notNull(),
+    keyId: text('key_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    createTime: integer('create_time').notNull(),
+    updateTime: integer('update_time').notNull(),
+    revision: integer('revision').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.alias] })],
+);
+
+/** Per-account IP allow-lists (SPEC: Tenancy): JSON array of CIDRs; no row means no restriction. */
+export const ipAcls = sqliteTable('ip_acls', {
+  domainId: text('domain_id').primaryKey(),
+  cidrs: text('cidrs').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** KMS grants (reference 1d): operations on one key given to a user or a whole account (domain). */
+export const grants = sqliteTable(
+  'grants',
+  {
+    grantId: text('grant_id').primaryKey(),
+    keyId: text('key_id').notNull(),
+    /** The key's account and project, so a grant never needs the key row to be read back. */
+    domainId: text('domain_id').notNull(),
+    projectId: text('project_id').notNull(),
+    granteePrincipal: text('grantee_principal').notNull(),
+    granteePrincipalType: text('grantee_principal_type').notNull(),
+    /** JSON array of operation names. */
+    operations: text('operations').notNull(),
+    issuingPrincipal: text('issuing_principal').notNull(),
+    retiringPrincipal: text('retiring_principal'),
+    name: text('name'),
+    creationDate: integer('creation_date').notNull(),
+  },
+  (t) => [index('grants_key').on(t.keyId)],
+);
+
+/**
+ * Automatic rotation policy of a key (reference 1e): when rotation was last switched on. A key is
+ * due when it is enabled and `interval` days have passed since the later of this and its last rotation.
+ */
+export const rotationPolicies = sqliteTable('rotation_policies', {
+  keyId: text('key_id').primaryKey(),
+  enabledAt: integer('enabled_at').notNull(),
+});
+
+/**
+ * The audit trail: one row per API call or scheduler action, append-only. Each writer (a daemon
+ * process, or one `dew rotate --due` run) keeps its own hash chain: `hash` = SHA-256 over
+ * `prev_hash` and the record's canonical content, `chain_seq` counting from 1 without gaps.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    chainId: text('chain_id').notNull(),
+    chainSeq: integer('chain_seq').notNull(),
+    at: integer('at').notNull(),
+    requestId: text('request_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    userId: text('user_id').notNull(),
+    accessKey: text('access_key').notNull(),
+    sourceIp: text('source_ip').notNull(),
+    operation: text('operation').notNull(),
+    resourceId: text('resource_id').notNull(),
+    /** allowed (2xx), refused (401/403) or failed (any other error). */
+    outcome: text('outcome').notNull(),
+    status: integer('status').notNull(),
+    errorCode: text('error_code').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [uniqueIndex('audit_log_chain_seq').on(t.chainId, t.chainSeq), index('audit_log_resource').on(t.resourceId, t.at)],
+);
+
+/** The head of every audit chain, written in the same batch as its records: a removed tail shows. */
+export const auditChains = sqliteTable('audit_chains', {
+  chainId: text('chain_id').primaryKey(),
+  headSeq: integer('head_seq').notNull(),
+  headHash: text('head_hash').notNull(),
+  startedAt: integer('started_at').notNull(),
 });

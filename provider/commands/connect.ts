@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolveCredentials, CredentialsError } from '../client/credentials.js';
 import { DewClient } from '../client/dew-client.js';
+import { DewApiError } from '../client/errors.js';
 import { CliError, type CommandContext } from './context.js';
 
 export interface Connection {
@@ -39,4 +40,20 @@ export function takeCredentialsFlag(argv: readonly string[]): { rest: string[]; 
     }
   }
   return { rest, credentialsFile };
+}
+
+/**
+ * Runs a command body that prints a daemon answer: a daemon error is printed to stderr as JSON
+ * (status, reference code, message, request id) and becomes exit code 1.
+ */
+export async function printingApiErrors(ctx: CommandContext, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof DewApiError) {
+      ctx.stderr.write(JSON.stringify({ status: err.status, error_code: err.code, error_msg: err.message, request_id: err.requestId }, null, 2) + '\n');
+      return 1;
+    }
+    throw err;
+  }
 }

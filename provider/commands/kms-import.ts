@@ -9,10 +9,9 @@ import { constants, createCipheriv, createPrivateKey, createPublicKey, publicEnc
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { DewApiError } from '../client/errors.js';
 import type { DewClient } from '../client/dew-client.js';
 import { CliError, type Command, type CommandContext } from './context.js';
-import { connect, takeCredentialsFlag } from './connect.js';
+import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
 
 export type WrappingAlgorithm = 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1' | 'SM2_ENCRYPT';
 const WRAPPING: readonly string[] = Object.freeze(['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1', 'SM2_ENCRYPT']);
@@ -184,14 +183,10 @@ export const importMaterialCommand: Command = async (ctx: CommandContext) => {
   }
   const { client } = connect(ctx, credentialsFile);
   try {
-    ctx.stdout.write(JSON.stringify(await importMaterial(client, args, material), null, 2) + '\n');
-    return 0;
-  } catch (err) {
-    if (err instanceof DewApiError) {
-      ctx.stderr.write(JSON.stringify({ status: err.status, error_code: err.code, error_msg: err.message, request_id: err.requestId }, null, 2) + '\n');
-      return 1;
-    }
-    throw err;
+    return await printingApiErrors(ctx, async () => {
+      ctx.stdout.write(JSON.stringify(await importMaterial(client, args, material), null, 2) + '\n');
+      return 0;
+    });
   } finally {
     material.fill(0);
   }

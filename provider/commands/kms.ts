@@ -2,9 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { schemasDir } from '../../schemas/index.js';
-import { DewApiError } from '../client/errors.js';
 import { CliError, type Command, type CommandContext } from './context.js';
-import { connect, takeCredentialsFlag } from './connect.js';
+import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
 
 /** Operations that are not `POST /kms/{operation}` with a JSON body. */
 const SPECIAL: Readonly<Record<string, { method: string; path: (b: Record<string, unknown>) => string; keep?: string[] }>> = Object.freeze({
@@ -51,7 +50,6 @@ function coerce(name: string, raw: string, types: string[] | undefined): unknown
   } catch {
     throw new CliError('usage', `--${name.replace(/_/g, '-')}: not valid JSON`);
   }
-  if (/^-?\d+$/.test(raw) && want.length === 0) return raw;
   return raw;
 }
 
@@ -102,7 +100,7 @@ export const kmsCommand: Command = async (ctx: CommandContext) => {
   if (!/^[a-z0-9-]+$/.test(operation)) throw new CliError('usage', `unknown operation ${operation}`, { hint: USAGE });
   const body = parseFields(operation, fields);
   const { client } = connect(ctx, credentialsFile);
-  try {
+  return printingApiErrors(ctx, async () => {
     const special = SPECIAL[operation];
     let answer: unknown;
     if (special) {
@@ -115,11 +113,5 @@ export const kmsCommand: Command = async (ctx: CommandContext) => {
     }
     if (answer !== undefined && answer !== '') ctx.stdout.write(JSON.stringify(answer, null, 2) + '\n');
     return 0;
-  } catch (err) {
-    if (err instanceof DewApiError) {
-      ctx.stderr.write(JSON.stringify({ status: err.status, error_code: err.code, error_msg: err.message, request_id: err.requestId }, null, 2) + '\n');
-      return 1;
-    }
-    throw err;
-  }
+  });
 };

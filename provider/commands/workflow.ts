@@ -5,6 +5,8 @@ import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/model.js';
 import { resolveVariables, type VariableInput } from '../config/variables.js';
 import { UNKNOWN, type Value } from '../config/values.js';
+import { createPlan } from '../plan/create-plan.js';
+import { emptyStack } from '../state/stack-state.js';
 import type { ParsedArgs } from './args.js';
 import { CliError, type CommandContext } from './context.js';
 
@@ -43,10 +45,30 @@ export async function loadChecked(ctx: CommandContext, dir: string, args: Parsed
     } else diags.push(...vars.diagnostics);
   }
   if (hasErrors(diags)) {
+    diags.push(...laterStageDiagnostics(loaded.config, variables, diags));
     printDiagnostics(ctx, diags, loaded.config.sources);
     throw new CliError('config.invalid', `the configuration in ${dir} has ${diags.filter((d) => d.severity === 'error').length} error(s)`);
   }
   return { config: loaded.config, variables, diagnostics: diags };
+}
+
+/**
+ * Every error in one run: when loading found some, still evaluate what did load (types, references,
+ * cycles) against an empty stack, best effort, so the user does not fix errors one stage at a time.
+ */
+function laterStageDiagnostics(config: Config, variables: Map<string, Value>, seen: readonly Diagnostic[]): Diagnostic[] {
+  const vars = new Map(variables);
+  for (const v of config.variables.values()) if (!vars.has(v.name)) vars.set(v.name, UNKNOWN);
+  let later: Diagnostic[];
+  try {
+    later = createPlan({ config, variables: vars, snapshot: emptyStack(config.stack) }).diagnostics;
+  } catch {
+    return []; // a partial configuration the evaluator cannot walk: the load errors stand alone
+  }
+  // one error per source line: the evaluator re-reports what loading already said in other words
+  const key = (d: Diagnostic) => `${d.range?.file}:${d.range?.line}`;
+  const have = new Set(seen.filter((d) => d.range).map(key));
+  return later.filter((d) => d.severity === 'error' && !/cannot be known until apply/.test(d.detail ?? '') && !have.has(key(d)));
 }
 
 /** Throws after printing when a later stage (planning) found errors; prints warnings otherwise. */

@@ -8,7 +8,7 @@ import { Dag } from '../graph/dag.js';
 import { walkDag, type NodeOutcome } from '../graph/walk.js';
 import type { DewApi } from '../resources/api.js';
 import { resourceType } from '../resources/registry.js';
-import type { ApplyContext, Attributes } from '../resources/resource-type.js';
+import { PartialCreateError, type ApplyContext, type Attributes } from '../resources/resource-type.js';
 import type { StackStore } from '../state/stack-state.js';
 import type { Plan, ResourceChange } from './change.js';
 
@@ -126,7 +126,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
       case 'delete-then-create': {
         const attrs = planned(c);
         say(`${address}: Destroying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
-        await rt.delete(api, c.objectId!, before, ctx);
+        await rt.delete(api, c.objectId!, before, { ...ctx, replacing: true });
         await store.deleteObject(plan.stack, lockId, address);
         counts.destroyed++;
         say(`${address}: Destruction complete after ${elapsed()}`);
@@ -153,7 +153,18 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
 
     async function create(ch: ResourceChange, attrs: Attributes): Promise<void> {
       say(`${ch.address}: Creating...`);
-      const created = await rt!.create(api, attrs, ctx);
+      let created: { objectId: string; attributes: Attributes };
+      try {
+        created = await rt!.create(api, attrs, ctx);
+      } catch (e) {
+        if (e instanceof PartialCreateError) {
+          // made but not finished: record it (as Terraform keeps a partly created object) and report the failure
+          await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: e.objectId, attributes: e.attributes, dependencies: ch.dependencies });
+          say(`${ch.address}: Created [id=${e.objectId}] but not finished; the next plan shows what is left`);
+          throw e.cause;
+        }
+        throw e;
+      }
       await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: created.objectId, attributes: created.attributes, dependencies: ch.dependencies });
       scope.setInstance(ch.resource, (ch.index ?? null) as InstanceKey, created.attributes as Value);
       counts.added++;

@@ -2,6 +2,8 @@
 import type { Json, MarkTree } from '../config/values.js';
 import { jsonEqual } from '../config/values.js';
 import { counts, isEmptyPlan, type Action, type Plan, type ResourceChange } from './change.js';
+import { resourceType } from '../resources/registry.js';
+import type { Attributes } from '../resources/resource-type.js';
 
 export interface TextOptions {
   color: boolean;
@@ -98,19 +100,22 @@ function header(c: ResourceChange, p: Paint): string[] {
         delete_because_wrong_repetition: 'because the repetition mode (count/for_each) of the resource changed',
       };
       if (c.change.actionReason && why[c.change.actionReason]) lines.push(`  # (${why[c.change.actionReason]})`);
-      if (c.type === 'dew_kms_key' && !c.gone) lines.push(`  # (the key is scheduled for deletion in ${literalDays(c.change.before)} days, not deleted at once)`);
+      if (!c.gone) lines.push(...notes(c, false));
       if (c.gone) lines.push('  # (the object no longer exists in the daemon; only its record is removed)');
       return lines;
     }
     case 'delete-then-create':
-      return [c.change.actionReason === 'replace_by_request' ? `  # ${a} will be replaced, as requested` : `  # ${a} must be replaced`];
+      return [c.change.actionReason === 'replace_by_request' ? `  # ${a} will be replaced, as requested` : `  # ${a} must be replaced`, ...notes(c, true)];
     default:
       return [];
   }
 }
 
-function literalDays(before: Json): string {
-  return isObj(before) && before.pending_days ? String(before.pending_days) : '7';
+/** The resource type's account of what destroying the old object does (scheduled deletion, freed alias). */
+function notes(c: ResourceChange, replacing: boolean): string[] {
+  const rt = resourceType(c.type);
+  if (!rt?.destroyNotes || !isObj(c.change.before)) return [];
+  return rt.destroyNotes(c.objectId ?? '', c.change.before as Attributes, replacing).map((n) => `  # (${n})`);
 }
 
 export function renderResource(c: ResourceChange, p: Paint): string[] {

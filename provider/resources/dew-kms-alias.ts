@@ -42,7 +42,9 @@ export const dewKmsAlias: ResourceType = {
 
   async delete(api, objectId, a) {
     const { keyId, alias } = splitId(objectId);
-    await api.request('DELETE', '/v1.0/{project_id}/kms/aliases', { key_id: keyId || a.key_id, aliases: [alias || a.alias] });
+    // the alias may have been re-pointed outside dew: the daemon deletes it only under the key it names now
+    const current = typeof a.key_id === 'string' && a.key_id ? a.key_id : keyId;
+    await api.request('DELETE', '/v1.0/{project_id}/kms/aliases', { key_id: current, aliases: [alias || a.alias] });
   },
 };
 Object.freeze(dewKmsAlias);

@@ -1,17 +1,20 @@
-/** dew_kms_key_material: imports material from a file into an external key; wrapping happens client-side (stubbed until the import work lands). */
+/** dew_kms_key_material: imports material from a file into an external key, wrapped client-side (as `dew kms import-material`). */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CliError } from '../commands/context.js';
+import { readMaterial, wrapMaterial, type WrappingAlgorithm } from '../commands/kms-import.js';
 import type { DewApi } from './api.js';
 import { loadResourceSchema } from './load-schema.js';
 import { str, type ResourceType } from './resource-type.js';
 
-/** Parameters from get-parameters-for-import. */
+/** Parameters from get-parameters-for-import, and the spec of the key the material is for. */
 export interface ImportParameters {
   importToken: string;
   /** Base64 DER SubjectPublicKeyInfo of the wrapping key. */
   publicKey: string;
-  wrappingAlgorithm: 'RSAES_OAEP_SHA_256' | 'SM2_ENCRYPT';
+  wrappingAlgorithm: WrappingAlgorithm;
+  /** key_spec from describe-key: AES_256/SM4 take raw bytes, asymmetric specs a private key. */
+  keySpec: string;
 }
 
 /** Wraps material for import-key-material: symmetric material directly, a private key via RFC 5649 with a temporary AES key. */
@@ -19,25 +22,35 @@ export interface MaterialWrapper {
   wrap(material: Buffer, params: ImportParameters): Promise<{ encryptedKeyMaterial: string; encryptedPrivateKey?: string }>;
 }
 
-/** Placeholder until the asymmetric/import work provides the real wrapper. */
-export const notYetSupportedWrapper: MaterialWrapper = {
-  async wrap() {
-    throw new CliError('DEW_MATERIAL_WRAP', 'Wrapping key material for import is not yet supported by this dew build', {
-      hint: 'Import the material with the daemon API (get-parameters-for-import, import-key-material) until dew_kms_key_material can wrap it.',
-    });
+const SYMMETRIC: readonly string[] = Object.freeze(['AES_256', 'SM4']);
+
+/** The client-side wrapping of `dew kms import-material` (provider/commands/kms-import.ts). */
+export const clientSideWrapper: MaterialWrapper = {
+  async wrap(file, params) {
+    const plain = readMaterial(file, params.keySpec);
+    try {
+      return wrapMaterial(plain, !SYMMETRIC.includes(params.keySpec), params.publicKey, params.wrappingAlgorithm);
+    } finally {
+      plain.fill(0); // readMaterial returned a copy we own
+    }
   },
 };
 
-let wrapper: MaterialWrapper = notYetSupportedWrapper;
+let wrapper: MaterialWrapper = clientSideWrapper;
 
-/** Installs the material wrapper (called once by the composition root when the import work lands). */
+/** Replaces the material wrapper (tests; a future HSM-backed wrapper). */
 export function setMaterialWrapper(w: MaterialWrapper): void {
   wrapper = w;
 }
 
 async function importMaterial(api: DewApi, keyId: string, material: Buffer, expiration: number | undefined): Promise<void> {
-  const params = (await api.kms('get-parameters-for-import', { key_id: keyId, wrapping_algorithm: 'RSAES_OAEP_SHA_256' })) as { import_token?: string; public_key?: string };
-  const wrapped = await wrapper.wrap(material, { importToken: str(params.import_token), publicKey: str(params.public_key), wrappingAlgorithm: 'RSAES_OAEP_SHA_256' });
+  const info = ((await api.kms('describe-key', { key_id: keyId })) as { key_info?: Record<string, unknown> }).key_info ?? {};
+  if (str(info.origin) !== 'external')
+    throw new CliError('import.not_external', `key ${keyId} was not created with origin = "external", so it cannot take imported material`, { hint: 'Set origin = "external" on the dew_kms_key.' });
+  const keySpec = str(info.key_spec) || 'AES_256';
+  const wrappingAlgorithm: WrappingAlgorithm = 'RSAES_OAEP_SHA_256';
+  const params = (await api.kms('get-parameters-for-import', { key_id: keyId, wrapping_algorithm: wrappingAlgorithm })) as { import_token?: string; public_key?: string };
+  const wrapped = await wrapper.wrap(material, { importToken: str(params.import_token), publicKey: str(params.public_key), wrappingAlgorithm, keySpec });
   const body: Record<string, unknown> = { key_id: keyId, import_token: params.import_token, encrypted_key_material: wrapped.encryptedKeyMaterial };
   if (wrapped.encryptedPrivateKey) body.encrypted_privatekey = wrapped.encryptedPrivateKey;
   if (expiration !== undefined) body.expiration_time = expiration;
@@ -60,7 +73,8 @@ export const dewKmsKeyMaterial: ResourceType = {
       id: str(live.key_id),
       key_id: str(live.key_id),
       key_state: str(live.key_state),
-      expiration_time: exp === undefined || exp === null || exp === '' ? null : Number(exp),
+      // describe-key reports epoch milliseconds (reference: KMS dates are ms strings); the argument is Unix seconds
+      expiration_time: exp === undefined || exp === null || exp === '' ? null : Math.floor(Number(exp) / 1000),
     };
   },
 

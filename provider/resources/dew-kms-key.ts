@@ -1,9 +1,15 @@
 /** dew_kms_key: a customer master key, as huaweicloud_kms_key (create-key, alias/description/enable/rotation/tags updates, scheduled deletion). */
-import type { DewApi } from './api.js';
+import { apiErrorStatus, type DewApi } from './api.js';
 import { loadResourceSchema } from './load-schema.js';
-import { str, type Attributes, type ResourceType } from './resource-type.js';
+import { PartialCreateError, str, type Attributes, type ResourceType } from './resource-type.js';
 
 const ASYMMETRIC = /^(RSA_|EC_|SECP|SM2|ED25519)/;
+
+/** `<alias>-replaced-<first 8 of key id>` (or `-deleted-`), cut to the reference's 255 characters. */
+export function tombstoneAlias(alias: string, keyId: string, replacing: boolean): string {
+  const suffix = `-${replacing ? 'replaced' : 'deleted'}-${keyId.slice(0, 8)}`;
+  return alias.slice(0, 255 - suffix.length) + suffix;
+}
 
 function tagsOf(v: unknown): Record<string, string> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : {};
@@ -93,13 +99,19 @@ export const dewKmsKey: ResourceType = {
     const res = (await api.kms('create-key', body)) as { key_info?: { key_id?: string } };
     const keyId = str(res.key_info?.key_id);
     if (!keyId) throw new Error('create-key returned no key_id');
-    if (a.is_enabled === false && a.origin !== 'external') await api.kms('disable-key', { key_id: keyId });
-    if (a.rotation_enabled === true) {
-      await api.kms('enable-key-rotation', { key_id: keyId });
-      if (typeof a.rotation_interval === 'number') await api.kms('update-key-rotation-interval', { key_id: keyId, rotation_interval: a.rotation_interval });
-    }
     const tags = tagsOf(a.tags);
-    await setTags(api, keyId, 'create', tags);
+    try {
+      if (a.is_enabled === false && a.origin !== 'external') await api.kms('disable-key', { key_id: keyId });
+      if (a.rotation_enabled === true) {
+        await api.kms('enable-key-rotation', { key_id: keyId });
+        if (typeof a.rotation_interval === 'number') await api.kms('update-key-rotation-interval', { key_id: keyId, rotation_interval: a.rotation_interval });
+      }
+      await setTags(api, keyId, 'create', tags);
+    } catch (cause) {
+      // the key exists: report it with what the daemon has, so apply records it and the next plan finishes the job
+      const now = await describe(api, keyId).catch(() => ({ key_id: keyId, key_alias: a.key_alias }) as Record<string, unknown>);
+      throw new PartialCreateError(keyId, keyAttributes(now, { rotation_interval: null, rotation_number: 0, tags: tagsOf(now.tags), pending_days: a.pending_days ?? '7' }), cause);
+    }
     const info = await describe(api, keyId);
     return {
       objectId: keyId,
@@ -136,9 +148,29 @@ export const dewKmsKey: ResourceType = {
     });
   },
 
-  async delete(api, keyId, a) {
+  async delete(api, keyId, a, ctx) {
+    // A key pending deletion keeps its alias (reference behaviour), which would block a replacement or a
+    // later key under the same alias: free it first by renaming the old key to a tombstone alias.
+    const alias = str(a.key_alias);
+    if (alias) {
+      const tomb = tombstoneAlias(alias, keyId, ctx.replacing === true);
+      try {
+        await api.kms('update-key-alias', { key_id: keyId, key_alias: tomb });
+      } catch (e) {
+        // already pending deletion (a retried destroy) or gone: scheduling below reports what matters
+        if (![400, 404].includes(apiErrorStatus(e).status ?? 0)) throw e;
+      }
+    }
     // Destroying a key never loses it at once: it is scheduled for deletion (huaweicloud_kms_key behaviour).
     await api.kms('schedule-key-deletion', { key_id: keyId, pending_days: String(a.pending_days ?? '7') });
+  },
+
+  destroyNotes(keyId, before, replacing) {
+    const days = str(before.pending_days) || '7';
+    const notes = [`the key is scheduled for deletion in ${days} days, not deleted at once`];
+    const alias = str(before.key_alias);
+    if (alias) notes.push(`its key_alias is first renamed to "${tombstoneAlias(alias, keyId, replacing)}" so "${alias}" can be used again`);
+    return notes;
   },
 };
 Object.freeze(dewKmsKey);

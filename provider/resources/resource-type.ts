@@ -27,6 +27,8 @@ export interface ResourceSchema {
 export interface ApplyContext {
   configDir: string;
   now: () => number;
+  /** Set for the delete half of a replacement (-/+). */
+  replacing?: boolean;
 }
 
 export interface ResourceType {
@@ -49,6 +51,8 @@ export interface ResourceType {
   create(api: DewApi, attrs: Attributes, ctx: ApplyContext): Promise<{ objectId: string; attributes: Attributes }>;
   update(api: DewApi, objectId: string, before: Attributes, after: Attributes, ctx: ApplyContext): Promise<Attributes>;
   delete(api: DewApi, objectId: string, attrs: Attributes, ctx: ApplyContext): Promise<void>;
+  /** What destroying the object does besides deleting it, shown in the plan as `# (…)` lines. */
+  destroyNotes?(objectId: string, before: Attributes, replacing: boolean): string[];
 }
 
 /** Arguments (configurable attributes) of a schema, in declaration order. */
@@ -64,3 +68,22 @@ export function exportedNames(schema: ResourceSchema): string[] {
 export function str(v: unknown): string {
   return v === undefined || v === null ? '' : String(v);
 }
+
+/**
+ * create() made the object but a later step failed (rotation, tags, disable): apply records the object
+ * as it now is, so the next plan sees it and plans the missing steps as an update instead of creating
+ * a second object whose alias is already taken.
+ */
+export class PartialCreateError extends Error {
+  constructor(
+    readonly objectId: string,
+    readonly attributes: Attributes,
+    override readonly cause: unknown,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.name = 'PartialCreateError';
+    const code = (cause as { code?: unknown })?.code;
+    if (typeof code === 'string') (this as { code?: string }).code = code;
+  }
+}
+

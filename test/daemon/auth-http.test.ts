@@ -1,5 +1,5 @@
 /** Authentication over real HTTP: Huawei-signed requests, tokens, and the gateway's 401 shape on every failure. */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createRequire } from 'node:module';
 import { signRequest, formatSdkDate } from '../../provider/client/signer.js';
 import { DewClient } from '../../provider/client/dew-client.js';
@@ -24,7 +24,6 @@ t.test('authentication', async (t) => {
     t.match(j.error_msg, pattern);
     t.equal(j.request_id, res.headers.get('x-request-id'), 'request_id matches X-Request-Id');
   }
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 
   await t.test('a request signed by the official Huawei SDK signer is accepted', async (t) => {
     const url = kmsUrl('gen-random');

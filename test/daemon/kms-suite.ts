@@ -10,7 +10,7 @@ type Any = Record<string, any>;
 export function kmsSuite(t: Test, backend: Backend): Promise<void> {
   return t.test(`KMS symmetric half on ${backend}`, async (t) => {
     const dbUrl = await databaseFor(t, backend);
-    const env = backend === 'sqld' ? { DEW_MASTER_PASSPHRASE: 'suite passphrase' } : {};
+    const env: Record<string, string> = backend === 'sqld' ? { DEW_MASTER_PASSPHRASE: 'suite passphrase' } : {};
     const d = await startTestDaemon(t, { dbUrl, args: ['--key-quota', '5'], env });
     const kms = (op: string, body: object = {}) => d.client.kms(op, body) as Promise<Any>;
 

@@ -51,7 +51,7 @@ t.test('a changed force-new argument replaces the object and says which attribut
   t.same(c.change.replacePaths, [['key_algorithm']]);
   t.equal(c.change.actionReason, 'replace_because_cannot_update');
   const text = renderPlanText(plan, { color: false });
-  t.match(text, /# dew_kms_key\.app must be replaced\n-\/\+ resource "dew_kms_key" "app" \{/);
+  t.match(text, /# dew_kms_key\.app must be replaced\n(  # \(.*\)\n)*-\/\+ resource "dew_kms_key" "app" \{/);
   t.match(text, /~ key_algorithm += "AES_256" -> "SM4" # forces replacement/);
   t.match(text, /~ key_id += "k1" -> \(known after apply\)/);
   t.match(text, /-\/\+ destroy and then create replacement/);

@@ -5,6 +5,7 @@ import { dewKmsGrant } from '../../provider/resources/dew-kms-grant.js';
 import { dewKmsKeyMaterial } from '../../provider/resources/dew-kms-key-material.js';
 import { resourceTypeNames } from '../../provider/resources/registry.js';
 import { CliError } from '../../provider/commands/context.js';
+import { PartialCreateError } from '../../provider/resources/resource-type.js';
 import { FakeDaemon } from './fixtures/fake-daemon.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,12 +54,37 @@ t.test('dew_kms_grant: operations are a set; id is <key_id>/<grant_id>', async (
   t.equal(d.grants.size, 0);
 });
 
-t.test('dew_kms_key_material: wrapping is not supported yet and says so', async (t) => {
+t.test('dew_kms_key_material: refuses a key whose origin is not external, before reading parameters', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dew-mat-'));
   writeFileSync(join(dir, 'material.bin'), Buffer.alloc(32, 7));
   const d = new FakeDaemon();
-  const api = { ...d, kms: async (op: string) => (op === 'get-parameters-for-import' ? { import_token: 't', public_key: 'p' } : {}), request: d.request.bind(d) };
+  const calls: string[] = [];
+  const api = { ...d, kms: async (op: string) => (calls.push(op), op === 'describe-key' ? { key_info: { key_id: 'k', key_spec: 'AES_256', origin: 'kms' } } : {}), request: d.request.bind(d) };
   const err = await dewKmsKeyMaterial.create(api, { key_id: 'k', file: 'material.bin' }, { configDir: dir, now: () => 0 }).catch((e: unknown) => e);
   t.ok(err instanceof CliError);
-  t.match((err as CliError).message, /not yet supported/);
+  t.match((err as CliError).message, /not created with origin = "external"/);
+  t.same(calls, ['describe-key']);
+});
+
+t.test('dew_kms_key_material: the daemon reports expiration_time in milliseconds, the argument is seconds', async (t) => {
+  const a = dewKmsKeyMaterial.fromLive({ key_id: 'k', key_state: '2', expiration_time: '1900000000000' });
+  t.equal(a?.expiration_time, 1900000000);
+});
+
+t.test('dew_kms_key: a key made whose later steps fail is reported as a PartialCreateError (regression: orphaned keys)', async (t) => {
+  const d = new FakeDaemon();
+  const api = {
+    request: d.request.bind(d),
+    kms: async (op: string, body?: object) => {
+      if (op === 'enable-key-rotation') throw Object.assign(new Error('The API does not exist'), { code: 'APIGW.0101', status: 404 });
+      return d.kms(op, body as Record<string, unknown> | undefined);
+    },
+  };
+  const err = await dewKmsKey.create(api, { key_alias: 'half', rotation_enabled: true }, { configDir: '/', now: () => 0 }).catch((e: unknown) => e);
+  t.ok(err instanceof PartialCreateError);
+  const p = err as PartialCreateError;
+  t.match(p.objectId, /^[0-9a-f-]{36}$/);
+  t.equal(p.attributes.key_alias, 'half');
+  t.equal(p.attributes.rotation_enabled, false, 'records what the daemon has, so the next plan enables rotation');
+  t.equal((p as unknown as { code: string }).code, 'APIGW.0101');
 });

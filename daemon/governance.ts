@@ -1,0 +1,95 @@
+/**
+ * Composition of rotation, the audit trail and the scheduler (called from main.ts): builds them on
+ * the daemon's database, HSM and caches, and owns their start and graceful stop.
+ */
+import type { Database } from './store/db.js';
+import type { SoftwareHsm } from './hsm/software-hsm.js';
+import type { ChangeFeed } from './services/change-feed.js';
+import type { KeyCache } from './services/key-cache.js';
+import type { KeyService } from './services/keys.js';
+import { AuditRepo } from './store/audit-repo.js';
+import { LifecycleRepo } from './store/lifecycle-repo.js';
+import { AuditLog } from './services/audit.js';
+import { AuditQueries } from './services/audit-queries.js';
+import { RotationService } from './services/rotation.js';
+import { LifecycleJobs, type JobReport } from './scheduler/jobs.js';
+import { CronSchedule } from './scheduler/cron-schedule.js';
+import type { KeyRecord } from './services/key-record.js';
+
+export interface GovernanceConfig {
+  /** Cron expression of the lifecycle jobs, or "off". */
+  schedule: string;
+  /** False only to measure the data path without the trail. */
+  audit: boolean;
+}
+
+export interface Governance {
+  audit: AuditLog | undefined;
+  auditQueries: AuditQueries;
+  rotation: RotationService;
+  /** Runs the lifecycle jobs once now (the cron ticks call this too). */
+  runJobs(): Promise<JobReport>;
+  start(): void;
+  /** Stops the scheduler (waiting for a run in progress). */
+  stopScheduler(): Promise<void>;
+  /** Flushes the audit queue (after the server stopped taking requests). */
+  close(): Promise<void>;
+}
+
+export async function createGovernance(d: {
+  database: Database;
+  hsm: SoftwareHsm;
+  feed: ChangeFeed;
+  cache: KeyCache;
+  keys: KeyService;
+  config: GovernanceConfig;
+  now: () => number;
+  log: (line: string) => void;
+}): Promise<Governance> {
+  const auditRepo = new AuditRepo(d.database.db, d.database.client);
+  const lifecycle = new LifecycleRepo(d.database.db, d.now);
+  await lifecycle.detectCleanupTables();
+  const audit = d.config.audit ? new AuditLog(auditRepo, { now: d.now, log: d.log, writer: 'daemon' }) : undefined;
+  d.keys.setAudit(audit);
+
+  // A key destroyed or stripped of material on any daemon: drop its cached material here too.
+  const previous = new Map<string, KeyRecord | undefined>();
+  d.feed.on('key', async (ids) => {
+    for (const id of ids) previous.set(id, d.cache.get(id));
+    await d.cache.reload(ids);
+    for (const id of ids) {
+      const before = previous.get(id);
+      const after = d.cache.get(id);
+      if (before && (!after || after.currentVersion < before.currentVersion)) d.hsm.forget(id, before.currentVersion);
+    }
+    previous.clear();
+  });
+
+  const jobs = new LifecycleJobs({
+    repo: lifecycle,
+    hsm: d.hsm,
+    audit,
+    now: d.now,
+    log: d.log,
+    changed: async () => {
+      await d.feed.sync();
+    },
+  });
+  const cron = d.config.schedule === 'off' ? undefined : new CronSchedule(d.config.schedule, () => jobs.runDue(), d.log);
+  return {
+    audit,
+    auditQueries: new AuditQueries(auditRepo, d.keys, () => audit?.flush() ?? Promise.resolve()),
+    rotation: new RotationService(d.keys, lifecycle, d.cache, d.hsm, d.now),
+    runJobs: () => jobs.runDue(),
+    start: () => {
+      audit?.start();
+      cron?.start();
+    },
+    stopScheduler: async () => {
+      await cron?.stop();
+    },
+    close: async () => {
+      await audit?.close().catch((err) => d.log(JSON.stringify({ level: 'error', msg: 'audit flush at shutdown failed', error: (err as Error).message })));
+    },
+  };
+}

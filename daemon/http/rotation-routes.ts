@@ -1,0 +1,44 @@
+/** Rotation routes (reference 1e): enable/disable, interval, status and rotate-on-demand; one service call each. */
+import { Hono } from 'hono';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import type { JsonSchema } from '../../schemas/index.js';
+import type { Caller } from '../services/caller.js';
+import type { RotationService } from '../services/rotation.js';
+import { compileBody } from './validate.js';
+import { parseJson } from './kms-routes.js';
+import { noteResource } from './audit-trail.js';
+import type { AppEnv } from './env.js';
+
+export interface RotationDeps {
+  rotation: RotationService;
+  ajv: Ajv2020;
+  schemas: Map<string, JsonSchema>;
+}
+
+type Body = Record<string, unknown>;
+
+export function rotationRoutes(d: RotationDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const op = (name: string, handler: (caller: Caller, b: Body) => Promise<unknown>) => {
+    const schema = d.schemas.get(`kms/${name}`);
+    if (!schema) throw new Error(`schema kms/${name} is missing`);
+    const validate = compileBody<Body>(d.ajv, schema);
+    app.post(`/${name}`, async (c) => {
+      const body = validate(parseJson(c.get('rawBody')));
+      noteResource(c.get('audit'), body.key_id);
+      const answer = await handler(c.get('caller'), body);
+      // 200 with an empty body, as the reference answers enable/disable/update (reference 1e).
+      return answer === undefined ? c.body(null, 200) : c.json(answer);
+    });
+  };
+  const r = d.rotation;
+  op('enable-key-rotation', (caller, b) => r.enable(caller, String(b.key_id)));
+  op('disable-key-rotation', (caller, b) => r.disable(caller, String(b.key_id)));
+  op('update-key-rotation-interval', (caller, b) => r.updateInterval(caller, String(b.key_id), b.rotation_interval));
+  op('get-key-rotation-status', (caller, b) => r.status(caller, String(b.key_id)));
+  op('rotate-on-demand', async (caller, b) => {
+    const k = await r.rotateNow(caller, String(b.key_id));
+    return { key_id: k.keyId, number_of_rotations: k.numberOfRotations, last_rotation_time: String(k.lastRotationTime ?? '') };
+  });
+  return app;
+}

@@ -1,0 +1,92 @@
+/**
+ * Operator commands that open the database directly, as the daemon does, without serving:
+ * `dew rotate --due` (the scheduler's jobs once, for hosts that prefer the system crontab) and
+ * `dew audit verify`. Loaded by the CLI at run time; flags as the daemon's (`--db`, `--data-dir`).
+ */
+import { openDatabase } from './store/db.js';
+import { IdentityRepo } from './store/identity-repo.js';
+import { KeyRepo } from './store/key-repo.js';
+import { AuditRepo } from './store/audit-repo.js';
+import { LifecycleRepo } from './store/lifecycle-repo.js';
+import { SoftwareHsm } from './hsm/software-hsm.js';
+import { AuditLog } from './services/audit.js';
+import { verifyTrail } from './services/audit-verify.js';
+import { LifecycleJobs } from './scheduler/jobs.js';
+import { loadMasterKey } from './master-key-loader.js';
+import { parseDaemonArgs, ConfigError } from './config.js';
+
+export interface OfflineIo {
+  out: (text: string) => void;
+  log: (line: string) => void;
+  now?: () => number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Runs the lifecycle jobs once; prints the report as JSON. Exit 0, or 1 when any item failed, 2 on bad flags. */
+export async function runDueJobs(argv: readonly string[], env: Env, cwd: string, io: OfflineIo): Promise<number> {
+  const now = io.now ?? Date.now;
+  let config;
+  try {
+    config = parseDaemonArgs(argv, env, cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.log(`dew rotate: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const database = await openDatabase(config.dbUrl);
+  try {
+    const identityRepo = new IdentityRepo(database.db, now);
+    const keyRepo = new KeyRepo(database.db, now);
+    const { master } = await loadMasterKey(identityRepo, config.dataDir, config.passphrase);
+    const hsm = new SoftwareHsm(master, {
+      ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
+      loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
+      loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
+    });
+    await hsm.init();
+    const repo = new LifecycleRepo(database.db, now);
+    await repo.detectCleanupTables();
+    const audit = config.audit ? new AuditLog(new AuditRepo(database.db, database.client), { now, log: io.log, writer: 'cli' }) : undefined;
+    const report = await new LifecycleJobs({ repo, hsm, audit, now, log: () => undefined }).runDue();
+    await audit?.close();
+    io.out(JSON.stringify(report, null, 2) + '\n');
+    return report.failed.length > 0 ? 1 : 0;
+  } catch (err) {
+    if (err instanceof ConfigError || (err as Error).name === 'WrongPassphraseError') {
+      io.log(`dew rotate: ${(err as Error).message}`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    database.close();
+  }
+}
+
+/** Verifies every audit chain; prints the report. Exit 0 when intact, 1 naming the first bad record. */
+export async function runAuditVerify(argv: readonly string[], env: Env, cwd: string, io: OfflineIo): Promise<number> {
+  let config;
+  try {
+    config = parseDaemonArgs(argv, env, cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.log(`dew audit verify: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const database = await openDatabase(config.dbUrl);
+  try {
+    const report = await verifyTrail(new AuditRepo(database.db, database.client));
+    io.out(JSON.stringify(report, null, 2) + '\n');
+    if (!report.ok && report.first_bad) {
+      const b = report.first_bad;
+      io.log(`dew audit verify: the trail is broken at record ${b.chain_seq} of chain ${b.chain_id}${b.seq ? ` (row ${b.seq}${b.request_id ? `, request ${b.request_id}` : ''})` : ''}: ${b.reason}`);
+    }
+    return report.ok ? 0 : 1;
+  } finally {
+    database.close();
+  }
+}

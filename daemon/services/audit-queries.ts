@@ -1,0 +1,101 @@
+/**
+ * Reading the audit trail through the API: an account's records for its administrators, one key's
+ * records and usage counts for the key's owner (its project), and verification for administrators.
+ */
+import { DewError, kmsErrors } from '../errors.js';
+import type { AuditRepo, AuditRow } from '../store/audit-repo.js';
+import type { Caller } from './caller.js';
+import type { KeyService } from './keys.js';
+import { ROLE } from './authorization.js';
+import { verifyTrail, type VerifyReport } from './audit-verify.js';
+
+export interface AuditListInput {
+  keyId?: string;
+  since?: number;
+  limit?: number;
+  marker?: number;
+}
+
+/** The wire shape of a record (snake_case, as the rest of the API). */
+export function toWire(r: AuditRow): Record<string, unknown> {
+  return {
+    seq: r.seq,
+    time: new Date(r.at).toISOString(),
+    at: r.at,
+    chain_id: r.chainId,
+    chain_seq: r.chainSeq,
+    request_id: r.requestId,
+    domain_id: r.domainId,
+    user_id: r.userId,
+    access_key: r.accessKey,
+    source_ip: r.sourceIp,
+    operation: r.operation,
+    resource_id: r.resourceId,
+    outcome: r.outcome,
+    status: r.status,
+    error_code: r.errorCode,
+    hash: r.hash,
+  };
+}
+
+export class AuditQueries {
+  constructor(
+    private readonly repo: AuditRepo,
+    private readonly keys: KeyService,
+    /** Flushes this daemon's queued records first, so a caller sees its own latest calls. */
+    private readonly flush: () => Promise<void>,
+  ) {}
+
+  private isAdmin(caller: Caller): boolean {
+    return caller.roles.includes(ROLE.admin);
+  }
+
+  /** The key, when it belongs to the caller's project (a grant does not make its trail readable). */
+  private async ownKey(caller: Caller, keyId: string): Promise<string> {
+    const k = this.keys.find(caller, keyId);
+    if (!k || k.projectId !== caller.projectId) {
+      // A destroyed key's records stay readable to the account's administrators by key id.
+      if (this.isAdmin(caller) && /^[0-9a-z-]{36}$/.test(keyId)) return keyId;
+      throw kmsErrors.notFound();
+    }
+    return k.keyId;
+  }
+
+  async list(caller: Caller, q: AuditListInput): Promise<{ records: Record<string, unknown>[]; next_marker: string }> {
+    const limit = q.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new DewError('KMS.1601', 400, 'Invalid limit: it must be between 1 and 1000.');
+    if (q.marker !== undefined && (!Number.isInteger(q.marker) || q.marker < 0)) throw new DewError('KMS.1602', 400, 'Invalid marker: it must be at least 0.');
+    if (q.since !== undefined && !Number.isFinite(q.since)) throw kmsErrors.invalid('since: epoch milliseconds or an ISO 8601 time');
+    let query;
+    if (q.keyId !== undefined) {
+      query = { resourceId: await this.ownKey(caller, q.keyId) };
+    } else {
+      if (!this.isAdmin(caller)) throw new DewError('KMS.0307', 403, 'The user role has no permission to access the API: only a KMS Administrator reads the whole account trail; pass key_id for one of your keys.');
+      query = { domainId: caller.domainId, projectId: caller.projectId };
+    }
+    await this.flush();
+    const rows = await this.repo.list({ ...query, since: q.since, afterSeq: q.marker, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return { records: page.map(toWire), next_marker: rows.length > limit ? String(page[page.length - 1].seq) : '' };
+  }
+
+  async usage(caller: Caller, keyId: string): Promise<{ key_id: string; total: number; operations: Record<string, { allowed: number; refused: number; failed: number; total: number }> }> {
+    const id = await this.ownKey(caller, keyId);
+    await this.flush();
+    const operations: Record<string, { allowed: number; refused: number; failed: number; total: number }> = {};
+    let total = 0;
+    for (const u of await this.repo.usage(id)) {
+      const o = (operations[u.operation] ??= { allowed: 0, refused: 0, failed: 0, total: 0 });
+      if (u.outcome === 'allowed' || u.outcome === 'refused' || u.outcome === 'failed') o[u.outcome] += u.count;
+      o.total += u.count;
+      total += u.count;
+    }
+    return { key_id: id, total, operations };
+  }
+
+  async verify(caller: Caller): Promise<VerifyReport> {
+    if (!this.isAdmin(caller)) throw new DewError('KMS.0307', 403, 'The user role has no permission to access the API: only a KMS Administrator verifies the trail.');
+    await this.flush();
+    return verifyTrail(this.repo);
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The audit trail writer. Each writer (daemon process or `dew rotate --due` run) appends to its own
+ * hash chain, so daemons sharing a database never contend for a chain head. Two write paths:
+ * - a state change carries its record inside its own batch (`hook`), so the change and its record
+ *   commit or fail together;
+ * - every other call (the data path, reads, refusals) is queued in memory and appended as one
+ *   multi-row insert every `flushMs` or `maxBatch` records.
+ * One writer lock per chain orders both paths, so chain positions are never handed out twice.
+ */
+import { randomBytes } from 'node:crypto';
+import { isAuditGuardFailure, type AuditRepo, type AuditRow, type ChainHead, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
+
+export { withAudit, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
+import { genesisHash, recordHash } from './audit-chain.js';
+
+export type AuditOutcome = 'allowed' | 'refused' | 'failed';
+
+/** What one record says (never request or response bodies: no plaintext, material or secrets). */
+export interface AuditEntry {
+  at: number;
+  requestId: string;
+  domainId: string;
+  userId: string;
+  accessKey: string;
+  sourceIp: string;
+  operation: string;
+  resourceId: string;
+  outcome: AuditOutcome;
+  status: number;
+  errorCode: string;
+}
+
+/** A request's record while the request runs; `committed` once a state change wrote it. */
+export interface AuditDraft extends AuditEntry {
+  committed: boolean;
+}
+
+/** What services need from the trail (absent when the trail is off). */
+export interface AuditHooks {
+  hookFor(caller: object): AuditHook | undefined;
+}
+
+export interface AuditLogOptions {
+  now: () => number;
+  log: (line: string) => void;
+  /** Chain id prefix (`daemon`, `cli`); a random suffix makes it unique per writer. */
+  writer?: string;
+  flushMs?: number;
+  maxBatch?: number;
+}
+
+/** Outcome vocabulary from an HTTP status. */
+export function outcomeOf(status: number): AuditOutcome {
+  if (status < 400) return 'allowed';
+  return status === 401 || status === 403 ? 'refused' : 'failed';
+}
+
+export class AuditLog implements AuditHooks {
+  readonly chainId: string;
+  private head: ChainHead;
+  private queue: AuditEntry[] = [];
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private flushSoon = false;
+  private readonly drafts = new WeakMap<object, AuditDraft>();
+  private readonly flushMs: number;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly repo: AuditRepo,
+    private readonly opts: AuditLogOptions,
+  ) {
+    this.chainId = `${opts.writer ?? 'daemon'}-${opts.now()}-${randomBytes(6).toString('hex')}`;
+    this.head = { chainId: this.chainId, headSeq: 0, headHash: genesisHash(this.chainId), startedAt: opts.now() };
+    this.flushMs = opts.flushMs ?? 50;
+    this.maxBatch = opts.maxBatch ?? 1000;
+  }
+
+  /** Starts the periodic flush. */
+  start(): void {
+    this.timer ??= setInterval(() => {
+      if (this.queue.length > 0) this.flush().catch(() => undefined);
+    }, this.flushMs);
+    this.timer.unref();
+  }
+
+  /** Flushes what is queued and stops the timer (graceful shutdown). */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Queues a record for the next batched append. */
+  record(entry: AuditEntry): void {
+    this.queue.push(entry);
+    if (this.queue.length >= this.maxBatch && !this.flushSoon) {
+      this.flushSoon = true;
+      setImmediate(() => {
+        this.flushSoon = false;
+        this.flush().catch(() => undefined);
+      });
+    }
+  }
+
+  /** Appends everything queued so far. */
+  flush(): Promise<void> {
+    return this.exclusive(() => this.drain());
+  }
+
+  /** Ties a request's draft record to its caller object, so services can find it (`hookFor`). */
+  bind(caller: object, draft: AuditDraft): void {
+    this.drafts.set(caller, draft);
+  }
+
+  hookFor(caller: object): AuditHook | undefined {
+    const d = this.drafts.get(caller);
+    if (!d) return undefined;
+    return (resourceId, exec) => {
+      if (d.committed) return exec([]);
+      return this.commit({ ...d, resourceId, status: 200, outcome: 'allowed', errorCode: '' }, exec, () => {
+        d.committed = true;
+        d.resourceId = resourceId;
+      });
+    };
+  }
+
+  /** A hook for an action without a request (the scheduler): `entry` is recorded as allowed. */
+  systemHook(entry: Omit<AuditEntry, 'at' | 'status' | 'outcome' | 'errorCode' | 'resourceId'>): AuditHook {
+    return (resourceId, exec) => this.commit({ ...entry, at: this.opts.now(), resourceId, status: 200, outcome: 'allowed', errorCode: '' }, exec, () => undefined);
+  }
+
+  private commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>, onCommitted: () => void): Promise<T> {
+    return this.exclusive(async () => {
+      // Queued records take the chain positions before this one, as they happened before it.
+      if (this.queue.length > 0) await this.drain().catch(() => undefined);
+      const [row] = this.chain([entry]);
+      const next = this.headAfter(row);
+      try {
+        const result = await exec(this.repo.guardedRecord(row, next));
+        this.head = next;
+        onCommitted();
+        return result;
+      } catch (err) {
+        // A lost connection may hide a commit: the stored head says whether it happened.
+        if (!isAuditGuardFailure(err) && (await this.committed(next))) {
+          this.head = next;
+          onCommitted();
+        }
+        throw err;
+      }
+    });
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn);
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private chain(entries: readonly AuditEntry[]): AuditRow[] {
+    let seq = this.head.headSeq;
+    let prev = this.head.headHash;
+    return entries.map((e) => {
+      const row: AuditRow = {
+        chainId: this.chainId,
+        chainSeq: ++seq,
+        at: e.at,
+        requestId: e.requestId,
+        domainId: e.domainId,
+        userId: e.userId,
+        accessKey: e.accessKey,
+        sourceIp: e.sourceIp,
+        operation: e.operation,
+        resourceId: e.resourceId,
+        outcome: e.outcome,
+        status: e.status,
+        errorCode: e.errorCode,
+        prevHash: prev,
+        hash: '',
+      };
+      row.hash = prev = recordHash(row.prevHash, row);
+      return row;
+    });
+  }
+
+  private headAfter(last: AuditRow): ChainHead {
+    return { chainId: this.chainId, headSeq: last.chainSeq, headHash: last.hash, startedAt: this.head.startedAt };
+  }
+
+  private async committed(head: ChainHead): Promise<boolean> {
+    const stored = await this.repo.loadHead(this.chainId).catch(() => undefined);
+    return stored?.headSeq === head.headSeq && stored.headHash === head.headHash;
+  }
+
+  /** Appends the queue in batches; on failure the unwritten records go back to its front. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const entries = this.queue.splice(0, 2000);
+      const rows = this.chain(entries);
+      const next = this.headAfter(rows[rows.length - 1]);
+      try {
+        await this.repo.append(rows, next);
+      } catch (err) {
+        if (!(await this.committed(next))) {
+          this.queue.unshift(...entries);
+          this.opts.log(JSON.stringify({ level: 'warn', msg: 'audit flush failed; records kept for the next attempt', pending: this.queue.length, error: (err as Error).message }));
+          throw err;
+        }
+      }
+      this.head = next;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/** The audit trail: every call recorded (refusals too), no secrets in it, one record per state change, queries and access. */
+import t from 'tap';
+import { createHash } from 'node:crypto';
+import { startTestDaemon, databaseFor, apiError } from '../helpers/daemon.js';
+import { DewClient } from '../../provider/client/dew-client.js';
+import { sqlOn, type Any } from './scheduler-helpers.js';
+
+t.test('audit trail on a file database', async (t) => {
+  const dbUrl = await databaseFor(t, 'file');
+  const d = await startTestDaemon(t, { dbUrl, args: ['--schedule', 'off'] });
+  const kms = (op: string, body: object = {}) => d.client.kms(op, body) as Promise<Any>;
+  const creds = d.daemon.credentials;
+  const flush = () => d.client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: 1 });
+  const all = async () => {
+    await flush();
+    return sqlOn(dbUrl, 'SELECT * FROM audit_log ORDER BY seq');
+  };
+
+  const keyId = (await kms('create-key', { key_alias: 'audited' })).key_info.key_id;
+  const mac = (await kms('create-key', { key_alias: 'mac', key_spec: 'HMAC_256' })).key_info.key_id;
+  const secrets: string[] = [creds.secret_key];
+  const plaintext = 'TOP-SECRET-PLAINTEXT-42';
+  secrets.push(plaintext, Buffer.from(plaintext).toString('base64'));
+  const enc = await kms('encrypt-data', { key_id: 'audited', plain_text: plaintext });
+  secrets.push(enc.cipher_text);
+  await kms('decrypt-data', { cipher_text: enc.cipher_text });
+  const dk = await kms('create-datakey', { key_id: keyId });
+  secrets.push(dk.plain_text, dk.cipher_text);
+  const dek = 'ab'.repeat(32);
+  const wrapped = await kms('encrypt-datakey', { key_id: keyId, plain_text: dek + createHash('sha256').update(Buffer.from(dek, 'hex')).digest('hex'), datakey_plain_length: '32' });
+  secrets.push(dek, wrapped.cipher_text);
+  await kms('decrypt-datakey', { key_id: keyId, cipher_text: wrapped.cipher_text, datakey_cipher_length: '32' });
+  const message = Buffer.from('mac me please').toString('base64');
+  const m = await kms('generate-mac', { key_id: mac, mac_algorithm: 'HMAC_SHA_256', message });
+  secrets.push(message, m.mac);
+  await kms('verify-mac', { key_id: mac, mac_algorithm: 'HMAC_SHA_256', message, mac: m.mac });
+  const rnd = await kms('gen-random', { random_data_length: '512' });
+  secrets.push(rnd.random_data);
+  await kms('disable-key', { key_id: 'audited' });
+  await apiError(kms('disable-key', { key_id: 'audited' }));
+  await apiError(kms('encrypt-data', { key_id: 'audited', plain_text: plaintext }));
+  await apiError(kms('update-key-rotation-interval', { key_id: 'audited', rotation_interval: 5 }));
+  // A refused call: a wrong secret key (401), and a call to an unknown project.
+  const wrong = new DewClient({ endpoint: d.daemon.url, projectId: creds.project_id, accessKey: creds.access_key, secretKey: 'not-the-secret-key-at-all' });
+  t.equal((await apiError(wrong.kms('list-keys', {}))).status, 401);
+  await kms('enable-key', { key_id: 'audited' });
+
+  const rows = await all();
+  const text = JSON.stringify(rows);
+  for (const s of secrets) t.notOk(text.includes(s), `the trail holds no ${s.slice(0, 12)}…`);
+  const ops = rows.map((r) => `${r.operation} ${r.outcome} ${r.status} ${r.error_code}`);
+  for (const expected of [
+    'create-key allowed 200 ',
+    'encrypt-data allowed 200 ',
+    'decrypt-data allowed 200 ',
+    'create-datakey allowed 200 ',
+    'encrypt-datakey allowed 200 ',
+    'decrypt-datakey allowed 200 ',
+    'generate-mac allowed 200 ',
+    'verify-mac allowed 200 ',
+    'gen-random allowed 200 ',
+    'disable-key allowed 200 ',
+    'disable-key failed 400 KMS.1301',
+    'encrypt-data failed 400 KMS.0209',
+    'update-key-rotation-interval failed 400 KMS.0308',
+    'list-keys refused 401 APIGW.0301',
+    'enable-key allowed 200 ',
+  ]) t.ok(ops.includes(expected), `recorded: ${expected}`);
+  const refused = rows.find((r) => r.status === 401)!;
+  t.equal(refused.access_key, creds.access_key, 'a refused call names the AK it claimed');
+  t.equal(refused.domain_id, creds.domain_id);
+  t.equal(refused.source_ip, '127.0.0.1');
+  const ok = rows.find((r) => r.operation === 'decrypt-data')!;
+  t.equal(ok.resource_id, keyId, 'decrypt-data names the key from the ciphertext');
+  t.equal(ok.user_id, creds.user_id);
+  t.match(ok.request_id, /^[0-9a-f]{32}$/);
+  t.equal(rows.filter((r) => r.operation === 'disable-key' && r.outcome === 'allowed').length, 1, 'a state change is recorded once (in its own batch)');
+  t.ok(rows.every((r) => r.operation !== 'encrypt-data' || r.resource_id === keyId), 'an alias is recorded as the key id it named');
+
+  await t.test('list, usage and verify over the API', async (t) => {
+    const list = (await d.client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { key_id: keyId })).body as Any;
+    t.ok(list.records.length >= 8);
+    t.ok(list.records.every((r: Any) => r.resource_id === keyId));
+    t.match(list.records[0], { operation: 'create-key', outcome: 'allowed', domain_id: creds.domain_id, time: /^\d{4}-\d\d-\d\dT/ });
+    const page = (await d.client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: 2 })).body as Any;
+    t.equal(page.records.length, 2);
+    const next = (await d.client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: 2, marker: page.next_marker })).body as Any;
+    t.ok(next.records[0].seq > page.records[1].seq, 'paging by marker');
+    const since = (await d.client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { since: new Date(Date.now() + 60_000).toISOString() })).body as Any;
+    t.same(since.records, [], 'since a future time: nothing');
+    const usage = (await d.client.request('GET', '/v1.0/{project_id}/dew/audit/usage', undefined, { key_id: 'audited' })).body as Any;
+    t.equal(usage.key_id, keyId);
+    t.match(usage.operations['encrypt-data'], { allowed: 1, failed: 1, total: 2 });
+    t.match(usage.operations['decrypt-datakey'], { allowed: 1 });
+    t.ok(usage.total >= 8);
+    const v = (await d.client.request('GET', '/v1.0/{project_id}/dew/audit/verify')).body as Any;
+    t.match(v, { ok: true, chains: 1 });
+    t.equal((await apiError(d.client.request('GET', '/v1.0/{project_id}/dew/audit/usage', undefined, { key_id: 'nope' }))).code, 'KMS.0207');
+    t.equal((await apiError(d.client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { since: 'yesterday-ish' }))).status, 400);
+    t.equal((await apiError(d.client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: 0 }))).code, 'KMS.1601');
+  });
+
+  await t.test('graceful shutdown flushes what is queued', async (t) => {
+    for (let i = 0; i < 20; i++) await kms('gen-random', { random_data_length: '64' });
+    const before = Number((await sqlOn(dbUrl, 'SELECT count(*) AS n FROM audit_log'))[0].n);
+    await d.stop();
+    const after = Number((await sqlOn(dbUrl, 'SELECT count(*) AS n FROM audit_log'))[0].n);
+    t.ok(after >= before, `${before} → ${after}`);
+    t.equal(Number((await sqlOn(dbUrl, "SELECT count(*) AS n FROM audit_log WHERE operation = 'gen-random'"))[0].n), 21, 'every call made it');
+  });
+});
