@@ -6,7 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { kmsErrors } from '../errors.js';
 import type { IamAdmin } from '../services/iam-admin.js';
-import { parseJson } from './kms-routes.js';
+import { parseJson } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
 type Body = Record<string, unknown>;

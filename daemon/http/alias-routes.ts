@@ -5,7 +5,7 @@ import { DewError } from '../errors.js';
 import type { JsonSchema } from '../../schemas/index.js';
 import type { AliasService } from '../services/aliases.js';
 import { compileBody } from './validate.js';
-import { parseJson } from './kms-routes.js';
+import { parseJson } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
 type Body = Record<string, unknown>;

@@ -1,17 +1,13 @@
 /** KMS asymmetric and import routes (reference 1c, 1e): sign, verify, get-publickey and the BYOK trio. */
 import { Hono } from 'hono';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import { kmsErrors } from '../errors.js';
 import type { JsonSchema } from '../../schemas/index.js';
-import type { Caller } from '../services/caller.js';
 import type { AsymmetricService } from '../services/asymmetric.js';
 import { MAX_SIGN_MESSAGE } from '../services/asymmetric.js';
 import type { KeyImportService } from '../services/key-import.js';
 import type { WrappingAlgorithm } from '../hsm/import-unwrap.js';
-import { compileBody } from './validate.js';
-import { parseJson } from './kms-routes.js';
+import { kmsOps, strictBase64 } from './kms-op.js';
 import type { AppEnv } from './env.js';
-import { noteResource } from './audit-trail.js';
 
 export interface KmsAsymDeps {
   asym: AsymmetricService;
@@ -20,31 +16,10 @@ export interface KmsAsymDeps {
   schemas: Map<string, JsonSchema>;
 }
 
-type Body = Record<string, unknown>;
-
-/** Strict Base64 (node's decoder skips junk silently): decode, re-encode, compare; `code` on failure. */
-export function strictBase64(field: string, value: unknown, maxBytes: number, code = 'KMS.0308'): Buffer {
-  const text = String(value);
-  const buf = Buffer.from(text, 'base64');
-  if (buf.length === 0 || buf.length > maxBytes || buf.toString('base64') !== text) {
-    throw kmsErrors.invalid(`${field}: it must be Base64 of 1 to ${maxBytes} bytes`, code);
-  }
-  return buf;
-}
 
 export function kmsAsymRoutes(d: KmsAsymDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const op = (name: string, handler: (caller: Caller, b: Body) => Promise<unknown>) => {
-    const schema = d.schemas.get(`kms/${name}`);
-    if (!schema) throw new Error(`schema kms/${name} is missing`);
-    const validate = compileBody<Body>(d.ajv, schema);
-    app.post(`/${name}`, async (c) => {
-      const body = validate(parseJson(c.get('rawBody')));
-      noteResource(c.get('audit'), body.key_id);
-      const answer = await handler(c.get('caller'), body);
-      return answer === undefined ? c.body(null, 200) : c.json(answer);
-    });
-  };
+  const op = kmsOps(app, d);
   const str = (v: unknown) => (v === undefined ? undefined : String(v));
 
   op('sign', async (caller, b) => {

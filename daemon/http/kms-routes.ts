@@ -1,5 +1,5 @@
 /** KMS routes (reference section 1): each validates its body, makes one service call and shapes the answer. */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { DewError, kmsErrors } from '../errors.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { JsonSchema } from '../../schemas/index.js';
@@ -9,8 +9,8 @@ import { DATAKEY_SPEC_BYTES, type DataPlane } from '../services/data-plane.js';
 import type { TagService } from '../services/tags.js';
 import { ASYMMETRIC_DATA_ALGORITHMS, type AsymmetricService } from '../services/asymmetric.js';
 import { compileBody, strNum } from './validate.js';
+import { kmsOps, parseJson, strictBase64, type OpBody, type OpHandler } from './kms-op.js';
 import type { AppEnv } from './env.js';
-import { noteResource } from './audit-trail.js';
 
 export interface KmsDeps {
   keys: KeyService;
@@ -24,18 +24,8 @@ export interface KmsDeps {
   schemas: Map<string, JsonSchema>;
 }
 
-type Body = Record<string, unknown>;
-type Handler = (caller: Caller, body: Body, c: Context<AppEnv>) => Promise<unknown> | unknown;
-
-/** Parses the raw body as JSON (KMS.0202 when it is not). */
-export function parseJson(raw: Uint8Array): unknown {
-  if (raw.length === 0) return {};
-  try {
-    return JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
-  } catch {
-    throw kmsErrors.badJson();
-  }
-}
+type Body = OpBody;
+type Handler = OpHandler;
 
 const utf8 = (s: unknown) => (typeof s === 'string' && s.length ? Buffer.from(s, 'utf8') : undefined);
 
@@ -43,14 +33,6 @@ function aadOf(b: Body): Buffer | undefined {
   const aad = utf8(b.additional_authenticated_data);
   if (aad && aad.length > 128) throw kmsErrors.invalid('additional_authenticated_data');
   return aad;
-}
-
-/** Strict Base64 decoding: node's decoder silently skips junk, so re-encode and compare. */
-function base64(field: string, s: unknown, maxBytes: number, code = 'KMS.0308'): Buffer {
-  const text = String(s);
-  const buf = Buffer.from(text, 'base64');
-  if (buf.length === 0 || buf.length > maxBytes || buf.toString('base64') !== text) throw kmsErrors.invalid(field, code);
-  return buf;
 }
 
 function dataKeyBytes(b: Body): number {
@@ -63,19 +45,7 @@ export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const r = d.keys;
 
-  const op = (name: string, handler: Handler, schemaId = `kms/${name}`) => {
-    const schema = d.schemas.get(schemaId);
-    if (!schema) throw new Error(`schema ${schemaId} is missing`);
-    const validate = compileBody<Body>(d.ajv, schema);
-    app.post(`/${name}`, async (c) => {
-      const body = validate(parseJson(c.get('rawBody')));
-      const audit = c.get('audit');
-      noteResource(audit, body.key_id);
-      const answer = await handler(c.get('caller'), body, c);
-      noteResource(audit, (answer as { key_id?: unknown } | undefined)?.key_id);
-      return c.json(answer);
-    });
-  };
+  const op = kmsOps(app, d);
 
   op('create-key', async (caller, b) => {
     const k = await r.create(caller, b as never);
@@ -135,7 +105,7 @@ export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
   });
   op('decrypt-data', async (caller, b) => {
     if (d.asym && (isAsymmetricData(b) || (b.encryption_algorithm === undefined && typeof b.key_id === 'string' && d.asym.isAsymmetricKey(caller, b.key_id)))) {
-      const ct = base64('cipher_text', b.cipher_text, 8192, 'KMS.2201');
+      const ct = strictBase64('cipher_text', b.cipher_text, 8192, 'KMS.2201');
       const res = await d.asym.decrypt(caller, b.key_id as string | undefined, b.encryption_algorithm as string | undefined, ct);
       try {
         return { key_id: res.key.keyId, plain_text: res.plaintext.toString('utf8'), plain_text_base64: res.plaintext.toString('base64') };
@@ -144,7 +114,7 @@ export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
       }
     }
     assertSymmetricAlgorithm(b);
-    const blob = base64('cipher_text', b.cipher_text, 8192, 'KMS.2201');
+    const blob = strictBase64('cipher_text', b.cipher_text, 8192, 'KMS.2201');
     const { key, plaintext } = await d.data.decrypt(caller, blob, 'data', aadOf(b), b.key_id as string | undefined);
     try {
       return { key_id: key.keyId, plain_text: plaintext.toString('utf8'), plain_text_base64: plaintext.toString('base64') };
@@ -172,13 +142,13 @@ export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
   });
   op('gen-random', (_caller, b) => ({ random_data: d.data.random(strNum(b.random_data_length) / 8) }));
   op('generate-mac', async (caller, b) => {
-    const message = base64('message', b.message, 4096);
+    const message = strictBase64('message', b.message, 4096);
     const res = await d.data.generateMac(caller, String(b.key_id), String(b.mac_algorithm), message);
     return { key_id: res.key.keyId, mac_algorithm: b.mac_algorithm, mac: res.mac.toString('base64') };
   });
   op('verify-mac', async (caller, b) => {
-    const message = base64('message', b.message, 4096);
-    const mac = base64('mac', b.mac, 64);
+    const message = strictBase64('message', b.message, 4096);
+    const mac = strictBase64('mac', b.mac, 64);
     const res = await d.data.verifyMac(caller, String(b.key_id), String(b.mac_algorithm), message, mac);
     return { key_id: res.key.keyId, mac_algorithm: b.mac_algorithm, mac_valid: res.valid };
   });

@@ -2,11 +2,8 @@
 import { Hono } from 'hono';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { JsonSchema } from '../../schemas/index.js';
-import type { Caller } from '../services/caller.js';
 import type { RotationService } from '../services/rotation.js';
-import { compileBody } from './validate.js';
-import { parseJson } from './kms-routes.js';
-import { noteResource } from './audit-trail.js';
+import { kmsOps } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
 export interface RotationDeps {
@@ -15,22 +12,11 @@ export interface RotationDeps {
   schemas: Map<string, JsonSchema>;
 }
 
-type Body = Record<string, unknown>;
 
 export function rotationRoutes(d: RotationDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const op = (name: string, handler: (caller: Caller, b: Body) => Promise<unknown>) => {
-    const schema = d.schemas.get(`kms/${name}`);
-    if (!schema) throw new Error(`schema kms/${name} is missing`);
-    const validate = compileBody<Body>(d.ajv, schema);
-    app.post(`/${name}`, async (c) => {
-      const body = validate(parseJson(c.get('rawBody')));
-      noteResource(c.get('audit'), body.key_id);
-      const answer = await handler(c.get('caller'), body);
-      // 200 with an empty body, as the reference answers enable/disable/update (reference 1e).
-      return answer === undefined ? c.body(null, 200) : c.json(answer);
-    });
-  };
+  // Each answers 200 with an empty body, as the reference does (reference 1e).
+  const op = kmsOps(app, d);
   const r = d.rotation;
   op('enable-key-rotation', (caller, b) => r.enable(caller, String(b.key_id)));
   op('disable-key-rotation', (caller, b) => r.disable(caller, String(b.key_id)));

@@ -5,7 +5,7 @@ import { DewError } from '../errors.js';
 import type { JsonSchema } from '../../schemas/index.js';
 import type { StackService, StackObjectInput } from '../services/stacks.js';
 import { compileBody } from './validate.js';
-import { parseJson } from './kms-routes.js';
+import { parseJson } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
 const STACK_NAME = /^[A-Za-z0-9_.-]{1,128}$/;

@@ -11,24 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { isAuditGuardFailure, type AuditRepo, type AuditRow, type ChainHead, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
 
 export { withAudit, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
-import { genesisHash, recordHash } from './audit-chain.js';
+import { genesisHash, recordHash, type ChainedContent } from './audit-chain.js';
 
 export type AuditOutcome = 'allowed' | 'refused' | 'failed';
 
 /** What one record says (never request or response bodies: no plaintext, material or secrets). */
-export interface AuditEntry {
-  at: number;
-  requestId: string;
-  domainId: string;
-  userId: string;
-  accessKey: string;
-  sourceIp: string;
-  operation: string;
-  resourceId: string;
-  outcome: AuditOutcome;
-  status: number;
-  errorCode: string;
-}
+export type AuditEntry = Omit<ChainedContent, 'chainId' | 'chainSeq' | 'outcome'> & { outcome: AuditOutcome };
 
 /** A request's record while the request runs; `committed` once a state change wrote it. */
 export interface AuditDraft extends AuditEntry {

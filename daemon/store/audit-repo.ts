@@ -5,23 +5,11 @@
 import type { Client, InStatement } from '@libsql/client';
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import type { ChainedContent } from '../services/audit-chain.js';
 
 /** One stored audit record (wire and verify shape; times in epoch ms). */
-export interface AuditRow {
+export interface AuditRow extends ChainedContent {
   seq?: number;
-  chainId: string;
-  chainSeq: number;
-  at: number;
-  requestId: string;
-  domainId: string;
-  userId: string;
-  accessKey: string;
-  sourceIp: string;
-  operation: string;
-  resourceId: string;
-  outcome: string;
-  status: number;
-  errorCode: string;
   prevHash: string;
   hash: string;
 }

@@ -1,4 +1,4 @@
-# Quickstart: a few keys and an alias.
+# Quickstart: a few keys, an alias, a grant and rotation.
 # Run: dew plan, then dew apply (the daemon is the state; no local state file).
 
 dew {
@@ -10,11 +10,13 @@ locals {
   tags   = merge(var.extra_tags, { team = var.team, env = var.env })
 }
 
-# An AES-256 key for application data.
+# An AES-256 key for application data, rotated every 90 days by the daemon's scheduler.
 resource "dew_kms_key" "app" {
-  key_alias       = "${local.prefix}-app"
-  key_description = "Application data key for ${var.env}"
-  tags            = local.tags
+  key_alias         = "${local.prefix}-app"
+  key_description   = "Application data key for ${var.env}"
+  rotation_enabled  = true
+  rotation_interval = 90
+  tags              = local.tags
 }
 
 # An SM4 key for workloads that must use the Chinese national algorithms.
@@ -40,4 +42,12 @@ resource "dew_kms_key" "webhooks" {
 resource "dew_kms_alias" "app" {
   key_id = dew_kms_key.app.key_id
   alias  = "alias/${local.prefix}-app"
+}
+
+# Let the application's user encrypt and decrypt with the key, and nothing else.
+resource "dew_kms_grant" "app_reader" {
+  key_id            = dew_kms_key.app.key_id
+  name              = "app-reader"
+  grantee_principal = var.app_user_id
+  operations        = ["encrypt-data", "decrypt-data", "create-datakey"]
 }

@@ -9,3 +9,7 @@ output "key_ids" {
     webhooks = dew_kms_key.webhooks.key_id
   }
 }
+
+output "grant_id" {
+  value = dew_kms_grant.app_reader.id
+}

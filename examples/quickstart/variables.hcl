@@ -11,8 +11,7 @@ variable "team" {
 
 variable "app_user_id" {
   type        = string
-  default     = "appuser0001"
-  description = "The user the application runs as (grantee of the grant)."
+  description = "User id the application runs as (the grantee): `dew iam create-user app` prints one. `dew quickstart` creates user quickstart-app and passes its id."
 }
 
 variable "extra_tags" {

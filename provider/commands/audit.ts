@@ -3,9 +3,8 @@
  * API, as the signed-in user) and `dew audit verify [--db URL] [--data-dir DIR]` (on the database
  * directly: exit 0 when every chain is intact, 1 naming the first bad record).
  */
-import { DewApiError } from '../client/errors.js';
 import { CliError, type Command, type CommandContext } from './context.js';
-import { connect, takeCredentialsFlag } from './connect.js';
+import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
 import { parseArgs } from './args.js';
 import { runOffline } from './offline.js';
 
@@ -61,7 +60,7 @@ async function usage(ctx: CommandContext, argv: string[]): Promise<number> {
 
 export const auditCommand: Command = async (ctx) => {
   const [sub, ...rest] = ctx.argv;
-  try {
+  return printingApiErrors(ctx, async () => {
     switch (sub) {
       case 'list':
         return await list(ctx, rest);
@@ -81,11 +80,5 @@ export const auditCommand: Command = async (ctx) => {
       default:
         throw new CliError('usage', `dew audit: unknown subcommand ${sub}`, { hint: USAGE });
     }
-  } catch (err) {
-    if (err instanceof DewApiError) {
-      ctx.stderr.write(JSON.stringify({ status: err.status, error_code: err.code, error_msg: err.message, request_id: err.requestId }, null, 2) + '\n');
-      return 1;
-    }
-    throw err;
-  }
+  });
 };

@@ -1,9 +1,8 @@
 /** `dew iam …`: users, access keys, roles and IP allow-lists through the daemon's admin endpoints; prints JSON. */
-import { DewApiError } from '../client/errors.js';
 import type { DewClient } from '../client/dew-client.js';
 import { parseArgs } from './args.js';
 import { CliError, type Command, type CommandContext } from './context.js';
-import { connect, takeCredentialsFlag } from './connect.js';
+import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
 
 const IAM = '/v1.0/{project_id}/dew/iam';
 
@@ -91,15 +90,9 @@ export const iamCommand: Command = async (ctx: CommandContext) => {
   if (!sub) throw new CliError('usage', `dew iam: unknown command ${name}`, { hint: USAGE });
   const parsed = parseArgs(args, { role: 'multi', account: 'string' }, `iam ${name}`);
   const { client } = connect(ctx, credentialsFile);
-  try {
+  return printingApiErrors(ctx, async () => {
     const answer = await sub(client, parsed.positionals, parsed.strings.get('account'), (parsed.multi.get('role') ?? []).map(role));
     ctx.stdout.write(JSON.stringify(answer ?? {}, null, 2) + '\n');
     return 0;
-  } catch (err) {
-    if (err instanceof DewApiError) {
-      ctx.stderr.write(JSON.stringify({ status: err.status, error_code: err.code, error_msg: err.message, request_id: err.requestId }, null, 2) + '\n');
-      return 1;
-    }
-    throw err;
-  }
+  });
 };

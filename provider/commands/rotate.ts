@@ -4,9 +4,8 @@
  * crontab; prints what it did as JSON, exit 1 when any item failed. `dew rotate --key ID` rotates
  * one key now through the API (rotate-on-demand).
  */
-import { DewApiError } from '../client/errors.js';
 import { CliError, type Command } from './context.js';
-import { connect, takeCredentialsFlag } from './connect.js';
+import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
 import { runOffline } from './offline.js';
 
 const USAGE = `usage: dew rotate --due [--db URL] [--data-dir DIR]   run the scheduled jobs once (cron-friendly)
@@ -31,15 +30,9 @@ export const rotateCommand: Command = async (ctx) => {
   const keyId = k >= 0 ? rest[k + 1] : rest.find((a) => a.startsWith('--key='))?.slice(6);
   if (!keyId) throw new CliError('usage', 'dew rotate: --due or --key ID expected', { hint: USAGE });
   const { client } = connect(ctx, credentialsFile);
-  try {
+  return printingApiErrors(ctx, async () => {
     const answer = await client.kms('rotate-on-demand', { key_id: keyId });
     ctx.stdout.write(JSON.stringify(answer, null, 2) + '\n');
     return 0;
-  } catch (err) {
-    if (err instanceof DewApiError) {
-      ctx.stderr.write(JSON.stringify({ status: err.status, error_code: err.code, error_msg: err.message, request_id: err.requestId }, null, 2) + '\n');
-      return 1;
-    }
-    throw err;
-  }
+  });
 };

@@ -31,9 +31,12 @@ t.test('dew quickstart on a clean folder', async (t) => {
   await ready;
   t.match(err, /dew daemon listening on http:\/\/127\.0\.0\.1:\d+/, 'the daemon was started and logs to stderr');
   t.match(out, /Stack: quickstart/);
-  t.match(out, /Plan: 4 to add, 0 to change, 0 to destroy\./, 'the plan is shown');
-  t.match(out, /Apply complete! Resources: 4 added, 0 changed, 0 destroyed\./);
+  t.match(out, /Plan: 5 to add, 0 to change, 0 to destroy\./, 'the plan is shown');
+  t.match(out, /Apply complete! Resources: 5 added, 0 changed, 0 destroyed\./);
   t.match(out, /app_key_id = "[0-9a-f-]{36}"/);
+  t.match(out, /grant_id = "[0-9a-f]{64}"/, 'the grant to the quickstart user was created');
+  t.match(out, /rotation_enabled\s+= true/, 'rotation is part of the plan');
+  t.match(out, /The grant goes to user quickstart-app \([0-9a-f]{32}\)/);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGINT');
   t.equal(await exited, 0, 'Ctrl-C stops the daemon and quickstart exits 0');
