@@ -6,8 +6,8 @@
 // Signed requests are signed once per scenario and replayed (a signature stays valid for its
 // 15-minute X-Sdk-Date window), so the load generator's own signing cost is not measured: the daemon
 // still verifies every request in full.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,9 @@ function withToken(creds, token, method, path, body) {
 
 async function send(creds, method, path, body) {
   const req = signed(creds, method, path, body);
-  const res = await fetch(`${creds.endpoint}${req.path}`, { method, headers: req.headers, body: req.body });
+  // A pooled connection may have idled past the server's keep-alive timeout during a long run:
+  // setup calls use a fresh connection each.
+  const res = await fetch(`${creds.endpoint}${req.path}`, { method, headers: { ...req.headers, connection: 'close' }, body: req.body });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return { res, json: text ? JSON.parse(text) : undefined };
@@ -59,7 +61,37 @@ async function send(creds, method, path, body) {
 const call = (creds, op, body) => send(creds, 'POST', `/v1.0/${creds.project_id}/kms/${op}`, body);
 const tokenFor = async (creds) => (await send(creds, 'POST', '/v3/auth/tokens', {})).res.headers.get('x-subject-token');
 
+/** wrk (C, from Debian's packages) when it is installed: a lighter load generator leaves the daemon more of the machine. */
+const useWrk = process.env.BENCH_LOADGEN !== 'autocannon' && spawnSync('wrk', ['--version']).error === undefined;
+
+const round3 = (x) => Math.round(x * 1000) / 1000;
+const ms = (text) => {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
+  return m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
+};
+
+function runWrk(url, request, connections) {
+  const lua = join(tmpdir(), `dew-bench-${process.pid}.lua`);
+  writeFileSync(
+    lua,
+    [`wrk.method = ${JSON.stringify(request.method)}`, request.body ? `wrk.body = ${JSON.stringify(request.body)}` : '',
+      ...Object.entries(request.headers ?? {}).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)].join('\n'),
+  );
+  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, url + request.path], { encoding: 'utf8' });
+  rmSync(lua, { force: true });
+  const out = r.stdout ?? '';
+  const num = (re) => Number(re.exec(out)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requests: { average: num(/Requests\/sec:\s+([\d.]+)/) },
+    latency: { p50: round3(ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '')), p99: round3(ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '')) },
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+    errors: sock ? sock.slice(1).reduce((n, x) => n + Number(x), 0) : r.status === 0 ? 0 : 1,
+  };
+}
+
 function run(url, request, connections) {
+  if (useWrk) return Promise.resolve(runWrk(url, request, connections));
   return new Promise((resolve, reject) => {
     autocannon(
       { url, connections, duration: seconds, pipelining: 1, requests: [request] },
@@ -70,6 +102,7 @@ function run(url, request, connections) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dew-bench-'));
 const { child, url } = await startDaemon(dataDir);
+const references = [];
 try {
   const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
   await call(creds, 'create-key', { key_alias: 'bench' });
@@ -91,13 +124,13 @@ try {
   const rows = [];
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   /** Alternates floor and operation runs; returns the operation's figures and the median ratio. */
-  async function measure(request, connections) {
+  async function measure(request, connections, target = url) {
     const ratios = [];
     const results = [];
     const floors = [];
     for (let i = 0; i < rounds; i++) {
-      const f = await run(url, { method: 'GET', path: '/healthz' }, connections);
-      const r = request ? await run(url, request, connections) : f;
+      const f = await run(target, { method: 'GET', path: '/healthz' }, connections);
+      const r = request ? await run(target, request, connections) : f;
       floors.push(f.requests.average);
       results.push(r);
       ratios.push(r.requests.average / f.requests.average);
@@ -112,10 +145,26 @@ try {
       errors: results.reduce((n, r) => n + r.non2xx + r.errors, 0),
     };
   }
+  // The reference: a minimal handler on the same HTTP stack, signed and unsigned (bench/reference-server.mjs).
+  for (const [auth, sign] of [['AK/SK', '1'], ['none', '0']]) {
+    const child = spawn(process.execPath, [join(root, 'bench', 'reference-server.mjs')], {
+      env: { ...process.env, SIGN: sign, REF_SECRET_KEY: creds.secret_key },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
+    references.push({ auth, child, url: `http://127.0.0.1:${port}` });
+  }
   await run(url, { method: 'GET', path: '/healthz' }, 16);
   for (const connections of connectionsList) {
     const floor = await measure(undefined, connections);
     rows.push({ name: 'GET /healthz (floor)', auth: '-', connections, ...floor, ratio: 1 });
+    for (const ref of references) {
+      if (only && !only.test(`reference ${ref.auth}`) && !only.test('encrypt-data 4 B')) continue;
+      const body = { key_id: 'bench', plain_text: 'abcd' };
+      const path = `/v1.0/${creds.project_id}/kms/encrypt-data`;
+      const req = ref.auth === 'AK/SK' ? signed({ ...creds, endpoint: ref.url }, 'POST', path, body) : { method: 'POST', path, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+      rows.push({ name: 'reference minimal 4 B', auth: ref.auth, connections, ...(await measure(req, connections, ref.url)) });
+    }
     for (const [name, op, body, who] of scenarios) {
       for (const auth of ['AK/SK', 'token']) {
         if (only && !only.test(`${name} ${auth}`)) continue;
@@ -165,7 +214,7 @@ try {
 
   const pad = (s, n) => String(s).padEnd(n);
   const lines = [
-    `dew bench — ${rounds} rounds of ${seconds}s floor + ${seconds}s operation per row (median ratio), node ${process.version}, ${new Date().toISOString()}`,
+    `dew bench — load generator ${useWrk ? 'wrk (1 thread)' : 'autocannon'}; ${rounds} rounds of ${seconds}s floor + ${seconds}s operation per row (median ratio; reference rows use their own server's floor), node ${process.version}, ${new Date().toISOString()}`,
     `| ${pad('operation', 22)} | auth  | conns | ${pad('req/s', 8)} | p50 ms | p99 ms | vs floor | errors |`,
     `|${'-'.repeat(24)}|-------|-------|----------|--------|--------|----------|--------|`,
     ...rows.map((r) => `| ${pad(r.name, 22)} | ${pad(r.auth, 5)} | ${pad(r.connections, 5)} | ${pad(Math.round(r.rps), 8)} | ${pad(r.p50, 6)} | ${pad(r.p99, 6)} | ${pad(r.ratio.toFixed(2), 8)} | ${pad(r.errors, 6)} |`),
@@ -185,9 +234,18 @@ try {
     process.exitCode = 1;
   }
 } finally {
+  for (const ref of references) ref.child.kill('SIGTERM');
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+// The audit trail's own cost: encrypt-data with --audit on against a twin daemon with --audit off
+// (every row above runs with the trail on, the default).
+if (process.env.BENCH_AUDIT !== '0' && !only) {
+  const { spawnSync } = await import('node:child_process');
+  console.log('\nAudit trail cost (encrypt-data 4 B, AK/SK):');
+  spawnSync(process.execPath, [join(root, 'bench', 'audit.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_CONNECTIONS: '16' } });
 }
 
 // The plan benchmark (configs of 100, 1,000 and 10,000 keys against a daemon holding them).

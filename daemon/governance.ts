@@ -7,6 +7,7 @@ import type { SoftwareHsm } from './hsm/software-hsm.js';
 import type { ChangeFeed } from './services/change-feed.js';
 import type { KeyCache } from './services/key-cache.js';
 import type { KeyService } from './services/keys.js';
+import { BatchWorker } from './store/batch-worker.js';
 import { AuditRepo } from './store/audit-repo.js';
 import { LifecycleRepo } from './store/lifecycle-repo.js';
 import { AuditLog } from './services/audit.js';
@@ -46,7 +47,9 @@ export async function createGovernance(d: {
   now: () => number;
   log: (line: string) => void;
 }): Promise<Governance> {
-  const auditRepo = new AuditRepo(d.database.db, d.database.client);
+  // Embedded database: bulk audit appends run on a worker thread, off the event loop.
+  const writer = d.config.audit && d.database.embedded ? new BatchWorker(d.database.url) : undefined;
+  const auditRepo = new AuditRepo(d.database.db, d.database.client, writer ? (stmts) => writer.run(stmts) : undefined);
   const lifecycle = new LifecycleRepo(d.database.db, d.now);
   await lifecycle.detectCleanupTables();
   const audit = d.config.audit ? new AuditLog(auditRepo, { now: d.now, log: d.log, writer: 'daemon' }) : undefined;
@@ -90,6 +93,7 @@ export async function createGovernance(d: {
     },
     close: async () => {
       await audit?.close().catch((err) => d.log(JSON.stringify({ level: 'error', msg: 'audit flush at shutdown failed', error: (err as Error).message })));
+      await writer?.close();
     },
   };
 }

@@ -89,6 +89,8 @@ export class AuditRepo {
   constructor(
     private readonly db: Db,
     private readonly client: Client,
+    /** Where bulk appends run (a worker thread for an embedded database); the daemon's connection by default. */
+    private readonly runBatch: (stmts: InStatement[]) => Promise<unknown> = (stmts) => client.batch(stmts, 'write'),
   ) {}
 
   private headStatement(head: ChainHead): InStatement {
@@ -112,7 +114,7 @@ export class AuditRepo {
       stmts.push({ sql: `INSERT INTO audit_log (${COLUMNS}) VALUES ${part.map(() => ROW_PLACEHOLDERS).join(', ')}`, args: part.flatMap(args) });
     }
     stmts.push(this.headStatement(head));
-    await this.client.batch(stmts, 'write');
+    await this.runBatch(stmts);
   }
 
   /**

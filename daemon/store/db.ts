@@ -12,6 +12,7 @@ export interface Database {
   client: Client;
   /** True for an embedded `file:` database (single host), false for a sqld server. */
   embedded: boolean;
+  url: string;
   close(): void;
 }
 
@@ -37,7 +38,7 @@ export async function openDatabase(url: string): Promise<Database> {
   }
   const db = drizzle(client, { schema });
   await migrateWithRetry(db);
-  return { db, client, embedded, close: () => client.close() };
+  return { db, client, embedded, url, close: () => client.close() };
 }
 
 /**
