@@ -148,6 +148,12 @@ export class GrantService {
     else this.access.set(keyId, m);
   }
 
+  /** The operations grants give the caller (as a user or through its account) on one key. */
+  private heldOperations(caller: Caller, keyId: string): Set<string> {
+    const m = this.access.get(keyId);
+    return new Set([...(m?.get(caller.userId) ?? []), ...(m?.get(caller.domainId) ?? [])]);
+  }
+
   /**
    * The data-path check KeyService.find calls: does a grant to the caller (its user id, or its
    * account for domain grants) allow `caller.operation` on `key`? `other-operation` when grants
@@ -169,6 +175,15 @@ export class GrantService {
     if (key.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
     const operations = [...new Set(input.operations)];
     if (operations.length === 1 && operations[0] === 'create-grant') throw grantErrors.onlyCreateGrant();
+    // A caller who reached the key through a grant (another account, or no role allowing
+    // create-grant) can pass on only operations it holds itself: a grant never escalates.
+    if (caller.grantOnly || key.projectId !== caller.projectId) {
+      const held = this.heldOperations(caller, key.keyId);
+      const extra = operations.filter((op) => !held.has(op));
+      if (extra.length > 0) {
+        throw new DewError('KMS.0306', 403, `The user has no permission to access the key: a grant can pass on only operations its grantee holds (not ${extra.join(', ')}).`);
+      }
+    }
     const type: GranteeType = input.grantee_principal_type ?? 'user';
     if (type === 'user') {
       const u = this.identity.user(input.grantee_principal);
