@@ -2,32 +2,18 @@
 // The audit trail's cost on the data path: encrypt-data (4 B, AK/SK) against two daemons, one with
 // `--audit on` and one with `--audit off`, runs alternated round by round; prints the median
 // requests/s of each and the ratio (on/off). Needs `npm run build` first.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { startDaemonProcess } from './daemon-process.mjs';
 import { signRequest } from '../dist/provider/client/signer.js';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connectionsList = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map(Number);
 
-async function startDaemon(dataDir, audit) {
-  const child = spawn(process.execPath, [join(root, 'dist/provider/cli.js'), 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--audit', audit], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on('data', (c) => {
-      log += c;
-      const m = /listening on (http:\/\/\S+)/.exec(log);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log}`)));
-  });
-  return { child, url, creds: JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) };
-}
+const startDaemon = (dataDir, audit) => startDaemonProcess(dataDir, ['--audit', audit]);
 
 function signed(creds, method, path, body) {
   const payload = JSON.stringify(body);

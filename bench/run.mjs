@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startDaemonProcess } from './daemon-process.mjs';
 import { signRequest } from '../dist/provider/client/signer.js';
 import { generateAsymmetricKey, loadPrivateKey, sign as signInProcess, verify as verifyInProcess } from '../dist/daemon/hsm/asym/asymmetric.js';
 
@@ -20,22 +21,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 1);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connectionsList = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
-
-async function startDaemon(dataDir) {
-  const child = spawn(process.execPath, [join(root, 'dist/provider/cli.js'), 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on('data', (c) => {
-      log += c;
-      const m = /listening on (http:\/\/\S+)/.exec(log);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log}`)));
-  });
-  return { child, url };
-}
 
 function signed(creds, method, path, body) {
   const url = `${creds.endpoint}${path}`;
@@ -101,7 +86,7 @@ function run(url, request, connections) {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dew-bench-'));
-const { child, url } = await startDaemon(dataDir);
+const { child, url } = await startDaemonProcess(dataDir);
 const references = [];
 try {
   const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));

@@ -2,10 +2,11 @@
  * Runs write batches for an embedded (`file:`) database on a worker thread with its own libSQL
  * connection. The embedded engine executes statements synchronously on the calling thread, so the
  * audit trail's bulk appends would otherwise stop the event loop for every flush. WAL mode lets
- * this second connection write beside the daemon's own; busy_timeout waits out the other writer.
+ * this second connection write beside the daemon's own; the busy timeout waits out the other writer.
  */
 import { Worker } from 'node:worker_threads';
 import type { InStatement } from '@libsql/client';
+import { BUSY_TIMEOUT_MS } from './db.js';
 
 // Plain CommonJS run with `eval`: no compiled file to locate, from the sources or from dist/ alike.
 // @libsql/client is resolved from this module's location, not from the daemon's working directory.
@@ -13,11 +14,9 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
 const { createClient } = createRequire(workerData.base)('@libsql/client');
-const client = createClient({ url: workerData.url });
-const ready = client.execute('PRAGMA busy_timeout=5000');
+const client = createClient({ url: workerData.url, timeout: workerData.busyTimeoutMs });
 parentPort.on('message', async ({ id, stmts }) => {
   try {
-    await ready;
     await client.batch(stmts, 'write');
     parentPort.postMessage({ id });
   } catch (e) {
@@ -34,7 +33,7 @@ export class BatchWorker {
 
   constructor(url: string) {
     if (!url.startsWith('file:')) throw new TypeError('url: a file: database URL expected');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, base: import.meta.url } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, base: import.meta.url, busyTimeoutMs: BUSY_TIMEOUT_MS } });
     this.worker.on('message', (m: { id: number; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;

@@ -7,6 +7,9 @@ import * as schema from './schema.js';
 
 export type Db = LibSQLDatabase<typeof schema>;
 
+/** How long a write waits for another connection's write lock on an embedded database. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 export interface Database {
   db: Db;
   client: Client;
@@ -29,12 +32,13 @@ async function findMigrations(): Promise<string> {
 export async function openDatabase(url: string): Promise<Database> {
   if (typeof url !== 'string' || url.length === 0) throw new TypeError('url: a database URL is required');
   const embedded = url.startsWith('file:');
-  const client = createClient({ url });
+  // `timeout` is the busy timeout of every pooled connection (a PRAGMA would reach only one; the
+  // audit writer thread and other daemons or tools may hold the write lock for a moment).
+  const client = createClient(embedded ? { url, timeout: BUSY_TIMEOUT_MS } : { url });
   if (embedded) {
     // WAL lets readers run beside the single writer; synchronous stays FULL (SQLite's default)
     // so an acknowledged write survives a power cut, not only a process crash.
     await client.execute('PRAGMA journal_mode=WAL');
-    await client.execute('PRAGMA busy_timeout=5000');
   }
   const db = drizzle(client, { schema });
   await migrateWithRetry(db);

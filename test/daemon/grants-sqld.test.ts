@@ -1,18 +1,10 @@
 /** Two daemons on one sqld: grants, roles, IP lists and deletions made on one apply on the other within the sync interval. */
 import t from 'tap';
-import { startTestDaemon, databaseFor, apiError } from '../helpers/daemon.js';
+import { startTestDaemon, databaseFor, apiError, eventually } from '../helpers/daemon.js';
 
 const env = { DEW_MASTER_PASSPHRASE: 'correct horse battery staple' };
 const IAM = '/v1.0/{project_id}/dew/iam';
 
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
 const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e) => String(e.code ?? e.message));
 
 t.test('grants and IAM changes propagate between daemons', async (t) => {

@@ -3,20 +3,12 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestDaemon, databaseFor, apiError } from '../helpers/daemon.js';
+import { startTestDaemon, databaseFor, apiError, eventually } from '../helpers/daemon.js';
 import { startDaemon } from '../../daemon/main.js';
 import { parseDaemonArgs } from '../../daemon/config.js';
 
 const env = { DEW_MASTER_PASSPHRASE: 'correct horse battery staple' };
 
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
 
 t.test('two daemons on one sqld', async (t) => {
   const dbUrl = await databaseFor(t, 'sqld');

@@ -30,7 +30,8 @@ export async function importedKey(kms: ReturnType<typeof kmsOf>, alias: string, 
 
 /** Runs SQL straight against the database (to inspect, or to tamper with, what the daemon stored). */
 export async function sqlOn<T = Any>(dbUrl: string, query: string, args: (string | number)[] = []): Promise<T[]> {
-  const c = createClient({ url: dbUrl });
+  // A busy timeout, as any tool opening a live daemon's database needs: the daemon may hold the write lock.
+  const c = createClient(dbUrl.startsWith('file:') ? { url: dbUrl, timeout: 5000 } : { url: dbUrl });
   try {
     const rs = await c.execute({ sql: query, args });
     return rs.rows as unknown as T[];
@@ -39,11 +40,5 @@ export async function sqlOn<T = Any>(dbUrl: string, query: string, args: (string
   }
 }
 
-export async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
+
+export { eventually } from '../helpers/daemon.js';

@@ -77,3 +77,13 @@ export async function apiError(p: Promise<unknown>): Promise<DewApiError> {
   }
   throw new Error('expected the call to fail');
 }
+
+/** Polls `check` (a throw counts as "not yet") until it holds or `ms` pass: changes made on one daemon reach others within the sync interval. */
+export async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
