@@ -1,13 +1,13 @@
 /** Asymmetric data plane (reference 1b, 1c): sign, verify, get-publickey, RSAES-OAEP and SM2 encrypt/decrypt. */
 import { DewError, kmsErrors } from '../errors.js';
-import type { KeyRef, SoftwareHsm } from '../hsm/software-hsm.js';
+import type { SoftwareHsm } from '../hsm/software-hsm.js';
 import {
   isAsymmetricKeySpec, SIGNING_ALGORITHMS_BY_SPEC, ENCRYPTION_ALGORITHMS_BY_SPEC,
   type EncryptionAlgorithm, type MessageType, type SigningAlgorithm,
 } from '../hsm/asym/key-specs.js';
 import type { Caller } from './caller.js';
 import type { KeyService } from './keys.js';
-import type { KeyRecord } from './key-record.js';
+import { keyRef, type KeyRecord } from './key-record.js';
 import { assertUsable, assertUsage } from './key-usage.js';
 import { mapCryptoErrors } from './crypto-errors.js';
 
@@ -17,9 +17,6 @@ export const ASYMMETRIC_DATA_ALGORITHMS: readonly string[] = Object.freeze(['RSA
 /** Reference limit: sign/verify messages are at most 4096 bytes. */
 export const MAX_SIGN_MESSAGE = 4096;
 
-function ref(k: KeyRecord): KeyRef {
-  return { keyId: k.keyId, version: k.currentVersion, keySpec: k.keySpec, partitionId: k.partitionId };
-}
 
 export class AsymmetricService {
   constructor(
@@ -29,7 +26,7 @@ export class AsymmetricService {
   ) {}
 
   private async key(caller: Caller, keyId: string): Promise<KeyRecord> {
-    const k = this.keys.find(caller, keyId) ?? (await this.keys.resolve(caller, keyId));
+    const k = await this.keys.resolve(caller, keyId);
     assertUsable(k, this.now());
     return k;
   }
@@ -58,14 +55,14 @@ export class AsymmetricService {
   async sign(caller: Caller, keyId: string, algorithm: string, message: Buffer, messageType?: string): Promise<{ key: KeyRecord; signature: Buffer }> {
     const k = await this.signingKey(caller, keyId, algorithm);
     const type = this.messageType(algorithm, messageType);
-    const signature = await mapCryptoErrors(() => this.hsm.sign(ref(k), algorithm as SigningAlgorithm, message, type), 'signing_algorithm');
+    const signature = await mapCryptoErrors(() => this.hsm.sign(keyRef(k), algorithm as SigningAlgorithm, message, type), 'signing_algorithm');
     return { key: k, signature };
   }
 
   async verify(caller: Caller, keyId: string, algorithm: string, message: Buffer, signature: Buffer, messageType?: string): Promise<{ key: KeyRecord; valid: boolean }> {
     const k = await this.signingKey(caller, keyId, algorithm);
     const type = this.messageType(algorithm, messageType);
-    const valid = await mapCryptoErrors(() => this.hsm.verify(ref(k), algorithm as SigningAlgorithm, message, type, signature), 'signing_algorithm');
+    const valid = await mapCryptoErrors(() => this.hsm.verify(keyRef(k), algorithm as SigningAlgorithm, message, type, signature), 'signing_algorithm');
     return { key: k, valid };
   }
 
@@ -73,7 +70,7 @@ export class AsymmetricService {
   async publicKey(caller: Caller, keyId: string): Promise<{ key: KeyRecord; pem: string }> {
     const k = await this.key(caller, keyId);
     if (!isAsymmetricKeySpec(k.keySpec)) throw new DewError('KMS.0308', 400, `Invalid key_spec: ${k.keySpec} keys have no public key.`);
-    return { key: k, pem: await mapCryptoErrors(() => this.hsm.publicKeyPem(ref(k))) };
+    return { key: k, pem: await mapCryptoErrors(() => this.hsm.publicKeyPem(keyRef(k))) };
   }
 
   private async encryptionKey(caller: Caller, keyId: string, algorithm: string): Promise<KeyRecord> {
@@ -97,7 +94,7 @@ export class AsymmetricService {
   async encrypt(caller: Caller, keyId: string, algorithm: string, plaintext: Buffer): Promise<{ key: KeyRecord; ciphertext: Buffer }> {
     if (plaintext.length < 1 || plaintext.length > 4096) throw kmsErrors.invalidPlainText();
     const k = await this.encryptionKey(caller, keyId, algorithm);
-    const ciphertext = await mapCryptoErrors(() => this.hsm.asymmetricEncrypt(ref(k), algorithm as EncryptionAlgorithm, plaintext), 'encryption_algorithm');
+    const ciphertext = await mapCryptoErrors(() => this.hsm.asymmetricEncrypt(keyRef(k), algorithm as EncryptionAlgorithm, plaintext), 'encryption_algorithm');
     return { key: k, ciphertext };
   }
 
@@ -107,7 +104,7 @@ export class AsymmetricService {
     const named = await this.key(caller, keyId);
     const alg = algorithm ?? this.defaultAlgorithm(named);
     const k = await this.encryptionKey(caller, keyId, alg);
-    const plaintext = await mapCryptoErrors(() => this.hsm.asymmetricDecrypt(ref(k), alg as EncryptionAlgorithm, ciphertext), 'encryption_algorithm');
+    const plaintext = await mapCryptoErrors(() => this.hsm.asymmetricDecrypt(keyRef(k), alg as EncryptionAlgorithm, ciphertext), 'encryption_algorithm');
     return { key: k, plaintext };
   }
 }

@@ -1,11 +1,11 @@
 /** Symmetric data plane: encrypt/decrypt data, data keys, random bytes and MACs. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DewError, kmsErrors } from '../errors.js';
-import { DecryptError, BlobFormatError, type SoftwareHsm, type KeyRef } from '../hsm/software-hsm.js';
+import { DecryptError, BlobFormatError, type SoftwareHsm } from '../hsm/software-hsm.js';
 import { MAC_ALGORITHM_FOR_SPEC } from '../hsm/key-specs.js';
 import type { Caller } from './caller.js';
 import type { KeyService } from './keys.js';
-import type { KeyRecord } from './key-record.js';
+import { keyRef, type KeyRecord } from './key-record.js';
 import { assertUsable, assertUsage } from './key-usage.js';
 
 /** Data-key sizes in bytes for create-datakey's key_spec (reference 1b). */
@@ -21,9 +21,6 @@ export const DATAKEY_SPEC_BYTES: Readonly<Record<string, number>> = Object.freez
 
 const SYMMETRIC = ['aes', 'sm4'] as const;
 
-function ref(k: KeyRecord, version = k.currentVersion): KeyRef {
-  return { keyId: k.keyId, version, keySpec: k.keySpec, partitionId: k.partitionId };
-}
 
 /** DEK digests: SHA-256, or SM3 under an SM4 master key (reference 1b, encrypt-datakey). */
 function dekDigest(k: KeyRecord, dek: Uint8Array): Buffer {
@@ -39,7 +36,7 @@ export class DataPlane {
 
   /** Resolves a key for a symmetric encryption operation (sync when cached, as on the hot path). */
   private async encryptionKey(caller: Caller, keyId: string): Promise<KeyRecord> {
-    const k = this.keys.find(caller, keyId) ?? (await this.keys.resolve(caller, keyId));
+    const k = await this.keys.resolve(caller, keyId);
     assertUsable(k, this.now());
     assertUsage(k, 'ENCRYPT_DECRYPT', SYMMETRIC);
     return k;
@@ -48,7 +45,7 @@ export class DataPlane {
   async encryptData(caller: Caller, keyId: string, plaintext: Buffer, aad: Buffer | undefined): Promise<{ key: KeyRecord; blob: Buffer }> {
     if (plaintext.length < 1 || plaintext.length > 4096) throw kmsErrors.invalidPlainText();
     const k = await this.encryptionKey(caller, keyId);
-    return { key: k, blob: await this.hsm.encrypt(ref(k), 'data', plaintext, aad) };
+    return { key: k, blob: await this.hsm.encrypt(keyRef(k), 'data', plaintext, aad) };
   }
 
   /** Decrypts a blob: the key and version come from the blob itself. */
@@ -69,14 +66,14 @@ export class DataPlane {
       k = this.keys.find(caller, header.keyId) ?? k;
     }
     if (expectKeyId !== undefined) {
-      const named = this.keys.find(caller, expectKeyId) ?? (await this.keys.resolve(caller, expectKeyId));
+      const named = await this.keys.resolve(caller, expectKeyId);
       if (named.keyId !== k.keyId) throw kmsErrors.decryptFailed();
     }
     assertUsable(k, this.now());
     assertUsage(k, 'ENCRYPT_DECRYPT', SYMMETRIC);
     if (header.keyVersion > k.currentVersion) throw kmsErrors.decryptFailed();
     try {
-      return { key: k, plaintext: await this.hsm.decrypt(ref(k, header.keyVersion), blob, header, aad) };
+      return { key: k, plaintext: await this.hsm.decrypt(keyRef(k, header.keyVersion), blob, header, aad) };
     } catch (err) {
       if (err instanceof DecryptError) throw kmsErrors.decryptFailed();
       throw err;
@@ -88,7 +85,7 @@ export class DataPlane {
     const k = await this.encryptionKey(caller, keyId);
     const dek = this.hsm.random(bytes);
     try {
-      const blob = await this.hsm.encrypt(ref(k), 'datakey', dek, aad);
+      const blob = await this.hsm.encrypt(keyRef(k), 'datakey', dek, aad);
       return { key: k, plaintextHex: withPlaintext ? dek.toString('hex') : undefined, cipherHex: blob.toString('hex') };
     } finally {
       dek.fill(0);
@@ -106,7 +103,7 @@ export class DataPlane {
     const dek = input.subarray(0, dekLength);
     try {
       if (!timingSafeEqual(dekDigest(k, dek), input.subarray(dekLength))) throw kmsErrors.dekHashFailed();
-      const blob = await this.hsm.encrypt(ref(k), 'datakey', dek, aad);
+      const blob = await this.hsm.encrypt(keyRef(k), 'datakey', dek, aad);
       return { key: k, cipherHex: blob.toString('hex') };
     } finally {
       input.fill(0);
@@ -134,7 +131,7 @@ export class DataPlane {
   }
 
   private async macKey(caller: Caller, keyId: string, algorithm: string): Promise<KeyRecord> {
-    const k = this.keys.find(caller, keyId) ?? (await this.keys.resolve(caller, keyId));
+    const k = await this.keys.resolve(caller, keyId);
     assertUsable(k, this.now());
     assertUsage(k, 'GENERATE_VERIFY_MAC', ['hmac']);
     if (MAC_ALGORITHM_FOR_SPEC[k.keySpec] !== algorithm) {
@@ -145,11 +142,11 @@ export class DataPlane {
 
   async generateMac(caller: Caller, keyId: string, algorithm: string, message: Buffer) {
     const k = await this.macKey(caller, keyId, algorithm);
-    return { key: k, mac: await this.hsm.mac(ref(k), message) };
+    return { key: k, mac: await this.hsm.mac(keyRef(k), message) };
   }
 
   async verifyMac(caller: Caller, keyId: string, algorithm: string, message: Buffer, mac: Buffer) {
     const k = await this.macKey(caller, keyId, algorithm);
-    return { key: k, valid: await this.hsm.verifyMac(ref(k), message, mac) };
+    return { key: k, valid: await this.hsm.verifyMac(keyRef(k), message, mac) };
   }
 }

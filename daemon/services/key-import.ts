@@ -12,7 +12,7 @@ import type { KeyRepo, ImportTokenRow } from '../store/key-repo.js';
 import type { Caller } from './caller.js';
 import type { KeyCache } from './key-cache.js';
 import type { KeyService } from './keys.js';
-import { KEY_STATE, type KeyRecord } from './key-record.js';
+import { KEY_STATE, keyRef, type KeyRecord } from './key-record.js';
 import { mapCryptoErrors } from './crypto-errors.js';
 
 const TOKEN_TTL_MS = 86_400_000;
@@ -141,7 +141,7 @@ export class KeyImportService {
       expirationTime = input.expirationTime * 1000;
       if (expirationTime <= now) throw new DewError('KMS.2602', 400, 'The expiration_time must be later than the current time.');
     }
-    const ref = { keyId: k.keyId, version: 1, keySpec: k.keySpec, partitionId: k.partitionId };
+    const ref = keyRef(k, 1);
     const wrapping = { algorithm: token.wrappingAlgorithm as WrappingAlgorithm, sealed: token.wrappingKeySealed, tokenId: token.tokenId };
     const { sealed, digest } = await mapCryptoErrors(() => this.hsm.importMaterial(ref, wrapping, input.encryptedKeyMaterial, input.encryptedPrivateKey));
     const earlier = await this.repo.loadImportDigest(k.keyId);

@@ -1,8 +1,14 @@
 /** The in-memory key record and its mapping to the reference API's KeyDetails. */
 import type { KeyRow } from '../store/key-repo.js';
+import type { KeyRef } from '../hsm/software-hsm.js';
 
 export interface KeyRecord extends KeyRow {
   tags: Record<string, string>;
+}
+
+/** The HSM's reference to one version of a key (its current version unless given). */
+export function keyRef(k: Pick<KeyRecord, 'keyId' | 'currentVersion' | 'keySpec' | 'partitionId'>, version = k.currentVersion): KeyRef {
+  return { keyId: k.keyId, version, keySpec: k.keySpec, partitionId: k.partitionId };
 }
 
 export const KEY_STATE = Object.freeze({

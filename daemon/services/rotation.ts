@@ -16,7 +16,7 @@ import type { AuditHook } from '../store/audit-repo.js';
 import type { Caller } from './caller.js';
 import type { KeyCache } from './key-cache.js';
 import type { KeyService } from './keys.js';
-import { KEY_STATE, type KeyRecord } from './key-record.js';
+import { KEY_STATE, keyRef, type KeyRecord } from './key-record.js';
 
 export const ROTATION_SPECS: readonly string[] = Object.freeze(['AES_256', 'SM4']);
 export const ROTATION_INTERVAL_DAYS = Object.freeze({ min: 30, max: 365 });
@@ -136,6 +136,6 @@ export async function rotateKeyVersion(
   at: number,
   audit?: AuditHook,
 ): Promise<CasOutcome> {
-  const sealed = await hsm.generateSymmetric({ keyId: k.keyId, version: k.currentVersion + 1, keySpec: k.keySpec, partitionId: k.partitionId });
+  const sealed = await hsm.generateSymmetric(keyRef(k, k.currentVersion + 1));
   return repo.rotate(k.keyId, k.currentVersion, sealed, at, audit);
 }
