@@ -1,8 +1,14 @@
-/** The Hono app: middleware, one onError, mounted routes. No I/O on import. */
+/**
+ * The HTTP front: the Hono app (middleware, one onError, mounted routes) behind the op lane, which
+ * serves the KMS operations directly (http/op-lane.ts). No I/O on import.
+ */
 import { Hono } from 'hono';
+import { getRequestListener } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
-import { DewError, kmsErrors, toErrorBody } from './errors.js';
-import { authenticate } from './http/authenticate.js';
+import { kmsErrors, toClientError, toErrorBody } from './errors.js';
+import { authenticate, Authenticator } from './http/authenticate.js';
+import { opLane, type RequestListener } from './http/op-lane.js';
+import type { OpTable } from './http/kms-op.js';
 import { createAjv } from './http/validate.js';
 import { kmsRoutes } from './http/kms-routes.js';
 import { stackRoutes } from './http/stack-routes.js';
@@ -16,7 +22,7 @@ import type { IamAdmin } from './services/iam-admin.js';
 import { buildOpenApi } from './http/openapi.js';
 import { issueToken } from './http/auth/token.js';
 import type { AppEnv } from './http/env.js';
-import { auditTrail } from './http/audit-trail.js';
+import { auditTrail, AuditTrail } from './http/audit-trail.js';
 import { rotationRoutes } from './http/rotation-routes.js';
 import { auditRoutes } from './http/audit-routes.js';
 import type { RotationService } from './services/rotation.js';
@@ -66,9 +72,16 @@ function requestIds(): () => string {
   return () => prefix + (n++).toString(16).padStart(16, '0');
 }
 
-export function createApp(d: AppDeps): Hono<AppEnv> {
+/** The Hono app and the node request listener that serves it behind the op lane. */
+export interface HttpFront {
+  app: Hono<AppEnv>;
+  listener: RequestListener;
+}
+
+export function createApp(d: AppDeps): HttpFront {
   const app = new Hono<AppEnv>();
   const nextId = requestIds();
+  const ops: OpTable = new Map();
   const openapi = buildOpenApi(d.schemas, d.version);
 
   app.use(async (c, next) => {
@@ -78,18 +91,13 @@ export function createApp(d: AppDeps): Hono<AppEnv> {
     await next();
   });
   // The audit trail wraps authentication, so refused calls (401, 403) are recorded too.
-  const audit = d.audit && auditTrail({ audit: d.audit, now: d.now, ownerOf: (ak) => d.identity.principal(ak), keyIdOf: (caller, id) => d.keys.find(caller, id)?.keyId });
+  const trail = d.audit && new AuditTrail({ audit: d.audit, now: d.now, ownerOf: (ak) => d.identity.principal(ak), keyIdOf: (caller, id) => d.keys.find(caller, id)?.keyId });
+  const audit = trail && auditTrail(trail);
   if (audit) app.use(audit.trail);
 
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? '';
-    let e: DewError;
-    if (err instanceof DewError) {
-      e = err;
-    } else {
-      d.logError(err, requestId);
-      e = kmsErrors.internal();
-    }
+    const e = toClientError(err, (x) => d.logError(x, requestId));
     c.header('X-Request-Id', requestId);
     return c.json(toErrorBody(e, requestId), e.status as 400);
   });
@@ -100,20 +108,21 @@ export function createApp(d: AppDeps): Hono<AppEnv> {
   app.get('/', (c) => c.json({ versions: [versionDetail(c.req.url)] }));
   app.get('/v1.0', (c) => c.json({ version: versionDetail(c.req.url) }));
 
-  const auth = authenticate({ identity: d.identity, tokenKey: d.tokenKey, now: d.now });
+  const authenticator = new Authenticator({ identity: d.identity, tokenKey: d.tokenKey, now: d.now });
+  const auth = authenticate(authenticator);
   app.use('/v1.0/:project_id/*', auth);
   app.use('/v3/auth/*', auth);
   if (audit) app.use('/v1.0/:project_id/*', audit.bindCaller);
 
   const ajv = createAjv();
   if (d.aliases) app.route('/v1.0/:project_id/kms', aliasRoutes({ aliases: d.aliases, ajv, schemas: d.schemas }));
-  if (d.grants) app.route('/v1.0/:project_id/kms', grantRoutes({ grants: d.grants, ajv, schemas: d.schemas }));
+  if (d.grants) app.route('/v1.0/:project_id/kms', grantRoutes({ grants: d.grants, ajv, schemas: d.schemas, ops }));
   const grants = d.grants;
-  app.route('/v1.0/:project_id/kms', kmsRoutes({ keys: d.keys, data: d.data, tags: d.tags, asym: d.asym, ajv, schemas: d.schemas, grantsPerKeyUsed: grants && ((caller) => grants.mostGrantsPerKey(caller.projectId)) }));
+  app.route('/v1.0/:project_id/kms', kmsRoutes({ keys: d.keys, data: d.data, tags: d.tags, asym: d.asym, ajv, schemas: d.schemas, ops, grantsPerKeyUsed: grants && ((caller) => grants.mostGrantsPerKey(caller.projectId)) }));
   if (d.iam) app.route('/v1.0/:project_id/dew/iam', adminRoutes({ iam: d.iam }));
-  if (d.asym && d.imports) app.route('/v1.0/:project_id/kms', kmsAsymRoutes({ asym: d.asym, imports: d.imports, ajv, schemas: d.schemas }));
+  if (d.asym && d.imports) app.route('/v1.0/:project_id/kms', kmsAsymRoutes({ asym: d.asym, imports: d.imports, ajv, schemas: d.schemas, ops }));
   app.route('/v1.0/:project_id/dew/stacks', stackRoutes({ stacks: d.stacks, ajv, schemas: d.schemas }));
-  if (d.rotation) app.route('/v1.0/:project_id/kms', rotationRoutes({ rotation: d.rotation, ajv, schemas: d.schemas }));
+  if (d.rotation) app.route('/v1.0/:project_id/kms', rotationRoutes({ rotation: d.rotation, ajv, schemas: d.schemas, ops }));
   if (d.auditQueries) app.route('/v1.0/:project_id/dew/audit', auditRoutes({ queries: d.auditQueries }));
 
   // Tokens for X-Auth-Token (IAM-shaped): a signed request gets a 24-hour bearer token.
@@ -133,7 +142,8 @@ export function createApp(d: AppDeps): Hono<AppEnv> {
       201,
     );
   });
-  return app;
+  const listener = opLane({ ops, authenticator, trail, nextId, logError: d.logError, fallback: getRequestListener(app.fetch) });
+  return { app, listener };
 }
 
 function versionDetail(url: string) {

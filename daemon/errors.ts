@@ -36,6 +36,13 @@ export function toErrorBody(err: DewError, requestId: string): Record<string, un
   }
 }
 
+/** The error a client is shown: a DewError as is; anything else is reported and becomes KMS.0101. */
+export function toClientError(err: unknown, report: (err: unknown) => void): DewError {
+  if (err instanceof DewError) return err;
+  report(err);
+  return kmsErrors.internal();
+}
+
 /** Reference KMS errors used across services (messages from the reference error table). */
 export const kmsErrors = Object.freeze({
   internal: () => new DewError('KMS.0101', 500, 'KMS error.'),

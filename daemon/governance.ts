@@ -49,7 +49,7 @@ export async function createGovernance(d: {
 }): Promise<Governance> {
   // Embedded database: bulk audit appends run on a worker thread, off the event loop.
   const writer = d.config.audit && d.database.embedded ? new BatchWorker(d.database.url) : undefined;
-  const auditRepo = new AuditRepo(d.database.db, d.database.client, writer ? (stmts) => writer.run(stmts) : undefined);
+  const auditRepo = new AuditRepo(d.database.db, d.database.client, writer ? (head, entries) => writer.appendAudit(head, entries) : undefined);
   const lifecycle = new LifecycleRepo(d.database.db, d.now);
   await lifecycle.detectCleanupTables();
   const audit = d.config.audit ? new AuditLog(auditRepo, { now: d.now, log: d.log, writer: 'daemon' }) : undefined;

@@ -2,7 +2,7 @@
 import { writeFileSync, readFileSync, existsSync, renameSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
 import { openDatabase } from './store/db.js';
 import { KeyRepo } from './store/key-repo.js';
 import { IdentityRepo } from './store/identity-repo.js';
@@ -123,7 +123,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     const admin = await identity.ensureBootstrapAdmin();
     const gov = await createGovernance({ database, hsm, feed, cache, keys, config, now, log: io.log });
 
-    const app = createApp({
+    const front = createApp({
       keys,
       data,
       tags,
@@ -144,9 +144,10 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       logError: (err, requestId) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message })),
     });
 
-    const server: ServerType = await new Promise((resolveServer, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveServer(s));
+    const server: Server = await new Promise((resolveServer, reject) => {
+      const s = createServer(front.listener);
       s.once('error', reject);
+      s.listen(config.port, config.host, () => resolveServer(s));
     });
     const addr = server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

@@ -1,6 +1,16 @@
-/** A bounded map that forgets the least recently used entry and lets the owner wipe it. */
+/**
+ * A bounded map that forgets a least recently used entry and lets the owner wipe it. Recency is kept
+ * CLOCK-style (second chance): a hit only marks its entry, so the hot path never reorders the map;
+ * eviction moves marked entries to the back, clearing the mark, and drops the first unmarked one
+ * (never the entry being set).
+ */
+interface Slot<V> {
+  value: V;
+  used: boolean;
+}
+
 export class Lru<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map = new Map<K, Slot<V>>();
   constructor(
     private readonly max: number,
     private readonly onEvict: (value: V) => void = () => {},
@@ -13,36 +23,41 @@ export class Lru<K, V> {
   }
 
   get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
+    const s = this.map.get(key);
+    if (s === undefined) return undefined;
+    s.used = true;
+    return s.value;
   }
 
   set(key: K, value: V): void {
     const old = this.map.get(key);
-    if (old !== undefined && old !== value) this.onEvict(old);
-    this.map.delete(key);
-    this.map.set(key, value);
+    if (old !== undefined) {
+      if (old.value !== value) this.onEvict(old.value);
+      this.map.delete(key);
+    }
+    this.map.set(key, { value, used: false });
     while (this.map.size > this.max) {
-      const first = this.map.keys().next().value as K;
-      const v = this.map.get(first) as V;
+      const [first, slot] = this.map.entries().next().value as [K, Slot<V>];
       this.map.delete(first);
-      this.onEvict(v);
+      // The entry just set is never the one evicted: its caller holds the value.
+      if (slot.used || first === key) {
+        slot.used = false;
+        this.map.set(first, slot);
+      } else {
+        this.onEvict(slot.value);
+      }
     }
   }
 
   delete(key: K): void {
-    const v = this.map.get(key);
-    if (v === undefined) return;
+    const s = this.map.get(key);
+    if (s === undefined) return;
     this.map.delete(key);
-    this.onEvict(v);
+    this.onEvict(s.value);
   }
 
   clear(): void {
-    for (const v of this.map.values()) this.onEvict(v);
+    for (const s of this.map.values()) this.onEvict(s.value);
     this.map.clear();
   }
 }

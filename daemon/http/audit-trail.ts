@@ -1,12 +1,13 @@
 /**
- * Audit middleware: one record per API call, allowed or refused (401s and validation errors too).
- * `trail` runs before authentication and records once the response is known, unless a state change
- * already committed the record in its own batch; `bindCaller` runs after authentication so services
- * can find the request's record from its caller. Bodies are never read: no plaintext, key material,
- * data keys, secrets or signatures reach the trail.
+ * The audit trail of API calls: one record per call, allowed or refused (401s and validation errors
+ * too). `open` starts a request's record before authentication, `bindCaller` ties it to the caller
+ * once known (so services can find it), `close` records it once the response is known, unless a
+ * state change already committed it in its own batch. `AuditTrail` is framework-neutral (the op lane
+ * uses it directly); `auditTrail` wraps it as Hono middleware. Bodies are never read: no plaintext,
+ * key material, data keys, secrets or signatures reach the trail.
  */
 import type { MiddlewareHandler } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import type { IncomingMessage } from 'node:http';
 import { DewError } from '../errors.js';
 import { accessFor } from '../services/authorization.js';
 import { outcomeOf, type AuditDraft, type AuditLog } from '../services/audit.js';
@@ -39,39 +40,52 @@ function fillCaller(draft: AuditDraft, caller: Caller): void {
   draft.sourceIp = caller.sourceIp;
 }
 
-function remoteAddress(c: Parameters<MiddlewareHandler>[0]): string {
-  try {
-    return getConnInfo(c).remote.address ?? '';
-  } catch {
-    return '';
+export class AuditTrail {
+  constructor(private readonly deps: AuditTrailDeps) {
+    if (!deps?.audit || typeof deps.now !== 'function') throw new TypeError('deps: audit and now are required');
   }
-}
 
-export function auditTrail(deps: AuditTrailDeps): { trail: MiddlewareHandler<AppEnv>; bindCaller: MiddlewareHandler<AppEnv> } {
-  if (!deps?.audit || typeof deps.now !== 'function') throw new TypeError('deps: audit and now are required');
-  const { audit } = deps;
-  const trail: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const path = c.req.path;
-    // API calls only: /v1.0/{project_id}/… and /v3/auth/…; health and discovery documents are not.
-    if (!(path.startsWith('/v1.0/') || path.startsWith('/v3/'))) return next();
-    const draft: AuditDraft = {
-      at: deps.now(),
-      requestId: c.get('requestId') ?? '',
+  /** A new draft for an API call (`/v1.0/…`, `/v3/…`); undefined for health and discovery documents. */
+  open(method: string, decodedPath: string, requestId: string): AuditDraft | undefined {
+    if (!(decodedPath.startsWith('/v1.0/') || decodedPath.startsWith('/v3/'))) return undefined;
+    return this.draft(accessFor(method, decodedPath).operation, KEY_IN_PATH.exec(decodedPath)?.[1] ?? '', requestId);
+  }
+
+  /** A new draft for `POST /v1.0/{project_id}/kms/{operation}` (no key id in such a path). */
+  openOp(operation: string, requestId: string): AuditDraft {
+    return this.draft(operation, '', requestId);
+  }
+
+  private draft(operation: string, resourceId: string, requestId: string): AuditDraft {
+    return {
+      at: this.deps.now(),
+      requestId,
       domainId: '',
       userId: '',
       accessKey: '',
       sourceIp: '',
-      operation: accessFor(c.req.method, path).operation,
-      resourceId: KEY_IN_PATH.exec(path)?.[1] ?? '',
+      operation,
+      resourceId,
       outcome: 'allowed',
       status: 0,
       errorCode: '',
       committed: false,
     };
-    c.set('audit', draft);
-    await next();
-    if (draft.committed) return;
-    const caller = c.get('caller');
+  }
+
+  bindCaller(draft: AuditDraft | undefined, caller: Caller): void {
+    if (!draft) return;
+    fillCaller(draft, caller);
+    this.deps.audit.bind(caller, draft);
+  }
+
+  /**
+   * Records the call with its answer. `caller` is absent when the call was refused before one was
+   * established: the record then keeps what the request claimed (the AK in `authorization` only).
+   */
+  close(draft: AuditDraft | undefined, caller: Caller | undefined, authorization: string | undefined, sourceIp: string, status: number, error: unknown): void {
+    if (!draft || draft.committed) return;
+    const deps = this.deps;
     if (caller) {
       fillCaller(draft, caller);
       if (draft.resourceId && !UUID.test(draft.resourceId) && deps.keyIdOf) {
@@ -82,27 +96,33 @@ export function auditTrail(deps: AuditTrailDeps): { trail: MiddlewareHandler<App
         }
       }
     } else {
-      // Refused before a caller was established: keep what the request claimed (the AK only).
-      const ak = AK_IN_HEADER.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+      const ak = AK_IN_HEADER.exec(authorization ?? '')?.[1] ?? '';
       const owner = ak ? deps.ownerOf?.(ak) : undefined;
       draft.accessKey = ak;
       draft.domainId = owner?.domainId ?? '';
       draft.userId = owner?.userId ?? '';
-      draft.sourceIp = remoteAddress(c);
+      draft.sourceIp = sourceIp;
     }
-    const status = c.res.status;
     draft.status = status;
     draft.outcome = outcomeOf(status);
-    draft.errorCode = c.error instanceof DewError ? c.error.code : status >= 500 ? 'KMS.0101' : status === 404 ? 'APIGW.0101' : '';
-    audit.record(draft);
+    draft.errorCode = error instanceof DewError ? error.code : status >= 500 ? 'KMS.0101' : status === 404 ? 'APIGW.0101' : '';
+    deps.audit.record(draft);
+  }
+}
+
+/** The trail as Hono middleware: `trail` before authentication, `bindCaller` after it. */
+export function auditTrail(t: AuditTrail): { trail: MiddlewareHandler<AppEnv>; bindCaller: MiddlewareHandler<AppEnv> } {
+  const trail: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const draft = t.open(c.req.method, c.req.path, c.get('requestId') ?? '');
+    if (!draft) return next();
+    c.set('audit', draft);
+    await next();
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    t.close(draft, c.get('caller'), c.req.header('authorization'), incoming?.socket.remoteAddress ?? '', c.res.status, c.error);
   };
   const bindCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const draft = c.get('audit');
     const caller = c.get('caller');
-    if (draft && caller) {
-      fillCaller(draft, caller);
-      audit.bind(caller, draft);
-    }
+    if (caller) t.bindCaller(c.get('audit'), caller);
     return next();
   };
   return { trail, bindCaller };

@@ -1,15 +1,16 @@
 /**
- * Authentication and authorization middleware: an `SDK-HMAC-SHA256` signature (reference section 7)
- * or an `X-Auth-Token`, the AK lockout, the account's IP allow-list (401 `APIGW.0301`), then the
- * role check (403 KMS.0307; services/authorization.ts). Reads the body once; no database read.
+ * Authentication and authorization: an `SDK-HMAC-SHA256` signature (reference section 7) or an
+ * `X-Auth-Token`, the AK lockout, the account's IP allow-list (401 `APIGW.0301`), then the role
+ * check (403 KMS.0307; services/authorization.ts). No database read. `Authenticator` decides from a
+ * framework-neutral request; `authenticate` is its Hono middleware (http/op-lane.ts calls it directly).
  */
 import type { MiddlewareHandler } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import type { IncomingMessage } from 'node:http';
 import { DewError, kmsErrors } from '../errors.js';
 import type { IdentityService, Principal } from '../services/identity.js';
 import type { Caller } from '../services/caller.js';
-import { verifySdkSignature, type SignatureFailure } from './auth/sdk-signature.js';
-import { toSdkSignedRequest } from './auth/sdk-request.js';
+import { verifySdkSignature, type SdkSignedRequest, type SignatureFailure } from './auth/sdk-signature.js';
+import { splitRequestUrl } from './auth/sdk-request.js';
 import { verifyToken, type TokenFailure, type TokenClaims } from './auth/token.js';
 import type { AppEnv } from './env.js';
 import { AkLockout } from './auth/ak-lockout.js';
@@ -45,79 +46,127 @@ export interface AuthDeps {
   now: () => number;
 }
 
-/** Reads the raw body, refusing oversize ones (KMS.0203) before buffering them whole. */
-async function readBody(req: Request): Promise<Uint8Array> {
-  if (req.method === 'GET' || req.method === 'HEAD') return EMPTY;
-  const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw kmsErrors.tooLarge();
-  // Not `req.body`: on @hono/node-server that materialises a full WHATWG stream per request.
-  const buf = new Uint8Array(await req.arrayBuffer());
-  if (buf.length > MAX_BODY_BYTES) throw kmsErrors.tooLarge();
-  return buf;
+/** A request as authentication sees it: the signed parts (raw path, raw query, headers, exact body) and where it came from. */
+export interface AuthRequest extends SdkSignedRequest {
+  /** The decoded path (`/v1.0/{project_id}/kms/encrypt-data`): what the roles are decided on. */
+  readonly decodedPath: string;
+  /** The `{project_id}` path segment, when the route has one. */
+  readonly projectId: string | undefined;
+  readonly sourceIp: string;
+  /** What the request does, when the caller already knows (else decided from method and decoded path). */
+  readonly access?: Access;
 }
 
-function sourceIp(c: Parameters<MiddlewareHandler>[0]): string {
-  try {
-    return getConnInfo(c).remote.address ?? '';
-  } catch {
-    return '';
-  }
+/** Case-insensitive header access over node's parsed headers (duplicates joined as Fetch does). */
+export function nodeHeader(req: IncomingMessage): (name: string) => string | undefined {
+  const h = req.headers;
+  return (name) => {
+    const v = h[name];
+    return typeof v === 'string' ? v : v === undefined ? undefined : v.join(', ');
+  };
+}
+
+/** Refuses a declared body over the limit before any of it is buffered (KMS.0203). */
+export function assertDeclaredLength(contentLength: string | undefined): void {
+  if (contentLength !== undefined && Number(contentLength) > MAX_BODY_BYTES) throw kmsErrors.tooLarge();
 }
 
 function toCaller(p: Principal, ip: string, access: Access, grantOnly: boolean): Caller {
   return { domainId: p.domainId, projectId: p.projectId, userId: p.userId, accessKey: p.accessKey, roles: p.roles, sourceIp: ip, operation: access.operation, grantOnly };
 }
 
-export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
-  if (!deps?.identity || !(deps.tokenKey instanceof Uint8Array)) throw new TypeError('deps: identity and tokenKey are required');
+export class Authenticator {
   // Tokens already verified (MAC and claims), until they expire: the hot path skips the MAC and JSON.
-  const verified = new Map<string, TokenClaims>();
-  const lockout = new AkLockout(deps.now);
-  return async (c, next) => {
-    const body = await readBody(c.req.raw);
-    c.set('rawBody', body);
-    const token = c.req.header('x-auth-token');
-    let principal: Principal | undefined;
-    if (token !== undefined) {
-      const now = deps.now();
-      let claims = verified.get(token);
-      if (!claims || claims.expiresAtMs <= now) {
-        const r = verifyToken(deps.tokenKey, token, now);
-        if (!r.ok) throw unauthorized(TOKEN_MESSAGES[r.reason]);
-        claims = r.claims;
-        if (verified.size >= VERIFIED_TOKENS_MAX) verified.clear();
-        verified.set(token, claims);
-      }
-      // The AK behind the token is looked up each time, so deleting it ends the token at once.
-      principal = deps.identity.principal(claims.accessKey);
-      if (!principal || principal.userId !== claims.userId) throw unauthorized(TOKEN_MESSAGES.malformed);
-    } else {
-      const r = verifySdkSignature(toSdkSignedRequest(c.req.raw, body), deps.identity.secretFor, deps.now());
-      // Reference §7: five bad signatures in a row lock the AK for five minutes, correct ones included.
-      if (r.accessKey !== undefined && lockout.isLocked(r.accessKey)) throw unauthorized(LOCKED_MESSAGE);
-      if (!r.ok) {
-        if (r.reason === 'bad_signature' && r.accessKey !== undefined) lockout.fail(r.accessKey);
-        const msg = SIGNATURE_MESSAGES[r.reason];
-        throw unauthorized(r.reason === 'unknown_ak' ? `${msg},ak:${r.accessKey ?? ''},err:ak not exist` : msg);
-      }
-      // An unsigned payload leaves the body open to tampering: accepted only when there is none.
-      if (r.unsignedPayload && body.length > 0) throw unauthorized(`${SIGNATURE_MESSAGES.bad_signature}: UNSIGNED-PAYLOAD is not accepted with a body`);
-      principal = deps.identity.principal(r.accessKey);
-      if (!principal) throw unauthorized(SIGNATURE_MESSAGES.unknown_ak);
-      lockout.succeed(r.accessKey);
-    }
-    const projectId = c.req.param('project_id');
+  private readonly verified = new Map<string, TokenClaims>();
+  private readonly lockout: AkLockout;
+
+  constructor(private readonly deps: AuthDeps) {
+    if (!deps?.identity || !(deps.tokenKey instanceof Uint8Array)) throw new TypeError('deps: identity and tokenKey are required');
+    this.lockout = new AkLockout(deps.now);
+  }
+
+  /** The caller the request proves it is, allowed to attempt the operation; throws the 401/403 otherwise. */
+  authenticate(req: AuthRequest): Caller {
+    const token = req.header('x-auth-token');
+    const principal = token !== undefined ? this.byToken(token) : this.bySignature(req);
+    const projectId = req.projectId;
     if (projectId !== undefined && projectId !== principal.projectId) {
       throw unauthorized(`Incorrect IAM authentication information: the credential is not valid for project ${projectId.slice(0, 64)}`);
     }
-    const ip = sourceIp(c);
-    const acl = deps.identity.ipAllowList(principal.domainId);
+    const ip = req.sourceIp;
+    const acl = this.deps.identity.ipAllowList(principal.domainId);
     if (acl && !acl.allows(ip)) throw unauthorized(`Incorrect IAM authentication information: current ip:${ip} refused`);
-    const access = accessFor(c.req.method, c.req.path);
+    const access = req.access ?? accessFor(req.method, req.decodedPath);
     const allowed = allows(principal.permissions, access.permission);
     // Without the role, only the grantable operations go on: a grant on the key may still allow them.
     if (!allowed && !isGrantable(access.operation)) throw kmsErrors.noApiPermission();
-    c.set('caller', toCaller(principal, ip, access, !allowed));
+    return toCaller(principal, ip, access, !allowed);
+  }
+
+  private byToken(token: string): Principal {
+    const now = this.deps.now();
+    let claims = this.verified.get(token);
+    if (!claims || claims.expiresAtMs <= now) {
+      const r = verifyToken(this.deps.tokenKey, token, now);
+      if (!r.ok) throw unauthorized(TOKEN_MESSAGES[r.reason]);
+      claims = r.claims;
+      if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.clear();
+      this.verified.set(token, claims);
+    }
+    // The AK behind the token is looked up each time, so deleting it ends the token at once.
+    const principal = this.deps.identity.principal(claims.accessKey);
+    if (!principal || principal.userId !== claims.userId) throw unauthorized(TOKEN_MESSAGES.malformed);
+    return principal;
+  }
+
+  private bySignature(req: AuthRequest): Principal {
+    const r = verifySdkSignature(req, this.deps.identity.secretFor, this.deps.now());
+    // Reference §7: five bad signatures in a row lock the AK for five minutes, correct ones included.
+    if (r.accessKey !== undefined && this.lockout.isLocked(r.accessKey)) throw unauthorized(LOCKED_MESSAGE);
+    if (!r.ok) {
+      if (r.reason === 'bad_signature' && r.accessKey !== undefined) this.lockout.fail(r.accessKey);
+      const msg = SIGNATURE_MESSAGES[r.reason];
+      throw unauthorized(r.reason === 'unknown_ak' ? `${msg},ak:${r.accessKey ?? ''},err:ak not exist` : msg);
+    }
+    // An unsigned payload leaves the body open to tampering: accepted only when there is none.
+    if (r.unsignedPayload && req.body.length > 0) throw unauthorized(`${SIGNATURE_MESSAGES.bad_signature}: UNSIGNED-PAYLOAD is not accepted with a body`);
+    const principal = this.deps.identity.principal(r.accessKey);
+    if (!principal) throw unauthorized(SIGNATURE_MESSAGES.unknown_ak);
+    this.lockout.succeed(r.accessKey);
+    return principal;
+  }
+}
+
+/** Reads the raw body, refusing oversize ones (KMS.0203) before buffering them whole. */
+async function readBody(req: Request): Promise<Uint8Array> {
+  if (req.method === 'GET' || req.method === 'HEAD') return EMPTY;
+  assertDeclaredLength(req.headers.get('content-length') ?? undefined);
+  // Not `req.body`: on @hono/node-server that materialises a full WHATWG stream per request.
+  const buf = new Uint8Array(await req.arrayBuffer());
+  if (buf.length > MAX_BODY_BYTES) throw kmsErrors.tooLarge();
+  return buf;
+}
+
+/** The Hono middleware: reads the body once (`rawBody`) and sets `caller`. */
+export function authenticate(authenticator: Authenticator): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const body = await readBody(c.req.raw);
+    c.set('rawBody', body);
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    const header = incoming ? nodeHeader(incoming) : (name: string) => c.req.header(name);
+    // The request target exactly as sent (the signature covers it), not a normalised URL.
+    const { path, rawQuery } = splitRequestUrl(incoming?.url ?? c.req.url);
+    const caller = authenticator.authenticate({
+      method: c.req.method,
+      path,
+      rawQuery,
+      header,
+      body,
+      decodedPath: c.req.path,
+      projectId: c.req.param('project_id'),
+      sourceIp: incoming?.socket.remoteAddress ?? '',
+    });
+    c.set('caller', caller);
     await next();
   };
 }

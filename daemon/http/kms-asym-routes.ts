@@ -6,7 +6,7 @@ import type { AsymmetricService } from '../services/asymmetric.js';
 import { MAX_SIGN_MESSAGE } from '../services/asymmetric.js';
 import type { KeyImportService } from '../services/key-import.js';
 import type { WrappingAlgorithm } from '../hsm/import-unwrap.js';
-import { kmsOps, strictBase64 } from './kms-op.js';
+import { kmsOps, strictBase64, type OpTable } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
 export interface KmsAsymDeps {
@@ -14,6 +14,8 @@ export interface KmsAsymDeps {
   imports: KeyImportService;
   ajv: Ajv2020;
   schemas: Map<string, JsonSchema>;
+  /** The op table the operations are entered in (http/kms-op.ts). */
+  ops?: OpTable;
 }
 
 

@@ -2,29 +2,40 @@
  * The shape every KMS operation route shares: `POST /{operation}` with a JSON body validated by
  * schemas/kms/{operation}.json, one service call, the answer as JSON (200 with no body when the
  * service returns nothing, as the reference answers enable-key-rotation, revoke-grant, …).
+ * Each operation is mounted on the Hono app and entered in the op table, from which the op lane
+ * (http/op-lane.ts) serves the same operation without Hono's per-request machinery.
  */
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { kmsErrors } from '../errors.js';
 import type { JsonSchema } from '../../schemas/index.js';
 import type { Caller } from '../services/caller.js';
+import type { AuditDraft } from '../services/audit.js';
 import { compileBody } from './validate.js';
 import { noteResource } from './audit-trail.js';
 import type { AppEnv } from './env.js';
 
 export type OpBody = Record<string, unknown>;
-export type OpHandler = (caller: Caller, body: OpBody, c: Context<AppEnv>) => Promise<unknown> | unknown;
+export type OpHandler = (caller: Caller, body: OpBody) => Promise<unknown> | unknown;
+
+/** One operation, ready to run on a raw body: validation, the service call, the key named in the audit record. */
+export type OpRoute = (caller: Caller, raw: Uint8Array, audit: AuditDraft | undefined) => Promise<unknown>;
+
+/** `POST /v1.0/{project_id}/kms/{operation}` routes by operation name. */
+export type OpTable = Map<string, OpRoute>;
 
 export interface OpDeps {
   ajv: Ajv2020;
   schemas: Map<string, JsonSchema>;
+  /** Where the operations are entered for the op lane (absent: Hono only). */
+  ops?: OpTable;
 }
 
 /** Parses the raw body as JSON (KMS.0202 when it is not). */
 export function parseJson(raw: Uint8Array): unknown {
   if (raw.length === 0) return {};
   try {
-    return JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    return JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
   } catch {
     throw kmsErrors.badJson();
   }
@@ -46,14 +57,17 @@ export function kmsOps(app: Hono<AppEnv>, d: OpDeps): (name: string, handler: Op
     const schema = d.schemas.get(schemaId);
     if (!schema) throw new Error(`schema ${schemaId} is missing`);
     const validate = compileBody<OpBody>(d.ajv, schema);
-    app.post(`/${name}`, async (c) => {
-      const body = validate(parseJson(c.get('rawBody')));
-      const audit = c.get('audit');
+    const route: OpRoute = async (caller, raw, audit) => {
+      const body = validate(parseJson(raw));
       noteResource(audit, body.key_id);
-      const answer = await handler(c.get('caller'), body, c);
-      if (answer === undefined) return c.body(null, 200);
-      noteResource(audit, (answer as { key_id?: unknown }).key_id);
-      return c.json(answer);
+      const answer = await handler(caller, body);
+      if (answer !== undefined) noteResource(audit, (answer as { key_id?: unknown }).key_id);
+      return answer;
+    };
+    d.ops?.set(name, route);
+    app.post(`/${name}`, async (c) => {
+      const answer = await route(c.get('caller'), c.get('rawBody'), c.get('audit'));
+      return answer === undefined ? c.body(null, 200) : c.json(answer);
     });
   };
 }

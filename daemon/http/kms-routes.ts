@@ -9,7 +9,7 @@ import { DATAKEY_SPEC_BYTES, type DataPlane } from '../services/data-plane.js';
 import type { TagService } from '../services/tags.js';
 import { ASYMMETRIC_DATA_ALGORITHMS, type AsymmetricService } from '../services/asymmetric.js';
 import { compileBody, strNum } from './validate.js';
-import { kmsOps, parseJson, strictBase64, type OpBody, type OpHandler } from './kms-op.js';
+import { kmsOps, parseJson, strictBase64, type OpBody, type OpHandler, type OpTable } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
 export interface KmsDeps {
@@ -22,6 +22,8 @@ export interface KmsDeps {
   grantsPerKeyUsed?: (caller: Caller) => number;
   ajv: Ajv2020;
   schemas: Map<string, JsonSchema>;
+  /** The op table the operations are entered in (http/kms-op.ts). */
+  ops?: OpTable;
 }
 
 type Body = OpBody;

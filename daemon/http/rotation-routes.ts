@@ -3,13 +3,15 @@ import { Hono } from 'hono';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { JsonSchema } from '../../schemas/index.js';
 import type { RotationService } from '../services/rotation.js';
-import { kmsOps } from './kms-op.js';
+import { kmsOps, type OpTable } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
 export interface RotationDeps {
   rotation: RotationService;
   ajv: Ajv2020;
   schemas: Map<string, JsonSchema>;
+  /** The op table the operations are entered in (http/kms-op.ts). */
+  ops?: OpTable;
 }
 
 

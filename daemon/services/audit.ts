@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { isAuditGuardFailure, type AuditRepo, type AuditRow, type ChainHead, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
 
 export { withAudit, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
-import { genesisHash, recordHash, type ChainedContent } from './audit-chain.js';
+import { chainEntries, genesisHash, sha256Hex, type ChainedContent } from './audit-chain.js';
 
 export type AuditOutcome = 'allowed' | 'refused' | 'failed';
 
@@ -43,6 +43,9 @@ export function outcomeOf(status: number): AuditOutcome {
   return status === 401 || status === 403 ? 'refused' : 'failed';
 }
 
+/** Where a request's draft hangs on its caller object (a property, not a WeakMap: cheaper per request). */
+const DRAFT = Symbol('dew.auditDraft');
+
 export class AuditLog implements AuditHooks {
   readonly chainId: string;
   private head: ChainHead;
@@ -50,7 +53,6 @@ export class AuditLog implements AuditHooks {
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private flushSoon = false;
-  private readonly drafts = new WeakMap<object, AuditDraft>();
   private readonly flushMs: number;
   private readonly maxBatch: number;
 
@@ -102,11 +104,11 @@ export class AuditLog implements AuditHooks {
 
   /** Ties a request's draft record to its caller object, so services can find it (`hookFor`). */
   bind(caller: object, draft: AuditDraft): void {
-    this.drafts.set(caller, draft);
+    if (Object.isExtensible(caller)) (caller as { [DRAFT]?: AuditDraft })[DRAFT] = draft;
   }
 
   hookFor(caller: object): AuditHook | undefined {
-    const d = this.drafts.get(caller);
+    const d = (caller as { [DRAFT]?: AuditDraft })[DRAFT];
     if (!d) return undefined;
     return (resourceId, exec) => {
       if (d.committed) return exec([]);
@@ -154,29 +156,7 @@ export class AuditLog implements AuditHooks {
   }
 
   private chain(entries: readonly AuditEntry[]): AuditRow[] {
-    let seq = this.head.headSeq;
-    let prev = this.head.headHash;
-    return entries.map((e) => {
-      const row: AuditRow = {
-        chainId: this.chainId,
-        chainSeq: ++seq,
-        at: e.at,
-        requestId: e.requestId,
-        domainId: e.domainId,
-        userId: e.userId,
-        accessKey: e.accessKey,
-        sourceIp: e.sourceIp,
-        operation: e.operation,
-        resourceId: e.resourceId,
-        outcome: e.outcome,
-        status: e.status,
-        errorCode: e.errorCode,
-        prevHash: prev,
-        hash: '',
-      };
-      row.hash = prev = recordHash(row.prevHash, row);
-      return row;
-    });
+    return chainEntries(sha256Hex, this.chainId, this.head.headSeq, this.head.headHash, entries);
   }
 
   private headAfter(last: AuditRow): ChainHead {
@@ -192,18 +172,18 @@ export class AuditLog implements AuditHooks {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const entries = this.queue.splice(0, 2000);
-      const rows = this.chain(entries);
-      const next = this.headAfter(rows[rows.length - 1]);
       try {
-        await this.repo.append(rows, next);
+        this.head = await this.repo.appendEntries(this.head, entries);
       } catch (err) {
+        // A lost connection may hide a commit: the stored head says whether it happened.
+        const next = this.headAfter(this.chain(entries).at(-1)!);
         if (!(await this.committed(next))) {
           this.queue.unshift(...entries);
           this.opts.log(JSON.stringify({ level: 'warn', msg: 'audit flush failed; records kept for the next attempt', pending: this.queue.length, error: (err as Error).message }));
           throw err;
         }
+        this.head = next;
       }
-      this.head = next;
     }
   }
 }

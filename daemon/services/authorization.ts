@@ -105,6 +105,19 @@ export function accessFor(method: string, path: string): Access {
   return a;
 }
 
+const opMemo = new Map<string, Access>();
+
+/** The access of `POST /v1.0/{project_id}/kms/{operation}`, by operation name (what `accessFor` answers for that path). */
+export function kmsOperationAccess(operation: string): Access {
+  let a = opMemo.get(operation);
+  if (!a) {
+    a = Object.freeze({ operation, permission: KMS_OPERATIONS[operation] ?? 'manage' });
+    if (opMemo.size >= MEMO_MAX) opMemo.clear();
+    opMemo.set(operation, a);
+  }
+  return a;
+}
+
 function classify(method: string, path: string): Access {
   const seg = path.split('/').filter((s) => s.length > 0);
   const read = method === 'GET' || method === 'HEAD';

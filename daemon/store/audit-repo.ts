@@ -5,7 +5,7 @@
 import type { Client, InStatement } from '@libsql/client';
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import type { ChainedContent } from '../services/audit-chain.js';
+import { chainEntries, sha256Hex, type ChainedContent, type UnchainedContent } from '../services/audit-chain.js';
 
 /** One stored audit record (wire and verify shape; times in epoch ms). */
 export interface AuditRow extends ChainedContent {
@@ -33,9 +33,39 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** Chains entries after a head and appends them, returning the new head (see `AuditRepo.appendEntries`). */
+export type AuditAppender = (head: ChainHead, entries: readonly UnchainedContent[]) => Promise<ChainHead>;
+
+/**
+ * The statements appending chained `rows` and moving the chain to `head`: one multi-row INSERT per
+ * 100 rows (NOTES: builder inserts cost 12–40 µs a row), then the head upsert. Self-contained, like
+ * `chainEntries`: the audit writer thread runs it from its source text.
+ */
+export function appendStatements(rows: readonly AuditRow[], head: ChainHead): InStatement[] {
+  const stmts: InStatement[] = [];
+  for (let i = 0; i < rows.length; i += 100) {
+    const part = rows.slice(i, i + 100);
+    const args: (string | number)[] = [];
+    let values = '';
+    for (let j = 0; j < part.length; j++) {
+      const r = part[j];
+      values += j === 0 ? '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)' : ', (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+      args.push(r.chainId, r.chainSeq, r.at, r.requestId, r.domainId, r.userId, r.accessKey, r.sourceIp, r.operation, r.resourceId, r.outcome, r.status, r.errorCode, r.prevHash, r.hash);
+    }
+    stmts.push({
+      sql: 'INSERT INTO audit_log (chain_id, chain_seq, at, request_id, domain_id, user_id, access_key, source_ip, operation, resource_id, outcome, status, error_code, prev_hash, hash) VALUES ' + values,
+      args,
+    });
+  }
+  stmts.push({
+    sql: 'INSERT INTO audit_chains (chain_id, head_seq, head_hash, started_at) VALUES (?, ?, ?, ?) ON CONFLICT (chain_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash',
+    args: [head.chainId, head.headSeq, head.headHash, head.startedAt],
+  });
+  return stmts;
+}
+
 const COLUMNS =
   'chain_id, chain_seq, at, request_id, domain_id, user_id, access_key, source_ip, operation, resource_id, outcome, status, error_code, prev_hash, hash';
-const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 function args(r: AuditRow): (string | number)[] {
   return [r.chainId, r.chainSeq, r.at, r.requestId, r.domainId, r.userId, r.accessKey, r.sourceIp, r.operation, r.resourceId, r.outcome, r.status, r.errorCode, r.prevHash, r.hash];
@@ -89,32 +119,23 @@ export class AuditRepo {
   constructor(
     private readonly db: Db,
     private readonly client: Client,
-    /** Where bulk appends run (a worker thread for an embedded database); the daemon's connection by default. */
-    private readonly runBatch: (stmts: InStatement[]) => Promise<unknown> = (stmts) => client.batch(stmts, 'write'),
+    /** Where bulk appends run (the audit writer thread of an embedded database); the daemon's connection by default. */
+    private readonly appender?: AuditAppender,
   ) {}
 
-  private headStatement(head: ChainHead): InStatement {
-    return {
-      sql: `INSERT INTO audit_chains (chain_id, head_seq, head_hash, started_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (chain_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash`,
-      args: [head.chainId, head.headSeq, head.headHash, head.startedAt],
-    };
-  }
-
   /**
-   * Appends records (consecutive in one chain) and moves the chain head, in one transaction.
-   * Raw statements, not the query builder: one multi-row INSERT per 100 rows is what keeps the
-   * data path fast (NOTES: builder inserts cost 12–40 µs a row).
+   * Chains `entries` after `head` and appends them with the new chain head, in one transaction;
+   * returns the new head. With an `appender` (the audit writer thread of an embedded database) the
+   * chaining and the statements happen there, off the event loop.
    */
-  async append(rows: readonly AuditRow[], head: ChainHead): Promise<void> {
-    if (rows.length === 0) return;
-    const stmts: InStatement[] = [];
-    for (let i = 0; i < rows.length; i += 100) {
-      const part = rows.slice(i, i + 100);
-      stmts.push({ sql: `INSERT INTO audit_log (${COLUMNS}) VALUES ${part.map(() => ROW_PLACEHOLDERS).join(', ')}`, args: part.flatMap(args) });
-    }
-    stmts.push(this.headStatement(head));
-    await this.runBatch(stmts);
+  async appendEntries(head: ChainHead, entries: readonly UnchainedContent[]): Promise<ChainHead> {
+    if (entries.length === 0) return head;
+    if (this.appender) return this.appender(head, entries);
+    const rows = chainEntries(sha256Hex, head.chainId, head.headSeq, head.headHash, entries);
+    const last = rows[rows.length - 1];
+    const next = { chainId: head.chainId, headSeq: last.chainSeq, headHash: last.hash, startedAt: head.startedAt };
+    await this.client.batch(appendStatements(rows, next), 'write');
+    return next;
   }
 
   /**

@@ -1,24 +1,34 @@
 /**
- * Runs write batches for an embedded (`file:`) database on a worker thread with its own libSQL
- * connection. The embedded engine executes statements synchronously on the calling thread, so the
- * audit trail's bulk appends would otherwise stop the event loop for every flush. WAL mode lets
- * this second connection write beside the daemon's own; the busy timeout waits out the other writer.
+ * The audit writer thread of an embedded (`file:`) database: chains queued audit records, hashes
+ * them and appends them on a worker thread with its own libSQL connection. The embedded engine
+ * executes statements synchronously on the calling thread, and hashing and statement building cost
+ * the event loop a few microseconds a record, so all of it happens here. WAL mode lets this second
+ * connection write beside the daemon's own; the busy timeout waits out the other writer.
  */
 import { Worker } from 'node:worker_threads';
-import type { InStatement } from '@libsql/client';
 import { BUSY_TIMEOUT_MS } from './db.js';
+import { appendStatements, type ChainHead } from './audit-repo.js';
+import { chainEntries, type UnchainedContent } from '../services/audit-chain.js';
 
 // Plain CommonJS run with `eval`: no compiled file to locate, from the sources or from dist/ alike.
+// The chain and the statements are the daemon's own functions, injected from their source text.
 // @libsql/client is resolved from this module's location, not from the daemon's working directory.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
+const { hash } = require('node:crypto');
 const { createClient } = createRequire(workerData.base)('@libsql/client');
 const client = createClient({ url: workerData.url, timeout: workerData.busyTimeoutMs });
-parentPort.on('message', async ({ id, stmts }) => {
+const chainEntries = (${chainEntries.toString()});
+const appendStatements = (${appendStatements.toString()});
+const sha256Hex = (text) => hash('sha256', text, 'hex');
+parentPort.on('message', async ({ id, head, entries }) => {
   try {
-    await client.batch(stmts, 'write');
-    parentPort.postMessage({ id });
+    const rows = chainEntries(sha256Hex, head.chainId, head.headSeq, head.headHash, JSON.parse(entries));
+    const last = rows[rows.length - 1];
+    const next = { chainId: head.chainId, headSeq: last.chainSeq, headHash: last.hash, startedAt: head.startedAt };
+    await client.batch(appendStatements(rows, next), 'write');
+    parentPort.postMessage({ id, head: next });
   } catch (e) {
     parentPort.postMessage({ id, error: String((e && e.message) || e) });
   }
@@ -27,18 +37,18 @@ parentPort.on('message', async ({ id, stmts }) => {
 
 export class BatchWorker {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (head: ChainHead) => void; reject: (e: Error) => void }>();
   private next = 0;
   private failed: Error | undefined;
 
   constructor(url: string) {
     if (!url.startsWith('file:')) throw new TypeError('url: a file: database URL expected');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, base: import.meta.url, busyTimeoutMs: BUSY_TIMEOUT_MS } });
-    this.worker.on('message', (m: { id: number; error?: string }) => {
+    this.worker.on('message', (m: { id: number; head?: ChainHead; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (m.error === undefined) p.resolve();
+      if (m.error === undefined && m.head) p.resolve(m.head);
       else p.reject(new Error(`audit append failed: ${m.error}`));
     });
     const failAll = (err: Error) => {
@@ -50,13 +60,14 @@ export class BatchWorker {
     this.worker.on('exit', () => failAll(new Error('the audit writer thread stopped')));
   }
 
-  /** Runs `stmts` as one write transaction on the worker's connection. */
-  run(stmts: InStatement[]): Promise<void> {
+  /** Chains `entries` after `head` and appends them in one write transaction; resolves with the new head. */
+  appendAudit(head: ChainHead, entries: readonly UnchainedContent[]): Promise<ChainHead> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, stmts });
+      // One string: far cheaper to pass between threads than a structured clone of every record.
+      this.worker.postMessage({ id, head, entries: JSON.stringify(entries) });
     });
   }
 

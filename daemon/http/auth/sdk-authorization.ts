@@ -7,8 +7,8 @@ export interface SdkAuthorization {
   readonly accessKey: string;
   readonly signedHeaders: string;
   readonly signedHeaderNames: readonly string[];
-  /** The 32 signature bytes, decoded from the 64 hex digits sent. */
-  readonly signature: Buffer;
+  /** The 64 hex digits sent, lowercase. */
+  readonly signatureHex: string;
 }
 
 const PREFIX = SDK_ALGORITHM + ' ';
@@ -16,6 +16,8 @@ const MAX_HEADER_LENGTH = 4096;
 const MAX_ACCESS_KEY_LENGTH = 128;
 const MAX_SIGNED_HEADERS = 32;
 const SIGNATURE_HEX_LENGTH = 64;
+const LOWER_HEX = /^[0-9a-f]{64}$/;
+const ANY_HEX = /^[0-9a-fA-F]{64}$/;
 
 /** Returns undefined for anything that is not exactly one Access, SignedHeaders and Signature part. */
 export function parseSdkAuthorization(value: string): SdkAuthorization | undefined {
@@ -39,15 +41,14 @@ export function parseSdkAuthorization(value: string): SdkAuthorization | undefin
   }
   if (accessKey === undefined || signedHeaders === undefined || signature === undefined) return undefined;
   if (!isAccessKey(accessKey) || signature.length !== SIGNATURE_HEX_LENGTH) return undefined;
-  // Buffer's hex decoder stops at the first non-hex digit, so 32 bytes out means 64 valid digits in.
-  const signatureBytes = Buffer.from(signature, 'hex');
-  if (signatureBytes.length !== SIGNATURE_HEX_LENGTH / 2) return undefined;
+  const signatureHex = LOWER_HEX.test(signature) ? signature : ANY_HEX.test(signature) ? signature.toLowerCase() : undefined;
+  if (signatureHex === undefined) return undefined;
   const signedHeaderNames = signedHeaders.split(';');
   if (signedHeaderNames.length > MAX_SIGNED_HEADERS) return undefined;
   for (const name of signedHeaderNames) {
     if (!isLowerHeaderName(name) || name === 'authorization') return undefined;
   }
-  return { accessKey, signedHeaders, signedHeaderNames, signature: signatureBytes };
+  return { accessKey, signedHeaders, signedHeaderNames, signatureHex };
 }
 
 /** Visible ASCII without separators, so an AK can be logged and looked up safely. */

@@ -1,5 +1,6 @@
 /** Verifies Huawei `SDK-HMAC-SHA256` request signatures (reference §7): the daemon's AK/SK check, pure and allocation-light. */
-import { createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { constantTimeEqual, hmacSha256Hex } from './hmac-sha256.js';
 import { canonicalQuery, canonicalUri } from './sdk-canonical.js';
 import { parseSdkAuthorization, SDK_ALGORITHM, type SdkAuthorization } from './sdk-authorization.js';
 import { parseSdkDate } from './sdk-date.js';
@@ -59,7 +60,7 @@ export function verifySdkSignature(
   if (secret === undefined || secret.length === 0) return { ok: false, accessKey, reason: 'unknown_ak' };
   const expected = computeSignature(req, auth, date, secret);
   if (expected === undefined) return { ok: false, accessKey, reason: 'malformed' };
-  if (!timingSafeEqual(expected, auth.signature)) return { ok: false, accessKey, reason: 'bad_signature' };
+  if (!constantTimeEqual(expected, auth.signatureHex)) return { ok: false, accessKey, reason: 'bad_signature' };
   return { ok: true, accessKey, unsignedPayload: req.header('x-sdk-content-sha256') === UNSIGNED_PAYLOAD };
 }
 
@@ -72,12 +73,12 @@ export function expectedSdkSignature(req: SdkSignedRequest, signedHeaders: strin
   if (!(secret instanceof Uint8Array) || secret.length === 0) throw new TypeError('secret must be a non-empty Uint8Array');
   const date = req.header('x-sdk-date');
   if (date === undefined) return undefined;
-  const auth: SdkAuthorization = { accessKey: '', signedHeaders, signedHeaderNames: signedHeaders.split(';'), signature: Buffer.alloc(0) };
-  return computeSignature(req, auth, date, secret)?.toString('hex');
+  const auth: SdkAuthorization = { accessKey: '', signedHeaders, signedHeaderNames: signedHeaders.split(';'), signatureHex: '' };
+  return computeSignature(req, auth, date, secret);
 }
 
 /** §7 steps 2–9: canonical request, string to sign, HMAC-SHA256 keyed with the SK bytes. */
-function computeSignature(req: SdkSignedRequest, auth: SdkAuthorization, date: string, secret: Uint8Array): Buffer | undefined {
+function computeSignature(req: SdkSignedRequest, auth: SdkAuthorization, date: string, secret: Uint8Array): string | undefined {
   let headers = '';
   for (const name of auth.signedHeaderNames) {
     const value = req.header(name);
@@ -96,5 +97,5 @@ function computeSignature(req: SdkSignedRequest, auth: SdkAuthorization, date: s
     auth.signedHeaders + '\n' +
     payloadHash;
   const stringToSign = SDK_ALGORITHM + '\n' + date + '\n' + hash('sha256', canonicalRequest, 'hex');
-  return createHmac('sha256', secret).update(stringToSign).digest();
+  return hmacSha256Hex(secret, stringToSign);
 }
