@@ -272,14 +272,32 @@ export class SoftwareHsm {
 
   /** Encrypts with the given key version into a self-describing blob. */
   async encrypt(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad?: Uint8Array): Promise<Buffer> {
-    const k = this.cache.get(this.cacheKey(ref)) ?? (await this.load(ref));
+    return this.encryptWith(this.cache.get(this.cacheKey(ref)) ?? (await this.load(ref)), ref, kind, plaintext, aad);
+  }
+
+  /** `encrypt` without waiting: undefined when the key version is not in the cache yet (then call `encrypt`). */
+  encryptCached(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad?: Uint8Array): Buffer | undefined {
+    const k = this.cache.get(this.cacheKey(ref));
+    return k && this.encryptWith(k, ref, kind, plaintext, aad);
+  }
+
+  private encryptWith(k: CachedKey, ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad?: Uint8Array): Buffer {
     if (!k.cipher) throw new TypeError(`keySpec: ${ref.keySpec} cannot encrypt`);
     return encryptBlob(k.cipher, { keyId: ref.keyId, keyVersion: ref.version, kind }, plaintext, aad);
   }
 
   /** Decrypts a blob whose header names `ref`; throws DecryptError when it does not authenticate. */
   async decrypt(ref: KeyRef, blob: Buffer, header: BlobHeader, aad?: Uint8Array): Promise<Buffer> {
-    const k = this.cache.get(this.cacheKey(ref)) ?? (await this.load(ref));
+    return this.decryptWith(this.cache.get(this.cacheKey(ref)) ?? (await this.load(ref)), blob, header, aad);
+  }
+
+  /** `decrypt` without waiting: undefined when the key version is not in the cache yet (then call `decrypt`). */
+  decryptCached(ref: KeyRef, blob: Buffer, header: BlobHeader, aad?: Uint8Array): Buffer | undefined {
+    const k = this.cache.get(this.cacheKey(ref));
+    return k && this.decryptWith(k, blob, header, aad);
+  }
+
+  private decryptWith(k: CachedKey, blob: Buffer, header: BlobHeader, aad?: Uint8Array): Buffer {
     if (!k.cipher) throw new DecryptError();
     return decryptBlob(k.cipher, blob, header, aad);
   }

@@ -60,7 +60,9 @@ export function kmsOps(app: Hono<AppEnv>, d: OpDeps): (name: string, handler: Op
     const route: OpRoute = async (caller, raw, audit) => {
       const body = validate(parseJson(raw));
       noteResource(audit, body.key_id);
-      const answer = await handler(caller, body);
+      let answer = handler(caller, body);
+      // A handler answering at once is not awaited: one microtask turn less on the hot path.
+      if (answer instanceof Promise) answer = await answer;
       if (answer !== undefined) noteResource(audit, (answer as { key_id?: unknown }).key_id);
       return answer;
     };

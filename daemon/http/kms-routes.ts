@@ -9,6 +9,7 @@ import { DATAKEY_SPEC_BYTES, type DataPlane } from '../services/data-plane.js';
 import type { TagService } from '../services/tags.js';
 import { ASYMMETRIC_DATA_ALGORITHMS, type AsymmetricService } from '../services/asymmetric.js';
 import { compileBody, strNum } from './validate.js';
+import { thenMaybe } from '../services/maybe-promise.js';
 import { kmsOps, parseJson, strictBase64, type OpBody, type OpHandler, type OpTable } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
@@ -41,6 +42,15 @@ function dataKeyBytes(b: Body): number {
   if (b.datakey_length !== undefined) return strNum(b.datakey_length) / 8;
   if (typeof b.key_spec === 'string') return DATAKEY_SPEC_BYTES[b.key_spec];
   return 32;
+}
+
+/** decrypt-data's answer; the plaintext buffer is wiped once encoded. */
+function plainAnswer(res: { key: { keyId: string }; plaintext: Buffer }) {
+  try {
+    return { key_id: res.key.keyId, plain_text: res.plaintext.toString('utf8'), plain_text_base64: res.plaintext.toString('base64') };
+  } finally {
+    res.plaintext.fill(0);
+  }
 }
 
 export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
@@ -95,34 +105,24 @@ export function kmsRoutes(d: KmsDeps): Hono<AppEnv> {
     return { key_info: { key_id: k.keyId, key_description: k.keyDescription } };
   });
 
-  op('encrypt-data', async (caller, b) => {
+  // encrypt-data and decrypt-data answer without a promise when the key is cached (services/maybe-promise.ts).
+  op('encrypt-data', (caller, b) => {
     if (d.asym && isAsymmetricData(b)) {
-      const res = await d.asym.encrypt(caller, String(b.key_id), String(b.encryption_algorithm), Buffer.from(String(b.plain_text), 'utf8'));
-      return { key_id: res.key.keyId, cipher_text: res.ciphertext.toString('base64') };
+      return d.asym.encrypt(caller, String(b.key_id), String(b.encryption_algorithm), Buffer.from(String(b.plain_text), 'utf8'))
+        .then((res) => ({ key_id: res.key.keyId, cipher_text: res.ciphertext.toString('base64') }));
     }
     assertSymmetricAlgorithm(b);
     const pt = Buffer.from(String(b.plain_text), 'utf8');
-    const { key, blob } = await d.data.encryptData(caller, String(b.key_id), pt, aadOf(b));
-    return { key_id: key.keyId, cipher_text: blob.toString('base64') };
+    return thenMaybe(d.data.encryptData(caller, String(b.key_id), pt, aadOf(b)), ({ key, blob }) => ({ key_id: key.keyId, cipher_text: blob.toString('base64') }));
   });
-  op('decrypt-data', async (caller, b) => {
+  op('decrypt-data', (caller, b) => {
     if (d.asym && (isAsymmetricData(b) || (b.encryption_algorithm === undefined && typeof b.key_id === 'string' && d.asym.isAsymmetricKey(caller, b.key_id)))) {
       const ct = strictBase64('cipher_text', b.cipher_text, 8192, 'KMS.2201');
-      const res = await d.asym.decrypt(caller, b.key_id as string | undefined, b.encryption_algorithm as string | undefined, ct);
-      try {
-        return { key_id: res.key.keyId, plain_text: res.plaintext.toString('utf8'), plain_text_base64: res.plaintext.toString('base64') };
-      } finally {
-        res.plaintext.fill(0);
-      }
+      return d.asym.decrypt(caller, b.key_id as string | undefined, b.encryption_algorithm as string | undefined, ct).then(plainAnswer);
     }
     assertSymmetricAlgorithm(b);
     const blob = strictBase64('cipher_text', b.cipher_text, 8192, 'KMS.2201');
-    const { key, plaintext } = await d.data.decrypt(caller, blob, 'data', aadOf(b), b.key_id as string | undefined);
-    try {
-      return { key_id: key.keyId, plain_text: plaintext.toString('utf8'), plain_text_base64: plaintext.toString('base64') };
-    } finally {
-      plaintext.fill(0);
-    }
+    return thenMaybe(d.data.decrypt(caller, blob, 'data', aadOf(b), b.key_id as string | undefined), plainAnswer);
   });
   const createDataKey = (withPlaintext: boolean): Handler => async (caller, b) => {
     const res = await d.data.createDataKey(caller, String(b.key_id), dataKeyBytes(b), aadOf(b), withPlaintext);

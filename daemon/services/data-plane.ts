@@ -6,6 +6,8 @@ import { MAC_ALGORITHM_FOR_SPEC } from '../hsm/key-specs.js';
 import type { Caller } from './caller.js';
 import type { KeyService } from './keys.js';
 import { keyRef, type KeyRecord } from './key-record.js';
+import type { MaybePromise } from './maybe-promise.js';
+import type { BlobHeader } from '../hsm/ciphertext-blob.js';
 import { assertUsable, assertUsage } from './key-usage.js';
 
 /** Data-key sizes in bytes for create-datakey's key_spec (reference 1b). */
@@ -22,6 +24,23 @@ export const DATAKEY_SPEC_BYTES: Readonly<Record<string, number>> = Object.freez
 const SYMMETRIC = ['aes', 'sm4'] as const;
 
 
+/** Runs a decryption, turning an authentication failure into KMS's decrypt error (now or later). */
+function decrypting<T>(run: () => T): T {
+  let out: T;
+  try {
+    out = run();
+  } catch (err) {
+    if (err instanceof DecryptError) throw kmsErrors.decryptFailed();
+    throw err;
+  }
+  if (out instanceof Promise) {
+    return out.catch((err: unknown) => {
+      throw err instanceof DecryptError ? kmsErrors.decryptFailed() : err;
+    }) as T;
+  }
+  return out;
+}
+
 /** DEK digests: SHA-256, or SM3 under an SM4 master key (reference 1b, encrypt-datakey). */
 function dekDigest(k: KeyRecord, dek: Uint8Array): Buffer {
   return createHash(k.keySpec === 'SM4' ? 'sm3' : 'sha256').update(dek).digest();
@@ -34,23 +53,54 @@ export class DataPlane {
     private readonly now: () => number,
   ) {}
 
-  /** Resolves a key for a symmetric encryption operation (sync when cached, as on the hot path). */
+  /** Resolves a key for a symmetric encryption operation. */
   private async encryptionKey(caller: Caller, keyId: string): Promise<KeyRecord> {
-    const k = await this.keys.resolve(caller, keyId);
+    return this.checkEncryptionKey(await this.keys.resolve(caller, keyId));
+  }
+
+  private checkEncryptionKey(k: KeyRecord): KeyRecord {
     assertUsable(k, this.now());
     assertUsage(k, 'ENCRYPT_DECRYPT', SYMMETRIC);
     return k;
   }
 
-  async encryptData(caller: Caller, keyId: string, plaintext: Buffer, aad: Buffer | undefined): Promise<{ key: KeyRecord; blob: Buffer }> {
+  /** encrypt-data; the answer itself (no promise) when the key and its material are cached. */
+  encryptData(caller: Caller, keyId: string, plaintext: Buffer, aad: Buffer | undefined): MaybePromise<{ key: KeyRecord; blob: Buffer }> {
     if (plaintext.length < 1 || plaintext.length > 4096) throw kmsErrors.invalidPlainText();
+    const found = this.keys.find(caller, keyId);
+    if (found) {
+      const k = this.checkEncryptionKey(found);
+      const blob = this.hsm.encryptCached(keyRef(k), 'data', plaintext, aad);
+      if (blob) return { key: k, blob };
+    }
+    return this.encryptDataLoading(caller, keyId, plaintext, aad);
+  }
+
+  private async encryptDataLoading(caller: Caller, keyId: string, plaintext: Buffer, aad: Buffer | undefined): Promise<{ key: KeyRecord; blob: Buffer }> {
     const k = await this.encryptionKey(caller, keyId);
     return { key: k, blob: await this.hsm.encrypt(keyRef(k), 'data', plaintext, aad) };
   }
 
-  /** Decrypts a blob: the key and version come from the blob itself. */
-  async decrypt(caller: Caller, blob: Buffer, kind: 'data' | 'datakey', aad: Buffer | undefined, expectKeyId?: string): Promise<{ key: KeyRecord; plaintext: Buffer }> {
-    let header;
+  /**
+   * Decrypts a blob: the key and version come from the blob itself. The answer itself (no
+   * promise) when the key is known at that version and its material is cached.
+   */
+  decrypt(caller: Caller, blob: Buffer, kind: 'data' | 'datakey', aad: Buffer | undefined, expectKeyId?: string): MaybePromise<{ key: KeyRecord; plaintext: Buffer }> {
+    const header = this.blobHeader(blob, kind);
+    const k = this.keys.find(caller, header.keyId);
+    if (!k) throw kmsErrors.decryptFailed();
+    const named = expectKeyId === undefined ? k : this.keys.find(caller, expectKeyId);
+    if (named && header.keyVersion <= k.currentVersion) {
+      if (named.keyId !== k.keyId) throw kmsErrors.decryptFailed();
+      this.checkDecryptionKey(k, header);
+      const plaintext = decrypting(() => this.hsm.decryptCached(keyRef(k, header.keyVersion), blob, header, aad));
+      if (plaintext) return { key: k, plaintext };
+    }
+    return this.decryptLoading(caller, blob, header, aad, expectKeyId);
+  }
+
+  private blobHeader(blob: Buffer, kind: 'data' | 'datakey'): BlobHeader {
+    let header: BlobHeader;
     try {
       header = this.hsm.parseBlob(blob);
     } catch (err) {
@@ -58,6 +108,16 @@ export class DataPlane {
       throw err;
     }
     if (header.kind !== kind) throw kmsErrors.invalidCipherText();
+    return header;
+  }
+
+  private checkDecryptionKey(k: KeyRecord, header: BlobHeader): void {
+    assertUsable(k, this.now());
+    assertUsage(k, 'ENCRYPT_DECRYPT', SYMMETRIC);
+    if (header.keyVersion > k.currentVersion) throw kmsErrors.decryptFailed();
+  }
+
+  private async decryptLoading(caller: Caller, blob: Buffer, header: BlobHeader, aad: Buffer | undefined, expectKeyId?: string): Promise<{ key: KeyRecord; plaintext: Buffer }> {
     let k = this.keys.find(caller, header.keyId);
     if (!k) throw kmsErrors.decryptFailed();
     // A version newer than this daemon knows: another daemon rotated the key; catch up once.
@@ -69,15 +129,9 @@ export class DataPlane {
       const named = await this.keys.resolve(caller, expectKeyId);
       if (named.keyId !== k.keyId) throw kmsErrors.decryptFailed();
     }
-    assertUsable(k, this.now());
-    assertUsage(k, 'ENCRYPT_DECRYPT', SYMMETRIC);
-    if (header.keyVersion > k.currentVersion) throw kmsErrors.decryptFailed();
-    try {
-      return { key: k, plaintext: await this.hsm.decrypt(keyRef(k, header.keyVersion), blob, header, aad) };
-    } catch (err) {
-      if (err instanceof DecryptError) throw kmsErrors.decryptFailed();
-      throw err;
-    }
+    this.checkDecryptionKey(k, header);
+    const ref = keyRef(k, header.keyVersion);
+    return { key: k, plaintext: await decrypting(() => this.hsm.decrypt(ref, blob, header, aad)) };
   }
 
   /** create-datakey: a fresh DEK, returned in the clear (unless `withPlaintext` is false) and wrapped. */

@@ -95,3 +95,20 @@ t.test('the material cache is bounded and evicted entries are wiped', async (t) 
   t.same(wiped[0], Buffer.alloc(4), 'and was wiped');
   t.same(lru.get('a'), Buffer.from('aaaa'));
 });
+
+t.test('the material cache never evicts the entry being set, and gives used entries a second chance', async (t) => {
+  const evicted: string[] = [];
+  const one = new Lru<string, string>(1, (v) => evicted.push(v));
+  one.set('a', 'A');
+  one.get('a');
+  one.set('b', 'B');
+  t.equal(one.get('b'), 'B', 'the new entry stays');
+  t.same(evicted, ['A']);
+  const three = new Lru<string, string>(3, (v) => evicted.push(v));
+  for (const k of ['x', 'y', 'z']) three.set(k, k.toUpperCase());
+  three.get('x');
+  three.get('z');
+  three.set('w', 'W');
+  t.equal(three.get('y'), undefined, 'the one entry not used since it was set goes');
+  t.same([three.get('x'), three.get('z'), three.get('w')], ['X', 'Z', 'W']);
+});
