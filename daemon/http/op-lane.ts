@@ -3,10 +3,12 @@
  * response, with the same authentication, audit trail and operation table as the Hono routes
  * (`Authenticator`, `AuditTrail`, kms-op.ts), and the same answers and errors. It exists for speed:
  * the data path skips the Fetch Request/Response objects, the middleware chain and the router
- * (about half of a small encrypt-data's cost). Everything else, and any operation path in an
+ * (about half of a small encrypt-data's cost), and its answers are written together at the end of
+ * each event-loop turn (http/coalesced-writer.ts). Everything else, and any operation path in an
  * unusual form (percent-escapes, extra segments), goes to `fallback` (Hono) unchanged.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { CoalescedWriter } from './coalesced-writer.js';
 import { kmsErrors, toClientError, toErrorBody, type DewError } from '../errors.js';
 import type { AuditDraft } from '../services/audit.js';
 import { kmsOperationAccess, type Access } from '../services/authorization.js';
@@ -79,18 +81,20 @@ function readBody(req: IncomingMessage, done: (err: DewError | undefined, body: 
   });
 }
 
-function send(res: ServerResponse, status: number, payload: string | undefined, requestId: string, close: boolean): void {
-  if (res.destroyed || res.writableEnded) return;
-  const headers: Record<string, string | number> =
+function headersFor(payload: string | undefined, requestId: string, close: boolean): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders =
     payload === undefined
       ? { 'x-request-id': requestId, 'content-length': 0 }
       : { 'content-type': JSON_TYPE, 'x-request-id': requestId, 'content-length': Buffer.byteLength(payload) };
   if (close) headers.connection = 'close';
-  res.writeHead(status, headers);
-  res.end(payload);
+  return headers;
 }
 
 export function opLane(d: OpLaneDeps): RequestListener {
+  const writer = new CoalescedWriter((err) => d.logError(err, ''));
+  const send = (res: ServerResponse, status: number, payload: string | undefined, requestId: string, close: boolean): void => {
+    if (!res.destroyed && !res.writableEnded) writer.write(res, status, headersFor(payload, requestId, close), payload);
+  };
   const finish = (res: ServerResponse, requestId: string, draft: AuditDraft | undefined, caller: Caller | undefined, req: IncomingMessage, err: unknown, answer: unknown, close: boolean): void => {
     try {
       let status = 200;

@@ -111,6 +111,24 @@ t.test('the op lane answers as the Hono routes do', async (t) => {
     t.match(chunked.body, /KMS\.0203/);
   });
 
+  await t.test('answers written together still reach their own requests; a client gone early harms none', async (t) => {
+    const texts = Array.from({ length: 120 }, (_, i) => `message ${i} ${'#'.repeat(i)}`);
+    const sealed = await Promise.all(texts.map((plain_text) => send(lane('encrypt-data'), JSON.stringify({ key_id: keyId, plain_text }))));
+    t.ok(sealed.every((a) => a.status === 200), 'all encrypted');
+    t.equal(new Set(sealed.map((a) => a.requestId)).size, texts.length, 'each answer has its own request id');
+    const opened = await Promise.all(sealed.map((a) => send(lane('decrypt-data'), JSON.stringify({ cipher_text: a.body!.cipher_text }))));
+    t.same(opened.map((a) => a.body!.plain_text), texts, 'each ciphertext came back to the request that sent its plaintext');
+    for (let i = 0; i < 10; i++) {
+      const body = JSON.stringify({ random_data_length: '64' });
+      const req = httpRequest(d.daemon.url + lane('gen-random'), { method: 'POST', headers: signed(lane('gen-random'), body) });
+      req.on('error', () => undefined);
+      req.end(body, () => req.destroy());
+    }
+    const after = await send(lane('gen-random'), JSON.stringify({ random_data_length: '64' }));
+    t.equal(after.status, 200);
+    t.notOk(d.logs.some((l) => /"level":"error"/.test(l)), 'no error logged');
+  });
+
   await t.test('paths the lane does not own still reach Hono', async (t) => {
     const unknown = await send(lane('no-such-operation'), '{}');
     t.equal(unknown.status, 404);
