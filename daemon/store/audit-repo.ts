@@ -37,31 +37,29 @@ export interface AuditQuery {
 export type AuditAppender = (head: ChainHead, entries: readonly UnchainedContent[]) => Promise<ChainHead>;
 
 /**
- * The statements appending chained `rows` and moving the chain to `head`: one multi-row INSERT per
- * 100 rows (NOTES: builder inserts cost 12–40 µs a row), then the head upsert. Self-contained, like
- * `chainEntries`: the audit writer thread runs it from its source text.
+ * The statements appending chained `rows` and moving the chain to `head`: one INSERT reading all
+ * rows from a single JSON argument (`json_each`), so the statement is short and prepared once per
+ * batch whatever the row count (a multi-row VALUES list cost a prepare per 100 rows), then the
+ * head upsert. Self-contained, like `chainEntries`: the audit writer thread runs it from its source.
  */
 export function appendStatements(rows: readonly AuditRow[], head: ChainHead): InStatement[] {
-  const stmts: InStatement[] = [];
-  for (let i = 0; i < rows.length; i += 100) {
-    const part = rows.slice(i, i + 100);
-    const args: (string | number)[] = [];
-    let values = '';
-    for (let j = 0; j < part.length; j++) {
-      const r = part[j];
-      values += j === 0 ? '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)' : ', (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-      args.push(r.chainId, r.chainSeq, r.at, r.requestId, r.domainId, r.userId, r.accessKey, r.sourceIp, r.operation, r.resourceId, r.outcome, r.status, r.errorCode, r.prevHash, r.hash);
-    }
-    stmts.push({
-      sql: 'INSERT INTO audit_log (chain_id, chain_seq, at, request_id, domain_id, user_id, access_key, source_ip, operation, resource_id, outcome, status, error_code, prev_hash, hash) VALUES ' + values,
-      args,
-    });
+  const values: (string | number)[][] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    values.push([r.chainId, r.chainSeq, r.at, r.requestId, r.domainId, r.userId, r.accessKey, r.sourceIp, r.operation, r.resourceId, r.outcome, r.status, r.errorCode, r.prevHash, r.hash]);
   }
-  stmts.push({
-    sql: 'INSERT INTO audit_chains (chain_id, head_seq, head_hash, started_at) VALUES (?, ?, ?, ?) ON CONFLICT (chain_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash',
-    args: [head.chainId, head.headSeq, head.headHash, head.startedAt],
-  });
-  return stmts;
+  return [
+    {
+      sql:
+        'INSERT INTO audit_log (chain_id, chain_seq, at, request_id, domain_id, user_id, access_key, source_ip, operation, resource_id, outcome, status, error_code, prev_hash, hash) ' +
+        'SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14 FROM json_each(?) ORDER BY key',
+      args: [JSON.stringify(values)],
+    },
+    {
+      sql: 'INSERT INTO audit_chains (chain_id, head_seq, head_hash, started_at) VALUES (?, ?, ?, ?) ON CONFLICT (chain_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash',
+      args: [head.chainId, head.headSeq, head.headHash, head.startedAt],
+    },
+  ];
 }
 
 const COLUMNS =

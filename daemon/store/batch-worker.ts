@@ -19,11 +19,16 @@ const { createRequire } = require('node:module');
 const { hash } = require('node:crypto');
 const { createClient } = createRequire(workerData.base)('@libsql/client');
 const client = createClient({ url: workerData.url, timeout: workerData.busyTimeoutMs });
+// Per connection: this one writes only the queued data-path records. In WAL mode NORMAL still never
+// corrupts the database and survives a killed process; only an OS crash or power loss can take the
+// last commits since a checkpoint (queued records are already at risk for one flush interval).
+const ready = client.execute('PRAGMA synchronous = NORMAL').catch(() => undefined);
 const chainEntries = (${chainEntries.toString()});
 const appendStatements = (${appendStatements.toString()});
 const sha256Hex = (text) => hash('sha256', text, 'hex');
 parentPort.on('message', async ({ id, head, entries }) => {
   try {
+    await ready;
     const rows = chainEntries(sha256Hex, head.chainId, head.headSeq, head.headHash, JSON.parse(entries));
     const last = rows[rows.length - 1];
     const next = { chainId: head.chainId, headSeq: last.chainSeq, headHash: last.hash, startedAt: head.startedAt };
