@@ -31,7 +31,7 @@ function memoryStore() {
 t.test('passphrase sealing', async (t) => {
   const master = generateMasterKey();
   const blob = sealMasterKey(master, 'pass phrase');
-  t.notMatch(JSON.stringify(blob), new RegExp(master.toString('base64').slice(0, 12)));
+  t.notOk(JSON.stringify(blob).includes(master.toString('base64').slice(0, 12)), 'the sealed blob does not carry the master key');
   t.same(unsealMasterKey(blob, 'pass phrase'), master);
   t.throws(() => unsealMasterKey(blob, 'pass phrasf'), WrongPassphraseError);
   t.ok(checkValueMatches(master, keyCheckValue(master)));
