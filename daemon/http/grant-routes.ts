@@ -1,18 +1,13 @@
 /** KMS grant routes (reference 1d): create, list, list-retirable, revoke, retire. */
 import { Hono } from 'hono';
-import type { Ajv2020 } from 'ajv/dist/2020.js';
-import type { JsonSchema } from '../../schemas/index.js';
 import type { CreateGrantInput, GrantService } from '../services/grants.js';
 import { strNum } from './validate.js';
-import { kmsOps, type OpTable } from './kms-op.js';
+import { kmsOps, type OpDeps } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
-export interface GrantRouteDeps {
+/** The op-route needs (ajv, schemas, op table) and this module's services. */
+export interface GrantRouteDeps extends OpDeps {
   grants: GrantService;
-  ajv: Ajv2020;
-  schemas: Map<string, JsonSchema>;
-  /** The op table the operations are entered in (http/kms-op.ts). */
-  ops?: OpTable;
 }
 
 const num = (v: unknown) => (v === undefined ? undefined : strNum(v));

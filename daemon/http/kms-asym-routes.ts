@@ -1,21 +1,16 @@
 /** KMS asymmetric and import routes (reference 1c, 1e): sign, verify, get-publickey and the BYOK trio. */
 import { Hono } from 'hono';
-import type { Ajv2020 } from 'ajv/dist/2020.js';
-import type { JsonSchema } from '../../schemas/index.js';
 import type { AsymmetricService } from '../services/asymmetric.js';
 import { MAX_SIGN_MESSAGE } from '../services/asymmetric.js';
 import type { KeyImportService } from '../services/key-import.js';
 import type { WrappingAlgorithm } from '../hsm/import-unwrap.js';
-import { kmsOps, strictBase64, type OpTable } from './kms-op.js';
+import { kmsOps, strictBase64, type OpDeps } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
-export interface KmsAsymDeps {
+/** The op-route needs (ajv, schemas, op table) and this module's services. */
+export interface KmsAsymDeps extends OpDeps {
   asym: AsymmetricService;
   imports: KeyImportService;
-  ajv: Ajv2020;
-  schemas: Map<string, JsonSchema>;
-  /** The op table the operations are entered in (http/kms-op.ts). */
-  ops?: OpTable;
 }
 
 

@@ -11,6 +11,7 @@ import { kmsErrors } from '../errors.js';
 import type { JsonSchema } from '../../schemas/index.js';
 import type { Caller } from '../services/caller.js';
 import type { AuditDraft } from '../services/audit.js';
+import { kmsOperationAccess, type Access } from '../services/authorization.js';
 import { compileBody } from './validate.js';
 import { noteResource } from './audit-trail.js';
 import type { AppEnv } from './env.js';
@@ -21,8 +22,8 @@ export type OpHandler = (caller: Caller, body: OpBody) => Promise<unknown> | unk
 /** One operation, ready to run on a raw body: validation, the service call, the key named in the audit record. */
 export type OpRoute = (caller: Caller, raw: Uint8Array, audit: AuditDraft | undefined) => Promise<unknown>;
 
-/** `POST /v1.0/{project_id}/kms/{operation}` routes by operation name. */
-export type OpTable = Map<string, OpRoute>;
+/** `POST /v1.0/{project_id}/kms/{operation}` routes by operation name, with what each needs of the caller. */
+export type OpTable = Map<string, { run: OpRoute; access: Access }>;
 
 export interface OpDeps {
   ajv: Ajv2020;
@@ -66,7 +67,7 @@ export function kmsOps(app: Hono<AppEnv>, d: OpDeps): (name: string, handler: Op
       if (answer !== undefined) noteResource(audit, (answer as { key_id?: unknown }).key_id);
       return answer;
     };
-    d.ops?.set(name, route);
+    d.ops?.set(name, { run: route, access: kmsOperationAccess(name) });
     app.post(`/${name}`, async (c) => {
       const answer = await route(c.get('caller'), c.get('rawBody'), c.get('audit'));
       return answer === undefined ? c.body(null, 200) : c.json(answer);

@@ -1,7 +1,6 @@
 /** KMS routes (reference section 1): each validates its body, makes one service call and shapes the answer. */
 import { Hono } from 'hono';
 import { DewError, kmsErrors } from '../errors.js';
-import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { JsonSchema } from '../../schemas/index.js';
 import type { Caller } from '../services/caller.js';
 import type { KeyService } from '../services/keys.js';
@@ -10,10 +9,11 @@ import type { TagService } from '../services/tags.js';
 import { ASYMMETRIC_DATA_ALGORITHMS, type AsymmetricService } from '../services/asymmetric.js';
 import { compileBody, strNum } from './validate.js';
 import { thenMaybe } from '../services/maybe-promise.js';
-import { kmsOps, parseJson, strictBase64, type OpBody, type OpHandler, type OpTable } from './kms-op.js';
+import { kmsOps, parseJson, strictBase64, type OpBody, type OpHandler, type OpDeps } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
-export interface KmsDeps {
+/** The op-route needs (ajv, schemas, op table) and this module's services. */
+export interface KmsDeps extends OpDeps {
   keys: KeyService;
   data: DataPlane;
   tags: TagService;
@@ -21,10 +21,6 @@ export interface KmsDeps {
   asym?: AsymmetricService;
   /** user-quotas `grant_per_CMK` used: the most grants one key of the project has. */
   grantsPerKeyUsed?: (caller: Caller) => number;
-  ajv: Ajv2020;
-  schemas: Map<string, JsonSchema>;
-  /** The op table the operations are entered in (http/kms-op.ts). */
-  ops?: OpTable;
 }
 
 type Body = OpBody;

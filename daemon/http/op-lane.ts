@@ -11,7 +11,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { CoalescedWriter } from './coalesced-writer.js';
 import { kmsErrors, toClientError, toErrorBody, type DewError } from '../errors.js';
 import type { AuditDraft } from '../services/audit.js';
-import { kmsOperationAccess, type Access } from '../services/authorization.js';
+import type { Access } from '../services/authorization.js';
 import type { Caller } from '../services/caller.js';
 import { assertDeclaredLength, MAX_BODY_BYTES, nodeHeader, type Authenticator } from './authenticate.js';
 import type { AuditTrail } from './audit-trail.js';
@@ -51,9 +51,9 @@ export function matchOp(url: string, ops: OpTable): Target | undefined {
   const pidEnd = path.indexOf('/', PREFIX.length);
   if (pidEnd <= PREFIX.length || !path.startsWith(KMS, pidEnd)) return undefined;
   const name = path.slice(pidEnd + KMS.length);
-  const route = name.includes('/') ? undefined : ops.get(name);
-  if (!route) return undefined;
-  return { route, access: kmsOperationAccess(name), path, rawQuery: q < 0 ? '' : url.slice(q + 1), projectId: path.slice(PREFIX.length, pidEnd) };
+  const op = name.includes('/') ? undefined : ops.get(name);
+  if (!op) return undefined;
+  return { route: op.run, access: op.access, path, rawQuery: q < 0 ? '' : url.slice(q + 1), projectId: path.slice(PREFIX.length, pidEnd) };
 }
 
 /**
@@ -92,9 +92,9 @@ function headersFor(payload: string | undefined, requestId: string, close: boole
 
 export function opLane(d: OpLaneDeps): RequestListener {
   const writer = new CoalescedWriter((err) => d.logError(err, ''));
-  const send = (res: ServerResponse, status: number, payload: string | undefined, requestId: string, close: boolean): void => {
-    if (!res.destroyed && !res.writableEnded) writer.write(res, status, headersFor(payload, requestId, close), payload);
-  };
+  // The writer skips answers whose client has gone by the time it writes.
+  const send = (res: ServerResponse, status: number, payload: string | undefined, requestId: string, close: boolean): void =>
+    writer.write(res, status, headersFor(payload, requestId, close), payload);
   const finish = (res: ServerResponse, requestId: string, draft: AuditDraft | undefined, caller: Caller | undefined, req: IncomingMessage, err: unknown, answer: unknown, close: boolean): void => {
     try {
       let status = 200;

@@ -1,17 +1,12 @@
 /** Rotation routes (reference 1e): enable/disable, interval, status and rotate-on-demand; one service call each. */
 import { Hono } from 'hono';
-import type { Ajv2020 } from 'ajv/dist/2020.js';
-import type { JsonSchema } from '../../schemas/index.js';
 import type { RotationService } from '../services/rotation.js';
-import { kmsOps, type OpTable } from './kms-op.js';
+import { kmsOps, type OpDeps } from './kms-op.js';
 import type { AppEnv } from './env.js';
 
-export interface RotationDeps {
+/** The op-route needs (ajv, schemas, op table) and this module's services. */
+export interface RotationDeps extends OpDeps {
   rotation: RotationService;
-  ajv: Ajv2020;
-  schemas: Map<string, JsonSchema>;
-  /** The op table the operations are entered in (http/kms-op.ts). */
-  ops?: OpTable;
 }
 
 

@@ -105,17 +105,15 @@ export function accessFor(method: string, path: string): Access {
   return a;
 }
 
-const opMemo = new Map<string, Access>();
-
 /** The access of `POST /v1.0/{project_id}/kms/{operation}`, by operation name (what `accessFor` answers for that path). */
 export function kmsOperationAccess(operation: string): Access {
-  let a = opMemo.get(operation);
-  if (!a) {
-    a = Object.freeze({ operation, permission: KMS_OPERATIONS[operation] ?? 'manage' });
-    if (opMemo.size >= MEMO_MAX) opMemo.clear();
-    opMemo.set(operation, a);
-  }
-  return a;
+  return Object.freeze(kmsOperation(operation, false));
+}
+
+/** A single-segment `/kms/{operation}` path: listed operations by the table, others by method. */
+function kmsOperation(op: string, read: boolean): Access {
+  // tags, user-quotas, user-instances, aliases, rotation and import operations are unlisted
+  return { operation: op, permission: KMS_OPERATIONS[op] ?? (read ? 'read' : 'manage') };
 }
 
 function classify(method: string, path: string): Access {
@@ -126,13 +124,7 @@ function classify(method: string, path: string): Access {
   const service = seg[2];
   const rest = seg.slice(3);
   if (service === 'kms') {
-    if (rest.length === 1) {
-      const op = rest[0];
-      const p = KMS_OPERATIONS[op];
-      if (p) return { operation: op, permission: p };
-      // tags, user-quotas, user-instances, aliases, rotation and import operations …
-      return { operation: op, permission: read ? 'read' : 'manage' };
-    }
+    if (rest.length === 1) return kmsOperation(rest[0], read);
     if (rest[0] === 'resource_instances') return { operation: 'resource-instances', permission: 'read' };
     if (rest[1] === 'tags') return { operation: read ? 'list-key-tags' : 'change-key-tags', permission: read ? 'read' : 'manage' };
     return { operation: rest.join('/'), permission: read ? 'read' : 'manage' };
