@@ -55,7 +55,7 @@ try {
   const rows = await (async () => {
     const { createClient } = await import('@libsql/client');
     const db = createClient({ url: `file:${join(dirs[0], 'dew.db')}` });
-    const n = (await db.execute('SELECT count(*) AS n FROM audit_log')).rows[0].n;
+    const n = (await db.execute('SELECT count(*) AS n FROM audit_records')).rows[0].n;
     db.close();
     return n;
   })();

@@ -83,7 +83,7 @@ export async function runAuditVerify(argv: readonly string[], env: Env, cwd: str
     io.out(JSON.stringify(report, null, 2) + '\n');
     if (!report.ok && report.first_bad) {
       const b = report.first_bad;
-      io.log(`dew audit verify: the trail is broken at record ${b.chain_seq} of chain ${b.chain_id}${b.seq ? ` (row ${b.seq}${b.request_id ? `, request ${b.request_id}` : ''})` : ''}: ${b.reason}`);
+      io.log(`dew audit verify: the trail is broken at record ${b.chain_seq} of chain ${b.chain_id}${b.seq ? ` (trail position ${b.seq}${b.request_id ? `, request ${b.request_id}` : ''})` : ''}: ${b.reason}`);
     }
     return report.ok ? 0 : 1;
   } finally {

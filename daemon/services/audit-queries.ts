@@ -50,15 +50,17 @@ export class AuditQueries {
     return caller.roles.includes(ROLE.admin);
   }
 
-  /** The key, when it belongs to the caller's project (a grant does not make its trail readable). */
-  private async ownKey(caller: Caller, keyId: string): Promise<string> {
+  /**
+   * Whose records about `keyId` the caller may read: every record when the key is in the caller's
+   * project (a grant does not make another account's trail readable); for an administrator, the
+   * records of their own account about any other key id (a destroyed key's records stay readable
+   * that way, and another account's key shows only what this account did with it).
+   */
+  private async keyScope(caller: Caller, keyId: string): Promise<{ resourceId: string; strictDomainId?: string }> {
     const k = this.keys.find(caller, keyId);
-    if (!k || k.projectId !== caller.projectId) {
-      // A destroyed key's records stay readable to the account's administrators by key id.
-      if (this.isAdmin(caller) && /^[0-9a-z-]{36}$/.test(keyId)) return keyId;
-      throw kmsErrors.notFound();
-    }
-    return k.keyId;
+    if (k && k.projectId === caller.projectId) return { resourceId: k.keyId };
+    if (this.isAdmin(caller) && /^[0-9a-z-]{36}$/.test(keyId)) return { resourceId: keyId, strictDomainId: caller.domainId };
+    throw kmsErrors.notFound();
   }
 
   async list(caller: Caller, q: AuditListInput): Promise<{ records: Record<string, unknown>[]; next_marker: string }> {
@@ -68,7 +70,7 @@ export class AuditQueries {
     if (q.since !== undefined && !Number.isFinite(q.since)) throw kmsErrors.invalid('since: epoch milliseconds or an ISO 8601 time');
     let query;
     if (q.keyId !== undefined) {
-      query = { resourceId: await this.ownKey(caller, q.keyId) };
+      query = await this.keyScope(caller, q.keyId);
     } else {
       if (!this.isAdmin(caller)) throw new DewError('KMS.0307', 403, 'The user role has no permission to access the API: only a KMS Administrator reads the whole account trail; pass key_id for one of your keys.');
       query = { domainId: caller.domainId, projectId: caller.projectId };
@@ -80,17 +82,17 @@ export class AuditQueries {
   }
 
   async usage(caller: Caller, keyId: string): Promise<{ key_id: string; total: number; operations: Record<string, { allowed: number; refused: number; failed: number; total: number }> }> {
-    const id = await this.ownKey(caller, keyId);
+    const scope = await this.keyScope(caller, keyId);
     await this.flush();
     const operations: Record<string, { allowed: number; refused: number; failed: number; total: number }> = {};
     let total = 0;
-    for (const u of await this.repo.usage(id)) {
+    for (const u of await this.repo.usage(scope.resourceId, scope.strictDomainId)) {
       const o = (operations[u.operation] ??= { allowed: 0, refused: 0, failed: 0, total: 0 });
       if (u.outcome === 'allowed' || u.outcome === 'refused' || u.outcome === 'failed') o[u.outcome] += u.count;
       o.total += u.count;
       total += u.count;
     }
-    return { key_id: id, total, operations };
+    return { key_id: scope.resourceId, total, operations };
   }
 
   async verify(caller: Caller): Promise<VerifyReport> {

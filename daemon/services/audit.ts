@@ -4,14 +4,14 @@
  * - a state change carries its record inside its own batch (`hook`), so the change and its record
  *   commit or fail together;
  * - every other call (the data path, reads, refusals) is queued in memory and appended as one
- *   multi-row insert every `flushMs` or `maxBatch` records.
+ *   segment (one row) every `flushMs` or `maxBatch` records.
  * One writer lock per chain orders both paths, so chain positions are never handed out twice.
  */
 import { randomBytes } from 'node:crypto';
-import { isAuditGuardFailure, type AuditRepo, type AuditRow, type ChainHead, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
+import { isAuditGuardFailure, type AuditRepo, type ChainHead, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
 
 export { withAudit, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
-import { chainEntries, genesisHash, sha256Hex, type ChainedContent } from './audit-chain.js';
+import { chainSegment, genesisHash, type ChainedContent, type ChainedSegment } from './audit-chain.js';
 
 export type AuditOutcome = 'allowed' | 'refused' | 'failed';
 
@@ -42,6 +42,9 @@ export function outcomeOf(status: number): AuditOutcome {
   if (status < 400) return 'allowed';
   return status === 401 || status === 403 ? 'refused' : 'failed';
 }
+
+/** Records a flushed segment holds at most (well under `SEGMENT_SPAN`). */
+const MAX_SEGMENT = 2000;
 
 /** Where a request's draft hangs on its caller object (a property, not a WeakMap: cheaper per request). */
 const DRAFT = Symbol('dew.auditDraft');
@@ -128,10 +131,10 @@ export class AuditLog implements AuditHooks {
     return this.exclusive(async () => {
       // Queued records take the chain positions before this one, as they happened before it.
       if (this.queue.length > 0) await this.drain().catch(() => undefined);
-      const [row] = this.chain([entry]);
-      const next = this.headAfter(row);
+      const segment = this.chain([entry]);
+      const next = this.headAfter(segment);
       try {
-        const result = await exec(this.repo.guardedRecord(row, next));
+        const result = await exec(this.repo.guardedRecord(segment, next.startedAt));
         this.head = next;
         onCommitted();
         return result;
@@ -155,12 +158,12 @@ export class AuditLog implements AuditHooks {
     return run;
   }
 
-  private chain(entries: readonly AuditEntry[]): AuditRow[] {
-    return chainEntries(sha256Hex, this.chainId, this.head.headSeq, this.head.headHash, entries);
+  private chain(entries: readonly AuditEntry[]): ChainedSegment {
+    return chainSegment(this.chainId, this.head.headSeq, this.head.headHash, entries);
   }
 
-  private headAfter(last: AuditRow): ChainHead {
-    return { chainId: this.chainId, headSeq: last.chainSeq, headHash: last.hash, startedAt: this.head.startedAt };
+  private headAfter(segment: ChainedSegment): ChainHead {
+    return { chainId: this.chainId, headSeq: segment.lastSeq, headHash: segment.hash, startedAt: this.head.startedAt };
   }
 
   private async committed(head: ChainHead): Promise<boolean> {
@@ -171,12 +174,12 @@ export class AuditLog implements AuditHooks {
   /** Appends the queue in batches; on failure the unwritten records go back to its front. */
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const entries = this.queue.splice(0, 2000);
+      const entries = this.queue.splice(0, MAX_SEGMENT);
       try {
         this.head = await this.repo.appendEntries(this.head, entries);
       } catch (err) {
         // A lost connection may hide a commit: the stored head says whether it happened.
-        const next = this.headAfter(this.chain(entries).at(-1)!);
+        const next = this.headAfter(this.chain(entries));
         if (!(await this.committed(next))) {
           this.queue.unshift(...entries);
           this.opts.log(JSON.stringify({ level: 'warn', msg: 'audit flush failed; records kept for the next attempt', pending: this.queue.length, error: (err as Error).message }));

@@ -1,17 +1,31 @@
 /**
- * Persistence of the audit trail: multi-row appends with the chain head in one batch, a single
- * guarded record to splice into another repository's batch, queries for listing, usage and verify.
+ * Persistence of the audit trail, in segments (schema.ts `auditSegments`): a batch of records and
+ * the chain head in one transaction, a single guarded record to splice into another repository's
+ * batch, and queries for listing, usage and verify that read the records back out of the segments.
  */
 import type { Client, InStatement } from '@libsql/client';
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { chainEntries, sha256Hex, type ChainedContent, type UnchainedContent } from '../services/audit-chain.js';
+import { chainSegment, type ChainedContent, type ChainedSegment, type IndexRow, type StoredRecord, type UnchainedContent } from '../services/audit-chain.js';
 
-/** One stored audit record (wire and verify shape; times in epoch ms). */
+/** One record as listed (wire shape in services/audit-queries.ts; times in epoch ms). */
 export interface AuditRow extends ChainedContent {
-  seq?: number;
+  /** The record's position in the whole trail: its segment's seq × 10,000 + its index there. */
+  seq: number;
+  hash: string;
+}
+
+/** A stored segment as verify reads it: the row as stored, its records unparsed, its index rows. */
+export interface StoredSegment {
+  seq: number;
+  chainId: string;
+  firstSeq: number;
+  lastSeq: number;
+  maxAt: number;
   prevHash: string;
   hash: string;
+  records: string;
+  index: IndexRow[];
 }
 
 export interface ChainHead {
@@ -21,14 +35,19 @@ export interface ChainHead {
   startedAt: number;
 }
 
+/** Records per segment at most: a record's trail position is its segment's seq × this + its index. */
+export const SEGMENT_SPAN = 10_000;
+
 export interface AuditQuery {
   /** Only records about this key id. */
   resourceId?: string;
+  /** Only records made by this account (no more than that: see `domainId`). */
+  strictDomainId?: string;
   /** Only records of this account, plus records about keys of `projectId`. */
   domainId?: string;
   projectId?: string;
   since?: number;
-  /** Records after this global sequence number (paging). */
+  /** Records after this trail position (paging). */
   afterSeq?: number;
   limit: number;
 }
@@ -37,36 +56,27 @@ export interface AuditQuery {
 export type AuditAppender = (head: ChainHead, entries: readonly UnchainedContent[]) => Promise<ChainHead>;
 
 /**
- * The statements appending chained `rows` and moving the chain to `head`: one INSERT reading all
- * rows from a single JSON argument (`json_each`), so the statement is short and prepared once per
- * batch whatever the row count (a multi-row VALUES list cost a prepare per 100 rows), then the
- * head upsert. Self-contained, like `chainEntries`: the audit writer thread runs it from its source.
+ * The statements appending segment `s` and moving its chain head (started at `startedAt`): the
+ * segment row, its index rows read from one JSON argument, the head upsert. Self-contained, like
+ * `chainRecords`: the audit writer thread runs it from its source text.
  */
-export function appendStatements(rows: readonly AuditRow[], head: ChainHead): InStatement[] {
-  const values: (string | number)[][] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    values.push([r.chainId, r.chainSeq, r.at, r.requestId, r.domainId, r.userId, r.accessKey, r.sourceIp, r.operation, r.resourceId, r.outcome, r.status, r.errorCode, r.prevHash, r.hash]);
-  }
+export function segmentStatements(s: ChainedSegment, startedAt: number): InStatement[] {
   return [
     {
+      sql: 'INSERT INTO audit_segments (chain_id, first_seq, last_seq, max_at, prev_hash, hash, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      args: [s.chainId, s.firstSeq, s.lastSeq, s.maxAt, s.prevHash, s.hash, s.records],
+    },
+    {
       sql:
-        'INSERT INTO audit_log (chain_id, chain_seq, at, request_id, domain_id, user_id, access_key, source_ip, operation, resource_id, outcome, status, error_code, prev_hash, hash) ' +
-        'SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14 FROM json_each(?) ORDER BY key',
-      args: [JSON.stringify(values)],
+        'INSERT INTO audit_index (segment, resource_id, domain_id, operation, outcome, count) ' +
+        'SELECT (SELECT seq FROM audit_segments WHERE chain_id = ? AND first_seq = ?), value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)',
+      args: [s.chainId, s.firstSeq, JSON.stringify(s.index)],
     },
     {
       sql: 'INSERT INTO audit_chains (chain_id, head_seq, head_hash, started_at) VALUES (?, ?, ?, ?) ON CONFLICT (chain_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash',
-      args: [head.chainId, head.headSeq, head.headHash, head.startedAt],
+      args: [s.chainId, s.lastSeq, s.hash, startedAt],
     },
   ];
-}
-
-const COLUMNS =
-  'chain_id, chain_seq, at, request_id, domain_id, user_id, access_key, source_ip, operation, resource_id, outcome, status, error_code, prev_hash, hash';
-
-function args(r: AuditRow): (string | number)[] {
-  return [r.chainId, r.chainSeq, r.at, r.requestId, r.domainId, r.userId, r.accessKey, r.sourceIp, r.operation, r.resourceId, r.outcome, r.status, r.errorCode, r.prevHash, r.hash];
 }
 
 /** The statements a repository splices in right after the statement making the change (empty when none). */
@@ -84,32 +94,36 @@ export function withAudit<T>(hook: AuditHook | undefined, resourceId: string, ex
   return hook ? hook(resourceId, exec) : exec([]);
 }
 
-/** SQLite's NOT NULL failure on audit_log.hash: a guarded record's change did not happen (see `guardedRecord`). */
+/** SQLite's NOT NULL failure on audit_segments.hash: a guarded record's change did not happen (see `guardedRecord`). */
 export function isAuditGuardFailure(err: unknown): boolean {
   for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (/NOT NULL constraint failed: audit_log\.hash/.test(String(e.message ?? ''))) return true;
+    if (/NOT NULL constraint failed: audit_segments\.hash/.test(String(e.message ?? ''))) return true;
   }
   return false;
 }
 
+/** The columns of one record read out of its segment with `json_each` (aliases `s` and `j`). */
+const RECORD_COLUMNS =
+  `s.seq * ${SEGMENT_SPAN} + j.key AS seq, s.chain_id, s.first_seq + j.key AS chain_seq, j.value AS record`;
+
 function toRow(r: Record<string, unknown>): AuditRow {
+  const v = JSON.parse(String(r.record)) as StoredRecord;
   return {
     seq: Number(r.seq),
     chainId: String(r.chain_id),
     chainSeq: Number(r.chain_seq),
-    at: Number(r.at),
-    requestId: String(r.request_id),
-    domainId: String(r.domain_id),
-    userId: String(r.user_id),
-    accessKey: String(r.access_key),
-    sourceIp: String(r.source_ip),
-    operation: String(r.operation),
-    resourceId: String(r.resource_id),
-    outcome: String(r.outcome),
-    status: Number(r.status),
-    errorCode: String(r.error_code),
-    prevHash: String(r.prev_hash),
-    hash: String(r.hash),
+    at: Number(v[0]),
+    requestId: String(v[1]),
+    domainId: String(v[2]),
+    userId: String(v[3]),
+    accessKey: String(v[4]),
+    sourceIp: String(v[5]),
+    operation: String(v[6]),
+    resourceId: String(v[7]),
+    outcome: String(v[8]),
+    status: Number(v[9]),
+    errorCode: String(v[10]),
+    hash: String(v[11]),
   };
 }
 
@@ -122,35 +136,39 @@ export class AuditRepo {
   ) {}
 
   /**
-   * Chains `entries` after `head` and appends them with the new chain head, in one transaction;
-   * returns the new head. With an `appender` (the audit writer thread of an embedded database) the
-   * chaining and the statements happen there, off the event loop.
+   * Chains `entries` after `head` and appends them as one segment with the new chain head, in one
+   * transaction; returns the new head. With an `appender` (the audit writer thread of an embedded
+   * database) the chaining and the statements happen there, off the event loop.
    */
   async appendEntries(head: ChainHead, entries: readonly UnchainedContent[]): Promise<ChainHead> {
     if (entries.length === 0) return head;
+    if (entries.length > SEGMENT_SPAN) throw new RangeError(`entries: at most ${SEGMENT_SPAN} records a segment`);
     if (this.appender) return this.appender(head, entries);
-    const rows = chainEntries(sha256Hex, head.chainId, head.headSeq, head.headHash, entries);
-    const last = rows[rows.length - 1];
-    const next = { chainId: head.chainId, headSeq: last.chainSeq, headHash: last.hash, startedAt: head.startedAt };
-    await this.client.batch(appendStatements(rows, next), 'write');
-    return next;
+    const s = chainSegment(head.chainId, head.headSeq, head.headHash, entries);
+    await this.client.batch(segmentStatements(s, head.startedAt), 'write');
+    return { chainId: head.chainId, headSeq: s.lastSeq, headHash: s.hash, startedAt: head.startedAt };
   }
 
   /**
-   * The two statements to splice into another batch right after the statement that makes the
-   * change: the record, whose hash is NULL (violating NOT NULL, so the whole batch rolls back) when
-   * that statement changed no row, then the chain head.
+   * The statements to splice into another batch right after the statement that makes the change:
+   * the one-record segment `s`, whose hash is NULL (violating NOT NULL, so the whole batch rolls
+   * back) when that statement changed no row, its index row, then the chain head.
    */
-  guardedRecord(row: AuditRow, head: ChainHead) {
-    const v = args(row).slice(0, -1).map((x) => sql`${x}`);
+  guardedRecord(s: ChainedSegment, startedAt: number) {
     const insert = this.db.run(
-      sql`INSERT INTO audit_log (${sql.raw(COLUMNS)}) VALUES (${sql.join(v, sql`, `)}, CASE WHEN changes() > 0 THEN ${row.hash} ELSE NULL END)`,
+      sql`INSERT INTO audit_segments (chain_id, first_seq, last_seq, max_at, prev_hash, hash, records)
+          VALUES (${s.chainId}, ${s.firstSeq}, ${s.lastSeq}, ${s.maxAt}, ${s.prevHash}, CASE WHEN changes() > 0 THEN ${s.hash} ELSE NULL END, ${s.records})`,
+    );
+    const [resourceId, domainId, operation, outcome, count] = s.index[0];
+    const indexed = this.db.run(
+      sql`INSERT INTO audit_index (segment, resource_id, domain_id, operation, outcome, count)
+          VALUES ((SELECT seq FROM audit_segments WHERE chain_id = ${s.chainId} AND first_seq = ${s.firstSeq}), ${resourceId}, ${domainId}, ${operation}, ${outcome}, ${count})`,
     );
     const upsert = this.db.run(
-      sql`INSERT INTO audit_chains (chain_id, head_seq, head_hash, started_at) VALUES (${head.chainId}, ${head.headSeq}, ${head.headHash}, ${head.startedAt})
+      sql`INSERT INTO audit_chains (chain_id, head_seq, head_hash, started_at) VALUES (${s.chainId}, ${s.lastSeq}, ${s.hash}, ${startedAt})
           ON CONFLICT (chain_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash`,
     );
-    return [insert, upsert] as const;
+    return [insert, indexed, upsert] as const;
   }
 
   async loadHead(chainId: string): Promise<ChainHead | undefined> {
@@ -164,57 +182,105 @@ export class AuditRepo {
     return rs.rows.map((r) => ({ chainId: String(r.chain_id), headSeq: Number(r.head_seq), headHash: String(r.head_hash), startedAt: Number(r.started_at) }));
   }
 
-  /** Every record of every chain in chain order, read in pages (for verify). */
-  async *allRecords(pageSize = 5000): AsyncGenerator<AuditRow> {
+  /** Every segment of every chain in chain order, with its index rows, read in pages (for verify). */
+  async *allSegments(pageSize = 200): AsyncGenerator<StoredSegment> {
     let lastChain = '';
     let lastSeq = 0;
     for (;;) {
       const rs = await this.client.execute({
-        sql: `SELECT seq, ${COLUMNS} FROM audit_log WHERE chain_id > ? OR (chain_id = ? AND chain_seq > ?)
-              ORDER BY chain_id, chain_seq LIMIT ?`,
+        sql: `SELECT seq, chain_id, first_seq, last_seq, max_at, prev_hash, hash, records FROM audit_segments
+              WHERE chain_id > ? OR (chain_id = ? AND first_seq > ?) ORDER BY chain_id, first_seq LIMIT ?`,
         args: [lastChain, lastChain, lastSeq, pageSize],
       });
-      for (const r of rs.rows) yield toRow(r as unknown as Record<string, unknown>);
+      const index = new Map<number, IndexRow[]>();
+      if (rs.rows.length > 0) {
+        const ix = await this.client.execute({
+          sql: `SELECT segment, resource_id, domain_id, operation, outcome, count FROM audit_index WHERE segment IN (SELECT value FROM json_each(?))`,
+          args: [JSON.stringify(rs.rows.map((r) => Number(r.seq)))],
+        });
+        for (const r of ix.rows) {
+          const list = index.get(Number(r.segment)) ?? [];
+          list.push([String(r.resource_id), String(r.domain_id), String(r.operation), String(r.outcome), Number(r.count)]);
+          index.set(Number(r.segment), list);
+        }
+      }
+      for (const r of rs.rows) {
+        const seq = Number(r.seq);
+        yield {
+          seq,
+          chainId: String(r.chain_id),
+          firstSeq: Number(r.first_seq),
+          lastSeq: Number(r.last_seq),
+          maxAt: Number(r.max_at),
+          prevHash: String(r.prev_hash),
+          hash: r.hash === null ? '' : String(r.hash),
+          records: String(r.records),
+          index: index.get(seq) ?? [],
+        };
+      }
       if (rs.rows.length < pageSize) return;
       const last = rs.rows[rs.rows.length - 1];
       lastChain = String(last.chain_id);
-      lastSeq = Number(last.chain_seq);
+      lastSeq = Number(last.first_seq);
     }
   }
 
+  /**
+   * Records matching `q` in trail order. The index picks the segments holding a key's or an
+   * account's records (others are not read); the records inside are then filtered one by one.
+   */
   async list(q: AuditQuery): Promise<AuditRow[]> {
-    const where: string[] = [];
+    const segmentWhere: string[] = [];
+    const recordWhere: string[] = [];
     const a: (string | number)[] = [];
+    const b: (string | number)[] = [];
     if (q.resourceId !== undefined) {
-      where.push('resource_id = ?');
+      segmentWhere.push('s.seq IN (SELECT segment FROM audit_index WHERE resource_id = ?)');
       a.push(q.resourceId);
+      recordWhere.push("j.value->>7 = ?");
+      b.push(q.resourceId);
+    }
+    if (q.strictDomainId !== undefined) {
+      segmentWhere.push('s.seq IN (SELECT segment FROM audit_index WHERE domain_id = ?)');
+      a.push(q.strictDomainId);
+      recordWhere.push('j.value->>2 = ?');
+      b.push(q.strictDomainId);
     }
     if (q.domainId !== undefined) {
-      where.push('(domain_id = ? OR resource_id IN (SELECT key_id FROM keys WHERE project_id = ?))');
+      const projectKeys = 'SELECT key_id FROM keys WHERE project_id = ?';
+      segmentWhere.push(`s.seq IN (SELECT segment FROM audit_index WHERE domain_id = ? OR resource_id IN (${projectKeys}))`);
       a.push(q.domainId, q.projectId ?? '');
+      recordWhere.push(`(j.value->>2 = ? OR j.value->>7 IN (${projectKeys}))`);
+      b.push(q.domainId, q.projectId ?? '');
     }
     if (q.since !== undefined) {
-      where.push('at >= ?');
+      segmentWhere.push('s.max_at >= ?');
       a.push(q.since);
+      recordWhere.push('j.value->>0 >= ?');
+      b.push(q.since);
     }
     if (q.afterSeq !== undefined) {
-      where.push('seq > ?');
-      a.push(q.afterSeq);
+      segmentWhere.push('s.seq >= ?');
+      a.push(Math.floor(q.afterSeq / SEGMENT_SPAN));
+      recordWhere.push(`s.seq * ${SEGMENT_SPAN} + j.key > ?`);
+      b.push(q.afterSeq);
     }
+    const where = [...segmentWhere, ...recordWhere];
     const rs = await this.client.execute({
-      sql: `SELECT seq, ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`,
-      args: [...a, q.limit],
+      sql: `SELECT ${RECORD_COLUMNS} FROM audit_segments s, json_each(s.records) j
+            ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.seq, j.key LIMIT ?`,
+      args: [...a, ...b, q.limit],
     });
     return rs.rows.map((r) => toRow(r as unknown as Record<string, unknown>));
   }
 
-  /** Requests about one key, counted by operation and outcome. */
-  async usage(resourceId: string): Promise<{ operation: string; outcome: string; count: number }[]> {
+  /** Requests about one key (made by one account, when `domainId` is given), counted by operation and outcome. */
+  async usage(resourceId: string, domainId?: string): Promise<{ operation: string; outcome: string; count: number }[]> {
     const rs = await this.client.execute({
-      sql: 'SELECT operation, outcome, count(*) AS n FROM audit_log WHERE resource_id = ? GROUP BY operation, outcome ORDER BY operation, outcome',
-      args: [resourceId],
+      sql: `SELECT operation, outcome, sum(count) AS n FROM audit_index WHERE resource_id = ? ${domainId === undefined ? '' : 'AND domain_id = ?'}
+            GROUP BY operation, outcome ORDER BY operation, outcome`,
+      args: domainId === undefined ? [resourceId] : [resourceId, domainId],
     });
     return rs.rows.map((r) => ({ operation: String(r.operation), outcome: String(r.outcome), count: Number(r.n) }));
   }
 }
-

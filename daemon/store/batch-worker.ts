@@ -1,14 +1,14 @@
 /**
  * The audit writer thread of an embedded (`file:`) database: chains queued audit records, hashes
- * them and appends them on a worker thread with its own libSQL connection. The embedded engine
+ * them and appends them as one segment on a worker thread with its own libSQL connection. The embedded engine
  * executes statements synchronously on the calling thread, and hashing and statement building cost
  * the event loop a few microseconds a record, so all of it happens here. WAL mode lets this second
  * connection write beside the daemon's own; the busy timeout waits out the other writer.
  */
 import { Worker } from 'node:worker_threads';
 import { BUSY_TIMEOUT_MS } from './db.js';
-import { appendStatements, type ChainHead } from './audit-repo.js';
-import { chainEntries, type UnchainedContent } from '../services/audit-chain.js';
+import { segmentStatements, type ChainHead } from './audit-repo.js';
+import { chainRecords, recordFields, summarize, type UnchainedContent } from '../services/audit-chain.js';
 
 // Plain CommonJS run with `eval`: no compiled file to locate, from the sources or from dist/ alike.
 // The chain and the statements are the daemon's own functions, injected from their source text.
@@ -23,17 +23,16 @@ const client = createClient({ url: workerData.url, timeout: workerData.busyTimeo
 // corrupts the database and survives a killed process; only an OS crash or power loss can take the
 // last commits since a checkpoint (queued records are already at risk for one flush interval).
 const ready = client.execute('PRAGMA synchronous = NORMAL').catch(() => undefined);
-const chainEntries = (${chainEntries.toString()});
-const appendStatements = (${appendStatements.toString()});
+const chainRecords = (${chainRecords.toString()});
+const segmentStatements = (${segmentStatements.toString()});
 const sha256Hex = (text) => hash('sha256', text, 'hex');
-parentPort.on('message', async ({ id, head, entries }) => {
+parentPort.on('message', async ({ id, head, fields, summary }) => {
   try {
     await ready;
-    const rows = chainEntries(sha256Hex, head.chainId, head.headSeq, head.headHash, JSON.parse(entries));
-    const last = rows[rows.length - 1];
-    const next = { chainId: head.chainId, headSeq: last.chainSeq, headHash: last.hash, startedAt: head.startedAt };
-    await client.batch(appendStatements(rows, next), 'write');
-    parentPort.postMessage({ id, head: next });
+    const chained = chainRecords(sha256Hex, head.chainId, head.headSeq, head.headHash, fields.split('\\n'));
+    const segment = { chainId: head.chainId, ...chained, ...summary };
+    await client.batch(segmentStatements(segment, head.startedAt), 'write');
+    parentPort.postMessage({ id, head: { chainId: head.chainId, headSeq: segment.lastSeq, headHash: segment.hash, startedAt: head.startedAt } });
   } catch (e) {
     parentPort.postMessage({ id, error: String((e && e.message) || e) });
   }
@@ -65,14 +64,18 @@ export class BatchWorker {
     this.worker.on('exit', () => failAll(new Error('the audit writer thread stopped')));
   }
 
-  /** Chains `entries` after `head` and appends them in one write transaction; resolves with the new head. */
+  /** Chains `entries` after `head` and appends them as one segment in one write transaction; resolves with the new head. */
   appendAudit(head: ChainHead, entries: readonly UnchainedContent[]): Promise<ChainHead> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      // One string: far cheaper to pass between threads than a structured clone of every record.
-      this.worker.postMessage({ id, head, entries: JSON.stringify(entries) });
+      // The records' canonical field texts (no raw newline in JSON text) as one string: far cheaper
+      // to pass between threads than a structured clone of every record, and the writer thread
+      // hashes them as they are instead of serialising them again.
+      const fields = new Array<string>(entries.length);
+      for (let i = 0; i < entries.length; i++) fields[i] = recordFields(entries[i]);
+      this.worker.postMessage({ id, head, fields: fields.join('\n'), summary: summarize(entries) });
     });
   }
 

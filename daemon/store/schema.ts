@@ -230,32 +230,47 @@ export const rotationPolicies = sqliteTable('rotation_policies', {
 });
 
 /**
- * The audit trail: one row per API call or scheduler action, append-only. Each writer (a daemon
- * process, or one `dew rotate --due` run) keeps its own hash chain: `hash` = SHA-256 over
- * `prev_hash` and the record's canonical content, `chain_seq` counting from 1 without gaps.
+ * The audit trail, in segments: each row holds consecutive records of one writer's hash chain (a
+ * flushed batch of data-path calls, or the one record of a state change), so appending a thousand
+ * records writes one row, not a thousand. Each writer (a daemon process, or one `dew rotate --due`
+ * run) keeps its own chain. `records` is a JSON array of
+ * `[at, request_id, domain_id, user_id, access_key, source_ip, operation, resource_id, outcome, status, error_code, hash]`
+ * for chain positions `first_seq`…`last_seq`; `prev_hash` is the hash the first record follows and
+ * `hash` the last record's. A record's position in the trail is `seq * 10000 + its index`. The
+ * `audit_records` view (migration 0004) shows one row per record.
  */
-export const auditLog = sqliteTable(
-  'audit_log',
+export const auditSegments = sqliteTable(
+  'audit_segments',
   {
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     chainId: text('chain_id').notNull(),
-    chainSeq: integer('chain_seq').notNull(),
-    at: integer('at').notNull(),
-    requestId: text('request_id').notNull(),
-    domainId: text('domain_id').notNull(),
-    userId: text('user_id').notNull(),
-    accessKey: text('access_key').notNull(),
-    sourceIp: text('source_ip').notNull(),
-    operation: text('operation').notNull(),
-    resourceId: text('resource_id').notNull(),
-    /** allowed (2xx), refused (401/403) or failed (any other error). */
-    outcome: text('outcome').notNull(),
-    status: integer('status').notNull(),
-    errorCode: text('error_code').notNull(),
+    firstSeq: integer('first_seq').notNull(),
+    lastSeq: integer('last_seq').notNull(),
+    maxAt: integer('max_at').notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    records: text('records').notNull(),
   },
-  (t) => [uniqueIndex('audit_log_chain_seq').on(t.chainId, t.chainSeq), index('audit_log_resource').on(t.resourceId, t.at)],
+  (t) => [uniqueIndex('audit_segments_chain').on(t.chainId, t.firstSeq)],
+);
+
+/**
+ * What each segment holds, counted by resource, account, operation and outcome: it finds the
+ * segments of one key or one account without reading the others, and sums to per-key usage.
+ * `dew audit verify` checks it against the segments.
+ */
+export const auditIndex = sqliteTable(
+  'audit_index',
+  {
+    segment: integer('segment').notNull(),
+    resourceId: text('resource_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    operation: text('operation').notNull(),
+    /** allowed (2xx), refused (401/403) or failed (any other error). */
+    outcome: text('outcome').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [index('audit_index_resource').on(t.resourceId, t.segment), index('audit_index_domain').on(t.domainId, t.segment), index('audit_index_segment').on(t.segment)],
 );
 
 /** The head of every audit chain, written in the same batch as its records: a removed tail shows. */

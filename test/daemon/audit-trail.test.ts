@@ -13,7 +13,7 @@ t.test('audit trail on a file database', async (t) => {
   const flush = () => d.client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: 1 });
   const all = async () => {
     await flush();
-    return sqlOn(dbUrl, 'SELECT * FROM audit_log ORDER BY seq');
+    return sqlOn(dbUrl, 'SELECT * FROM audit_records ORDER BY seq');
   };
 
   const keyId = (await kms('create-key', { key_alias: 'audited' })).key_info.key_id;
@@ -102,10 +102,77 @@ t.test('audit trail on a file database', async (t) => {
 
   await t.test('graceful shutdown flushes what is queued', async (t) => {
     for (let i = 0; i < 20; i++) await kms('gen-random', { random_data_length: '64' });
-    const before = Number((await sqlOn(dbUrl, 'SELECT count(*) AS n FROM audit_log'))[0].n);
+    const before = Number((await sqlOn(dbUrl, 'SELECT count(*) AS n FROM audit_records'))[0].n);
     await d.stop();
-    const after = Number((await sqlOn(dbUrl, 'SELECT count(*) AS n FROM audit_log'))[0].n);
+    const after = Number((await sqlOn(dbUrl, 'SELECT count(*) AS n FROM audit_records'))[0].n);
     t.ok(after >= before, `${before} → ${after}`);
-    t.equal(Number((await sqlOn(dbUrl, "SELECT count(*) AS n FROM audit_log WHERE operation = 'gen-random'"))[0].n), 21, 'every call made it');
+    t.equal(Number((await sqlOn(dbUrl, "SELECT count(*) AS n FROM audit_records WHERE operation = 'gen-random'"))[0].n), 21, 'every call made it');
   });
+});
+
+t.test('listing reads records out of segments: paging, key, since and account filters agree with the stored trail', async (t) => {
+  const dbUrl = await databaseFor(t, 'file');
+  const d = await startTestDaemon(t, { dbUrl, args: ['--schedule', 'off'] });
+  const a = d.client;
+  const kmsA = (op: string, body: object = {}) => a.kms(op, body) as Promise<Any>;
+  const keyA = (await kmsA('create-key', { key_alias: 'a' })).key_info.key_id;
+  // A second account with its own administrator and key.
+  const res = await a.request('POST', '/v1.0/{project_id}/dew/iam/users', { name: 'bob', account: 'other', roles: ['KMS Administrator'] });
+  const bobCreds = res.body as Any;
+  const b = d.clientFor(bobCreds as { access_key: string; secret_key: string; project_id: string });
+  const keyB = ((await b.kms('create-key', { key_alias: 'b' })) as Any).key_info.key_id;
+  // Interleaved, concurrent calls of both accounts: segments holding records of both.
+  for (let round = 0; round < 3; round++) {
+    await Promise.all([
+      ...Array.from({ length: 12 }, (_, i) => kmsA('encrypt-data', { key_id: 'a', plain_text: `a${round}-${i}` })),
+      ...Array.from({ length: 9 }, (_, i) => b.kms('encrypt-data', { key_id: 'b', plain_text: `b${round}-${i}` })),
+      kmsA('gen-random', { random_data_length: '64' }),
+    ]);
+  }
+  const records = (query: Record<string, string | number>, client = a) => client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, query).then((r) => r.body as Any);
+  const pages = async (query: Record<string, string | number>, client = a) => {
+    const out: Any[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await records({ ...query, limit: 5, ...(marker ? { marker } : {}) }, client);
+      t.ok(page.records.length <= 5);
+      out.push(...page.records);
+      marker = page.next_marker || undefined;
+    } while (marker);
+    return out;
+  };
+  await records({ limit: 1 }); // flushes the queue
+  const stored = await sqlOn(dbUrl, 'SELECT * FROM audit_records ORDER BY seq');
+  const segments = await sqlOn(dbUrl, 'SELECT count(*) AS n FROM audit_segments');
+  t.ok(Number(segments[0].n) < stored.length / 3, `${stored.length} records in ${segments[0].n} segments`);
+  // The listing calls below are recorded too: compare what was stored before them.
+  const last = Number(stored.at(-1)!.seq);
+  const seqs = (rows: Any[]) => rows.map((r) => Number(r.seq)).filter((s) => s <= last);
+
+  const mine = stored.filter((r) => r.domain_id === d.daemon.credentials.domain_id || r.resource_id === keyA);
+  const allA = await pages({});
+  t.same(seqs(allA), seqs(mine), "the account's whole trail, page by page, in order, nothing skipped or repeated");
+  t.notOk(allA.some((r) => r.resource_id === keyB), "another account's key never shows");
+  const byKey = await pages({ key_id: keyA });
+  t.same(seqs(byKey), seqs(stored.filter((r) => r.resource_id === keyA)), 'one key, page by page');
+  t.equal(byKey.filter((r) => r.operation === 'encrypt-data').length, 36);
+  const middle = stored[Math.floor(stored.length / 2)];
+  const since = await pages({ key_id: keyB, since: Number(middle.at) }, b);
+  t.same(seqs(since), seqs(stored.filter((r) => r.resource_id === keyB && Number(r.at) >= Number(middle.at))), 'since a time, for the other account');
+  // Another account's key id: an administrator sees what their own account did with it, nothing else.
+  const foreign = await pages({ key_id: keyB });
+  t.ok(foreign.every((r) => r.domain_id === d.daemon.credentials.domain_id && r.operation.startsWith('GET ')), "another account's key: only this account's own listing calls about it");
+  const foreignUsage = (await a.request('GET', '/v1.0/{project_id}/dew/audit/usage', undefined, { key_id: keyB })).body as Any;
+  t.equal(foreignUsage.key_id, keyB);
+  t.notOk(foreignUsage.operations['encrypt-data'], "another account's key: none of its usage");
+  const bUser = await b.request('POST', '/v1.0/{project_id}/dew/iam/users', { name: 'carol', roles: ['KMS CMKFullAccess'] });
+  const carol = d.clientFor(bUser.body as { access_key: string; secret_key: string; project_id: string });
+  t.equal((await apiError(records({ key_id: keyA }, carol))).code, 'KMS.0207', "a non-administrator of another account: not found");
+  const allB = await pages({}, b);
+  t.ok(allB.length > 0 && allB.every((r) => r.domain_id === bobCreds.domain_id || r.resource_id === keyB), "the other administrator sees their account's records and who touched their key");
+  t.notOk(allB.some((r) => r.resource_id === keyA && r.operation === 'encrypt-data'), "never the first account's use of its key");
+
+  const usage = (await a.request('GET', '/v1.0/{project_id}/dew/audit/usage', undefined, { key_id: keyA })).body as Any;
+  t.equal(usage.operations['encrypt-data'].allowed, 36, 'usage sums the index rows of every segment');
+  t.ok(usage.total >= stored.filter((r) => r.resource_id === keyA).length, 'and every other call about the key');
 });

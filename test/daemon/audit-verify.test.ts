@@ -1,4 +1,4 @@
-/** `dew audit verify` on the database: 0 on an intact trail; 1 naming the first bad record when a row was altered, removed or reordered. */
+/** `dew audit verify` on the database: 0 on an intact trail; 1 naming the first bad record when records or segments were altered, removed or reordered, or an index no longer matches. */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -19,70 +19,122 @@ t.test('verify catches altered, removed and reordered records', async (t) => {
     const d = await startTestDaemon(t, { dbUrl, args: ['--schedule', 'off'], env: { DEW_MASTER_PASSPHRASE: 'verify' } });
     const kms = (op: string, body: object = {}) => d.client.kms(op, body) as Promise<Any>;
     await kms('create-key', { key_alias: `v${round}` });
-    for (let i = 0; i < 5; i++) await kms('encrypt-data', { key_id: `v${round}`, plain_text: `p${i}` });
+    // Concurrent calls: queued together, so they share segments (one row holding several records).
+    await Promise.all(Array.from({ length: 20 }, (_, i) => kms('encrypt-data', { key_id: `v${round}`, plain_text: `p${i}` })));
     await apiError(kms('describe-key', { key_id: 'missing' }));
     await d.stop();
   }
   const verify = () => dew(['audit', 'verify', '--db', dbUrl]);
   let r = verify();
   t.equal(r.code, 0, r.err);
-  t.match(JSON.parse(r.out), { ok: true, chains: 2, records: 14 });
+  t.match(JSON.parse(r.out), { ok: true, chains: 2, records: 44 });
 
-  const rows = await sqlOn(dbUrl, 'SELECT * FROM audit_log ORDER BY seq');
-  const victim = rows[3];
+  const segments = await sqlOn(dbUrl, 'SELECT * FROM audit_segments ORDER BY seq');
+  const records = await sqlOn(dbUrl, 'SELECT * FROM audit_records ORDER BY seq');
+  t.equal(records.length, 44, 'the audit_records view shows one row per record');
+  t.ok(segments.length < 44, `records share segments (${segments.length} segments)`);
+  // The fullest segment of the first chain, and a record in its middle.
+  const chain1 = segments.filter((s) => s.chain_id === segments[0].chain_id);
+  const big = chain1.reduce((a, b) => (Number(b.last_seq) - Number(b.first_seq) > Number(a.last_seq) - Number(a.first_seq) ? b : a));
+  const bigSeq = Number(big.seq);
+  const span = Number(big.last_seq) - Number(big.first_seq) + 1;
+  t.ok(span >= 3, `a segment holds ${span} records`);
+  const k = 1;
+  const victim = records.find((x) => x.chain_id === big.chain_id && Number(x.chain_seq) === Number(big.first_seq) + k)!;
+  const setRecords = (text: string) => sqlOn(dbUrl, 'UPDATE audit_segments SET records = ? WHERE seq = ?', [text, bigSeq]);
+  const restore = async (t: { equal: (found: unknown, wanted: unknown, message: string) => unknown }) => {
+    await setRecords(String(big.records));
+    t.equal(verify().code, 0, 'restored');
+  };
+  const cols = Object.keys(big).filter((c) => !/^\d+$/.test(c));
+  const reinsert = (row: Any) => sqlOn(dbUrl, `INSERT INTO audit_segments (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols.map((c) => row[c] as string | number));
 
   await t.test('altered', async (t) => {
-    await sqlOn(dbUrl, "UPDATE audit_log SET outcome = 'refused' WHERE seq = ?", [Number(victim.seq)]);
+    await sqlOn(dbUrl, `UPDATE audit_segments SET records = json_replace(records, '$[${k}][8]', 'refused') WHERE seq = ?`, [bigSeq]);
     r = verify();
     t.equal(r.code, 1);
-    t.match(JSON.parse(r.out).first_bad, { chain_id: victim.chain_id, chain_seq: Number(victim.chain_seq), seq: Number(victim.seq), reason: /altered/ });
+    t.match(JSON.parse(r.out).first_bad, { chain_id: victim.chain_id, chain_seq: Number(victim.chain_seq), seq: Number(victim.seq), request_id: victim.request_id, reason: /altered/ });
     t.match(r.err, new RegExp(`broken at record ${victim.chain_seq} of chain ${victim.chain_id}`));
-    await sqlOn(dbUrl, 'UPDATE audit_log SET outcome = ? WHERE seq = ?', [String(victim.outcome), Number(victim.seq)]);
-    t.equal(verify().code, 0, 'restored');
+    await restore(t);
   });
 
-  const cols = Object.keys(victim).filter((c) => !/^\d+$/.test(c));
-  const reinsert = (row: Any) => sqlOn(dbUrl, `INSERT INTO audit_log (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols.map((c) => row[c] as string | number));
-
-  await t.test('removed from the middle', async (t) => {
-    await sqlOn(dbUrl, 'DELETE FROM audit_log WHERE seq = ?', [Number(victim.seq)]);
+  await t.test('a record removed from the middle of a segment', async (t) => {
+    await sqlOn(dbUrl, `UPDATE audit_segments SET records = json_remove(records, '$[${k}]') WHERE seq = ?`, [bigSeq]);
     r = verify();
     t.equal(r.code, 1);
-    t.match(JSON.parse(r.out).first_bad, { chain_id: victim.chain_id, chain_seq: Number(victim.chain_seq) + 1, reason: /missing/ });
-    await reinsert(victim);
+    t.match(JSON.parse(r.out).first_bad, { chain_id: victim.chain_id, chain_seq: Number(victim.chain_seq), reason: /removed/ });
+    await restore(t);
+  });
+
+  await t.test('a whole segment removed from the middle of a chain', async (t) => {
+    await sqlOn(dbUrl, 'DELETE FROM audit_segments WHERE seq = ?', [bigSeq]);
+    r = verify();
+    t.equal(r.code, 1);
+    t.match(JSON.parse(r.out).first_bad, { chain_id: big.chain_id, chain_seq: Number(big.first_seq), reason: /missing/ });
+    await reinsert(big);
     t.equal(verify().code, 0, 'restored');
   });
 
   await t.test('removed from the end of a chain', async (t) => {
-    const last = rows.filter((x) => x.chain_id === victim.chain_id).at(-1)!;
-    await sqlOn(dbUrl, 'DELETE FROM audit_log WHERE seq = ?', [Number(last.seq)]);
+    const last = chain1.at(-1)!;
+    await sqlOn(dbUrl, 'DELETE FROM audit_segments WHERE seq = ?', [Number(last.seq)]);
     r = verify();
     t.equal(r.code, 1);
-    t.match(JSON.parse(r.out).first_bad, { chain_id: victim.chain_id, reason: /removed from its end/ });
+    t.match(JSON.parse(r.out).first_bad, { chain_id: last.chain_id, chain_seq: Number(last.first_seq), reason: /removed from its end/ });
     await reinsert(last);
     t.equal(verify().code, 0, 'restored');
   });
 
   await t.test('reordered', async (t) => {
-    const [x, y] = [rows[4], rows[5]];
-    await sqlOn(dbUrl, 'UPDATE audit_log SET chain_seq = -1 WHERE seq = ?', [Number(x.seq)]);
-    await sqlOn(dbUrl, 'UPDATE audit_log SET chain_seq = ? WHERE seq = ?', [Number(x.chain_seq), Number(y.seq)]);
-    await sqlOn(dbUrl, 'UPDATE audit_log SET chain_seq = ? WHERE seq = ?', [Number(y.chain_seq), Number(x.seq)]);
+    const stored = JSON.parse(String(big.records)) as unknown[];
+    [stored[k], stored[k + 1]] = [stored[k + 1], stored[k]];
+    await setRecords(JSON.stringify(stored));
     r = verify();
     t.equal(r.code, 1);
-    t.match(JSON.parse(r.out).first_bad, { chain_id: x.chain_id, chain_seq: Number(x.chain_seq), seq: Number(y.seq) });
-    await sqlOn(dbUrl, 'UPDATE audit_log SET chain_seq = -1 WHERE seq = ?', [Number(x.seq)]);
-    await sqlOn(dbUrl, 'UPDATE audit_log SET chain_seq = ? WHERE seq = ?', [Number(y.chain_seq), Number(y.seq)]);
-    await sqlOn(dbUrl, 'UPDATE audit_log SET chain_seq = ? WHERE seq = ?', [Number(x.chain_seq), Number(x.seq)]);
-    t.equal(verify().code, 0, 'restored');
-    // Whole rows moved (content and position together), so only the storage order betrays them.
-    const [p, q] = [rows[1], rows[2]];
-    await sqlOn(dbUrl, 'DELETE FROM audit_log WHERE seq IN (?, ?)', [Number(p.seq), Number(q.seq)]);
+    t.match(JSON.parse(r.out).first_bad, { chain_id: victim.chain_id, chain_seq: Number(victim.chain_seq), reason: /does not follow|altered/ });
+    await restore(t);
+    // Whole segments moved (content and position together), so only the storage order betrays them.
+    const [p, q] = [chain1[0], chain1[1]];
+    await sqlOn(dbUrl, 'DELETE FROM audit_segments WHERE seq IN (?, ?)', [Number(p.seq), Number(q.seq)]);
     await reinsert({ ...q, seq: p.seq });
     await reinsert({ ...p, seq: q.seq });
+    const swapIndex = () => sqlOn(dbUrl, 'UPDATE audit_index SET segment = CASE segment WHEN ? THEN ? ELSE ? END WHERE segment IN (?, ?)', [Number(p.seq), Number(q.seq), Number(p.seq), Number(p.seq), Number(q.seq)]);
+    await swapIndex();
     r = verify();
     t.equal(r.code, 1);
-    t.match(JSON.parse(r.out).first_bad, { reason: /out of order|does not follow/ });
+    t.match(JSON.parse(r.out).first_bad, { reason: /out of order/ });
+    await sqlOn(dbUrl, 'DELETE FROM audit_segments WHERE seq IN (?, ?)', [Number(p.seq), Number(q.seq)]);
+    await reinsert(p);
+    await reinsert(q);
+    await swapIndex();
+    t.equal(verify().code, 0, 'restored');
+  });
+
+  await t.test("records hidden from listings by the segment's index or time range", async (t) => {
+    const [ix] = await sqlOn(dbUrl, 'SELECT rowid AS id, * FROM audit_index WHERE segment = ? ORDER BY count DESC', [bigSeq]);
+    await sqlOn(dbUrl, 'UPDATE audit_index SET resource_id = ? WHERE rowid = ?', ['someone-else', Number(ix.id)]);
+    r = verify();
+    t.equal(r.code, 1);
+    t.match(JSON.parse(r.out).first_bad, { chain_id: big.chain_id, chain_seq: Number(big.first_seq), reason: /index/ });
+    await sqlOn(dbUrl, 'UPDATE audit_index SET resource_id = ? WHERE rowid = ?', [String(ix.resource_id), Number(ix.id)]);
+    t.equal(verify().code, 0, 'restored');
+    await sqlOn(dbUrl, 'UPDATE audit_segments SET max_at = 0 WHERE seq = ?', [bigSeq]);
+    r = verify();
+    t.equal(r.code, 1);
+    t.match(JSON.parse(r.out).first_bad, { chain_id: big.chain_id, reason: /time range/ });
+    await sqlOn(dbUrl, 'UPDATE audit_segments SET max_at = ? WHERE seq = ?', [Number(big.max_at), bigSeq]);
+    t.equal(verify().code, 0, 'restored');
+  });
+
+  await t.test('records that are not records', async (t) => {
+    await setRecords('not json');
+    r = verify();
+    t.equal(r.code, 1);
+    t.match(JSON.parse(r.out).first_bad, { chain_id: big.chain_id, chain_seq: Number(big.first_seq), reason: /not a JSON list/ });
+    await restore(t);
+    await sqlOn(dbUrl, `UPDATE audit_segments SET records = json_replace(records, '$[${k}]', json_array(1, 2)) WHERE seq = ?`, [bigSeq]);
+    t.match(JSON.parse(verify().out).first_bad, { chain_seq: Number(victim.chain_seq), reason: /not a well-formed record/ });
+    await restore(t);
   });
   t.equal(dew(['audit', 'verify', '--bogus']).code, 1, 'unknown flag');
 });

@@ -46,7 +46,7 @@ t.test('one failing key does not stop the others; failures are reported together
   t.equal(r.failed.length, 1);
   t.match(r.failed[0], { job: 'rotate-key', key_id: ids[1], error: /UNIQUE|constraint/i });
   t.ok(d.logs.some((l) => l.includes('"level":"error"') && l.includes(ids[1])), 'the failure was logged');
-  const failedRecord = await sqlOn(dbUrl, "SELECT * FROM audit_log WHERE resource_id = ? AND operation = 'scheduler/rotate-key'", [ids[1]]);
+  const failedRecord = await sqlOn(dbUrl, "SELECT * FROM audit_records WHERE resource_id = ? AND operation = 'scheduler/rotate-key'", [ids[1]]);
   t.match(failedRecord, [{ outcome: 'failed', status: 500 }], 'the failed action is audited too');
   t.equal((await kms('get-key-rotation-status', { key_id: 'f2' })).number_of_rotations, 0, 'the failing key was left as it was');
   await sqlOn(dbUrl, "DELETE FROM key_versions WHERE key_id = ? AND version = 2 AND material_wrapped = x'00'", [ids[1]]);

@@ -40,7 +40,7 @@ t.test('two daemons on one sqld run the same jobs at the same time', async (t) =
   t.same([...ra.destroyed, ...rb.destroyed], [doomed], 'the key pending deletion was destroyed once');
   t.same([...ra.expired, ...rb.expired], [ext], 'the expired material was deleted once');
 
-  const rows = await sqlOn(dbUrl, 'SELECT operation, resource_id FROM audit_log WHERE user_id = ? ORDER BY seq', ['system']);
+  const rows = await sqlOn(dbUrl, 'SELECT operation, resource_id FROM audit_records WHERE user_id = ? ORDER BY seq', ['system']);
   t.same(
     rows.map((r) => `${r.operation} ${r.resource_id}`).sort(),
     [`scheduler/delete-expired-material ${ext}`, `scheduler/destroy-key ${doomed}`, `scheduler/rotate-key ${r30}`].sort(),
