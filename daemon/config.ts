@@ -16,6 +16,8 @@ export interface DaemonConfig {
   schedule: string;
   /** The audit trail; off only to measure what it costs. */
   audit: boolean;
+  /** How often queued data-path audit records are written (ms): what a killed daemon may lose, against fewer, larger writes. */
+  auditFlushMs: number;
 }
 
 export class ConfigError extends Error {
@@ -31,7 +33,7 @@ function flagValue(argv: readonly string[], i: number, name: string): string {
   return v;
 }
 
-/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`. */
+/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`. */
 export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): DaemonConfig {
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -43,8 +45,8 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
       a = a.slice(0, eq);
     }
     const name = a.replace(/^--?/, '');
-    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit'].includes(name) || !a.startsWith('-')) {
-      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off)`);
+    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush'].includes(name) || !a.startsWith('-')) {
+      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS)`);
     }
     opts[name] = inline ?? flagValue(argv, i++, a);
   }
@@ -65,7 +67,10 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
   if (problem) throw new ConfigError(`--schedule: ${problem} (or "off" to run the jobs from the system crontab with \`dew rotate --due\`)`);
   const audit = opts.audit ?? env.DEW_AUDIT ?? 'on';
   if (audit !== 'on' && audit !== 'off') throw new ConfigError('--audit: on or off expected');
+  const auditFlushMs = Number(opts['audit-flush'] ?? env.DEW_AUDIT_FLUSH_MS ?? 50);
+  if (!Number.isInteger(auditFlushMs) || auditFlushMs < 10 || auditFlushMs > 10_000) throw new ConfigError('--audit-flush: 10 to 10000 ms');
   return {
+    auditFlushMs,
     schedule,
     audit: audit === 'on',
     host,

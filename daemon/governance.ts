@@ -22,6 +22,8 @@ export interface GovernanceConfig {
   schedule: string;
   /** False only to measure the data path without the trail. */
   audit: boolean;
+  /** How often queued audit records are written (ms). */
+  auditFlushMs: number;
 }
 
 export interface Governance {
@@ -52,7 +54,7 @@ export async function createGovernance(d: {
   const auditRepo = new AuditRepo(d.database.db, d.database.client, writer ? (head, entries) => writer.appendAudit(head, entries) : undefined);
   const lifecycle = new LifecycleRepo(d.database.db, d.now);
   await lifecycle.detectCleanupTables();
-  const audit = d.config.audit ? new AuditLog(auditRepo, { now: d.now, log: d.log, writer: 'daemon' }) : undefined;
+  const audit = d.config.audit ? new AuditLog(auditRepo, { now: d.now, log: d.log, writer: 'daemon', flushMs: d.config.auditFlushMs }) : undefined;
   d.keys.setAudit(audit);
 
   // A key destroyed or stripped of material on any daemon: drop its cached material here too.

@@ -9,20 +9,22 @@ import { signRequest } from '../../provider/client/signer.js';
 
 const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
 
-function startDaemon(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; log: () => string }> {
+/** A daemon process; `exited` settles with its exit code whenever it exits (even before anyone waits for it). */
+function startDaemon(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; log: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [cli, 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
   child.stderr?.on('data', (c) => (log += c));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon did not start: ${log}`)), 15_000);
     child.stderr?.on('data', () => {
       const m = /listening on (http:\/\/\S+)/.exec(log);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1], log: () => log });
+        resolve({ child, url: m[1], log: () => log, exited });
       }
     });
     child.once('exit', (code) => {
@@ -119,10 +121,10 @@ t.test('the daemon and the CLI as a user runs them', async (t) => {
   const send = () => post(url, { ...headers, ...signRequest({ method: 'POST', url, headers, body }, { accessKey: creds.access_key, secretKey: creds.secret_key }) }, body);
   const inflight = Array.from({ length: 40 }, send);
   await new Promise((r) => setTimeout(r, 5));
-  const exited = new Promise<number | null>((r) => d.child.once('exit', (code) => r(code)));
+  t.equal(d.child.exitCode, null, `the daemon still runs before SIGTERM (log: ${d.log()})`);
   d.child.kill('SIGTERM');
   const statuses = await within(Promise.all(inflight), 20_000, () => 'the in-flight requests');
-  t.equal(await within(exited, 20_000, () => `the daemon's exit after SIGTERM (log: ${d.log()})`), 0, 'exit code 0 after SIGTERM');
+  t.equal(await within(d.exited, 20_000, () => `the daemon's exit after SIGTERM (log: ${d.log()})`), 0, 'exit code 0 after SIGTERM');
   t.ok(statuses.filter((s) => s !== 0).every((s) => s === 200), `answered requests succeeded: ${statuses.join(',')}`);
   t.match(d.log(), /SIGTERM, finishing in-flight requests[\s\S]*stopped/);
 
@@ -135,7 +137,7 @@ t.test('the daemon and the CLI as a user runs them', async (t) => {
   t.equal(after.code, 0, after.err);
   t.equal(after.json().plain_text, 'kept');
   d.child.kill('SIGINT');
-  await new Promise((r) => d.child.once('exit', r));
+  t.equal(await within(d.exited, 20_000, () => `the daemon's exit after SIGINT (log: ${d.log()})`), 0, 'exit code 0 after SIGINT');
 });
 
 t.test('a wrong passphrase refuses to start, with the reason', async (t) => {
@@ -143,7 +145,7 @@ t.test('a wrong passphrase refuses to start, with the reason', async (t) => {
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const d = await startDaemon(dataDir, { DEW_MASTER_PASSPHRASE: 'right one' });
   d.child.kill('SIGTERM');
-  await new Promise((r) => d.child.once('exit', r));
+  await within(d.exited, 20_000, () => `the daemon's exit after SIGTERM (log: ${d.log()})`);
   const r = spawnSync(process.execPath, [cli, 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
     env: { ...process.env, DEW_MASTER_PASSPHRASE: 'wrong one' },
     encoding: 'utf8',
