@@ -122,6 +122,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     });
     const admin = await identity.ensureBootstrapAdmin();
     const gov = await createGovernance({ database, hsm, feed, cache, keys, config, now, log: io.log });
+    iam.setAudit(gov.audit);
 
     const front = createApp({
       keys,

@@ -83,7 +83,7 @@ export class AliasService {
     if (this.byName.has(slot(caller.projectId, alias)) || this.keys.find(caller, alias)) throw kmsErrors.aliasExists();
     const now = this.opts.now();
     const row: AliasRow = { projectId: caller.projectId, alias, keyId: k.keyId, domainId: k.domainId, createTime: now, updateTime: now, revision: 1 };
-    if (!(await this.repo.insert(row))) throw kmsErrors.aliasExists();
+    if (!(await this.repo.insert(row, this.keys.auditHook(caller)))) throw kmsErrors.aliasExists();
     this.byName.set(slot(row.projectId, alias), row);
     return this.toEntity(row);
   }
@@ -96,7 +96,7 @@ export class AliasService {
       const r = this.byName.get(slot(caller.projectId, a));
       if (!r || r.keyId !== k.keyId) throw new DewError('KMS.0207', 404, `The alias ${a} does not exist for key ${k.keyId}.`);
     }
-    await this.repo.deleteMany(caller.projectId, k.keyId, aliases);
+    await this.repo.deleteMany(caller.projectId, k.keyId, aliases, this.keys.auditHook(caller));
     for (const a of aliases) this.byName.delete(slot(caller.projectId, a));
   }
 
@@ -122,7 +122,7 @@ export class AliasService {
     if (!r) throw new DewError('KMS.0207', 404, `The alias ${alias} does not exist.`);
     const k = await this.usableKey(caller, targetKeyId);
     const now = this.opts.now();
-    if (!(await this.repo.associate(caller.projectId, alias, k.keyId, now))) throw new DewError('KMS.0207', 404, `The alias ${alias} does not exist.`);
+    if (!(await this.repo.associate(caller.projectId, alias, k.keyId, now, this.keys.auditHook(caller)))) throw new DewError('KMS.0207', 404, `The alias ${alias} does not exist.`);
     const next: AliasRow = { ...r, keyId: k.keyId, updateTime: now, revision: r.revision + 1 };
     this.byName.set(slot(caller.projectId, alias), next);
     return this.toEntity(next);

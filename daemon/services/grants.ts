@@ -209,7 +209,7 @@ export class GrantService {
       name: input.name ?? null,
       creationDate: this.now(),
     };
-    if (!(await this.repo.insert(row, GRANTS_PER_KEY))) throw grantErrors.tooMany();
+    if (!(await this.repo.insert(row, GRANTS_PER_KEY, this.keys.auditHook(caller)))) throw grantErrors.tooMany();
     this.byId.set(row.grantId, toGrant(row));
     this.rebuild(key.keyId);
     return { grant_id: row.grantId };
@@ -232,7 +232,7 @@ export class GrantService {
     const g = this.byId.get(grantId);
     if (!g) throw grantErrors.notFound();
     if (g.keyId !== key.keyId) throw grantErrors.wrongKey();
-    await this.remove(g);
+    await this.remove(caller, g);
   }
 
   /** retire-grant: the grant's retiring principal or its grantee, from any account. */
@@ -245,7 +245,7 @@ export class GrantService {
     // Someone outside the grant learns nothing about it, unless they can see the key anyway.
     if (!involved) throw caller.projectId === g.projectId ? kmsErrors.noKeyPermission() : grantErrors.notFound();
     if (keyId !== g.keyId && this.findQuietly(caller, keyId) !== g.keyId) throw grantErrors.wrongKey();
-    await this.remove(g);
+    await this.remove(caller, g);
   }
 
   /** The key id an alias names for the caller, or undefined (never throws). */
@@ -257,8 +257,8 @@ export class GrantService {
     }
   }
 
-  private async remove(g: Grant): Promise<void> {
-    await this.repo.delete(g.grantId);
+  private async remove(caller: Caller, g: Grant): Promise<void> {
+    await this.repo.delete(g.grantId, g.keyId, this.keys.auditHook(caller));
     this.byId.delete(g.grantId);
     this.rebuild(g.keyId);
   }

@@ -12,6 +12,7 @@ import { NameTakenError, type AccountRow, type IdentityRepo, type UserRow } from
 import { IpAllowList, MAX_CIDRS, validateCidrs } from '../http/auth/ip-allow-list.js';
 import { ROLE, ROLE_NAMES } from './authorization.js';
 import type { Caller } from './caller.js';
+import type { AuditHooks } from './audit.js';
 import { hex32, newAccessKey, secretContext, type IdentityService, type IssuedCredentials } from './identity.js';
 
 /** Huawei IAM allows two access keys per user. */
@@ -49,6 +50,16 @@ export class IamAdmin {
     private readonly hsm: SoftwareHsm,
     private readonly opts: { region: string; now: () => number },
   ) {}
+
+  /** Audit hooks: a change and the caller's audit record commit in one batch (services/audit.ts). */
+  private audit: AuditHooks | undefined;
+  setAudit(audit: AuditHooks | undefined): void {
+    this.audit = audit;
+  }
+
+  private auditHook(caller: Caller) {
+    return this.audit?.hookFor(caller);
+  }
 
   /** The account a call acts on: the caller's own, or (operator only) the one named. */
   private target(caller: Caller, account: string | undefined): AccountRow {
@@ -121,9 +132,9 @@ export class IamAdmin {
           project: { projectId, domainId: account.domainId, name: this.opts.region, region: this.opts.region, createdAt: now },
           user,
           accessKey: row,
-        });
+        }, this.auditHook(caller));
       } else {
-        await this.repo.createUser(user, row);
+        await this.repo.createUser(user, row, this.auditHook(caller));
       }
     } catch (err) {
       if (err instanceof NameTakenError) throw newProject ? iamErrors.invalid('account: the name was just taken, retry') : iamErrors.nameTaken();
@@ -155,7 +166,7 @@ export class IamAdmin {
     const u = this.user(caller, user, account);
     if (u.userId === caller.userId) throw iamErrors.lockout('you cannot delete the user you are signed in as');
     if (this.identity.accessKeysOf(u.userId).some((ak) => this.identity.isBootstrapAccessKey(ak))) throw iamErrors.lockout('the bootstrap administrator cannot be deleted');
-    if (!(await this.repo.deleteUser(u.userId))) throw iamErrors.noUser();
+    if (!(await this.repo.deleteUser(u.userId, this.auditHook(caller)))) throw iamErrors.noUser();
     await this.identity.reloadUsers([u.userId]);
     return { user_id: u.userId, deleted: true };
   }
@@ -166,7 +177,7 @@ export class IamAdmin {
     const projectId = this.identity.projectOf(u.domainId)?.projectId;
     if (!projectId) throw iamErrors.noAccount();
     const { row, secretKey } = this.newAccessKeyRow(u.userId, u.domainId, projectId);
-    await this.repo.addAccessKey(row);
+    await this.repo.addAccessKey(row, this.auditHook(caller));
     await this.identity.reloadAccessKeys([row.accessKey]);
     return { domain_id: u.domainId, user_id: u.userId, project_id: projectId, access_key: row.accessKey, secret_key: secretKey };
   }
@@ -177,7 +188,7 @@ export class IamAdmin {
     // Another account's key is reported as missing unless the caller may manage that account.
     if (!p || (p.domainId !== caller.domainId && !this.identity.isOperatorAccount(caller.domainId))) throw iamErrors.noAccessKey();
     if (this.identity.isBootstrapAccessKey(ak)) throw iamErrors.lockout('the bootstrap administrator\u2019s access key cannot be deleted');
-    if (!(await this.repo.deleteAccessKey(ak))) throw iamErrors.noAccessKey();
+    if (!(await this.repo.deleteAccessKey(ak, this.auditHook(caller)))) throw iamErrors.noAccessKey();
     await this.identity.reloadAccessKeys([ak]);
     return { access_key: ak, deleted: true };
   }
@@ -186,7 +197,7 @@ export class IamAdmin {
     const u = this.user(caller, user, account);
     const next = IamAdmin.roles(roles);
     if (u.userId === caller.userId && !next.includes(ROLE.admin)) throw iamErrors.lockout('you cannot remove KMS Administrator from yourself');
-    if (!(await this.repo.setRoles(u.userId, JSON.stringify(next)))) throw iamErrors.noUser();
+    if (!(await this.repo.setRoles(u.userId, JSON.stringify(next), this.auditHook(caller)))) throw iamErrors.noUser();
     await this.identity.reloadUsers([u.userId]);
     return { user_id: u.userId, domain_id: u.domainId, roles: next };
   }
@@ -199,7 +210,7 @@ export class IamAdmin {
     if (a.domainId === caller.domainId && list.length > 0 && !new IpAllowList(list).allows(caller.sourceIp)) {
       throw iamErrors.lockout(`the list does not include your own address ${caller.sourceIp}`);
     }
-    await this.repo.setIpAcl(a.domainId, list);
+    await this.repo.setIpAcl(a.domainId, list, this.auditHook(caller));
     await this.identity.reloadIpAcls([a.domainId]);
     return { domain_id: a.domainId, cidrs: list };
   }

@@ -148,7 +148,7 @@ export class KeyImportService {
     if (earlier && !(earlier.length === digest.length && timingSafeEqual(earlier, digest))) {
       throw new DewError('KMS.2606', 400, 'The imported key material must be the same as the material imported before.');
     }
-    const outcome = await this.repo.commitImport({ keyId: k.keyId, tokenId: token.tokenId, now, sealed, digest, expirationTime });
+    const outcome = await this.repo.commitImport({ keyId: k.keyId, tokenId: token.tokenId, now, sealed, digest, expirationTime }, this.keys.auditHook(caller));
     if (outcome === 'refused') {
       // Lost a race: another import used the token or changed the key. Report what is true now.
       await this.cache.sync();
@@ -168,7 +168,7 @@ export class KeyImportService {
     const wrongState = () =>
       new DewError('KMS.2701', 400, 'CMK material can be deleted only when the CMK is Enabled or Disabled.');
     if (k.keyState !== KEY_STATE.enabled && k.keyState !== KEY_STATE.disabled) throw wrongState();
-    if (!(await this.repo.deleteImportedMaterial(k.keyId))) {
+    if (!(await this.repo.deleteImportedMaterial(k.keyId, this.keys.auditHook(caller)))) {
       await this.cache.sync();
       throw wrongState();
     }

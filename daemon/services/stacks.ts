@@ -89,7 +89,7 @@ export class StackService {
 
   async lock(caller: Caller, name: string, who: string, operation: string) {
     const lock = { id: randomUUID(), who, operation, createdAt: this.now() };
-    if (await this.repo.lock(caller.projectId, name, lock, randomUUID())) {
+    if (await this.repo.lock(caller.projectId, name, lock, randomUUID(), this.keys.auditHook(caller))) {
       return { lock: { id: lock.id, who, operation, created_at: new Date(lock.createdAt).toISOString() } };
     }
     const held = lockView(await this.repo.get(caller.projectId, name));
@@ -99,7 +99,7 @@ export class StackService {
   }
 
   async unlock(caller: Caller, name: string, lockId: string): Promise<void> {
-    if (!(await this.repo.unlock(caller.projectId, name, lockId))) {
+    if (!(await this.repo.unlock(caller.projectId, name, lockId, this.keys.auditHook(caller)))) {
       const held = lockView(await this.repo.get(caller.projectId, name));
       throw new DewError('DEW.0409', 409, held ? `The stack ${name} is locked under another lock ID (${held.id}).` : `The stack ${name} is not locked.`, { extra: { lock: held } });
     }
@@ -122,13 +122,14 @@ export class StackService {
         updatedAt: this.now(),
       },
       o.lock_id,
+      this.keys.auditHook(caller),
     );
     if (serial === undefined) throw this.notHeld(name);
     return { serial };
   }
 
   async deleteObject(caller: Caller, name: string, lockId: string, address: string): Promise<{ serial: number }> {
-    const serial = await this.repo.deleteObject(caller.projectId, name, address, lockId);
+    const serial = await this.repo.deleteObject(caller.projectId, name, address, lockId, this.keys.auditHook(caller));
     if (serial === undefined) throw this.notHeld(name);
     return { serial };
   }

@@ -94,6 +94,28 @@ export function withAudit<T>(hook: AuditHook | undefined, resourceId: string, ex
   return hook ? hook(resourceId, exec) : exec([]);
 }
 
+type BatchItem = Parameters<Db['batch']>[0][number];
+
+/**
+ * One batch: `before`, then the audit statements of `hook` right after the last of them (guarded by
+ * it: when that statement changes no row the record is not written and the batch rolls back whole),
+ * then `after`. Returns the batch's results, or undefined when the guard rolled it back. For a
+ * batch that always commits, end `before` with a statement that always changes a row.
+ */
+export async function auditedBatch(db: Db, hook: AuditHook | undefined, resourceId: string, before: readonly BatchItem[], after: readonly BatchItem[] = []): Promise<readonly unknown[] | undefined> {
+  try {
+    return (await withAudit(hook, resourceId, (a) => db.batch([...before, ...a, ...after] as unknown as Parameters<Db['batch']>[0]))) as readonly unknown[];
+  } catch (err) {
+    if (isAuditGuardFailure(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Rows changed by a batch statement's result. */
+export function rowsAffected(result: unknown): number {
+  return (result as { rowsAffected?: number } | undefined)?.rowsAffected ?? 0;
+}
+
 /** SQLite's NOT NULL failure on audit_segments.hash: a guarded record's change did not happen (see `guardedRecord`). */
 export function isAuditGuardFailure(err: unknown): boolean {
   for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {

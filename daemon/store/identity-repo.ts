@@ -1,6 +1,7 @@
 /** Persistence of accounts, projects, users and access keys (secrets stored wrapped only). */
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { auditedBatch, rowsAffected, type AuditHook } from './audit-repo.js';
 import { accounts, projects, users, accessKeys, meta, partitions, changeEvents, ipAcls } from './schema.js';
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -106,10 +107,9 @@ export class IdentityRepo {
   }
 
   /** Adds a user with its first access key to an existing account (NameTakenError when the name is used). */
-  async createUser(user: UserRow, accessKey: AccessKeyRow): Promise<void> {
+  async createUser(user: UserRow, accessKey: AccessKeyRow, audit?: AuditHook): Promise<void> {
     try {
-      await this.db.batch([
-        this.db.insert(users).values(user),
+      await auditedBatch(this.db, audit, user.userId, [this.db.insert(users).values(user)], [
         this.db.insert(accessKeys).values(accessKey),
         this.event('user', user.userId),
         this.event('access_key', accessKey.accessKey),
@@ -121,12 +121,13 @@ export class IdentityRepo {
   }
 
   /** A new account with its project, first user and access key (NameTakenError when the account name is used). */
-  async createAccountWithUser(a: { account: AccountRow; project: ProjectRow; user: UserRow; accessKey: AccessKeyRow }): Promise<void> {
+  async createAccountWithUser(a: { account: AccountRow; project: ProjectRow; user: UserRow; accessKey: AccessKeyRow }, audit?: AuditHook): Promise<void> {
     try {
-      await this.db.batch([
+      await auditedBatch(this.db, audit, a.user.userId, [
         this.db.insert(accounts).values(a.account),
         this.db.insert(projects).values(a.project),
         this.db.insert(users).values(a.user),
+      ], [
         this.db.insert(accessKeys).values(a.accessKey),
         this.event('user', a.user.userId),
         this.event('access_key', a.accessKey.accessKey),
@@ -137,30 +138,29 @@ export class IdentityRepo {
     }
   }
 
-  async addAccessKey(row: AccessKeyRow): Promise<void> {
-    await this.db.batch([this.db.insert(accessKeys).values(row), this.event('access_key', row.accessKey)]);
+  async addAccessKey(row: AccessKeyRow, audit?: AuditHook): Promise<void> {
+    await auditedBatch(this.db, audit, row.accessKey, [this.db.insert(accessKeys).values(row)], [this.event('access_key', row.accessKey)]);
   }
 
   /** Deletes an access key; false when it did not exist. */
-  async deleteAccessKey(ak: string): Promise<boolean> {
-    const [res] = await this.db.batch([this.db.delete(accessKeys).where(eq(accessKeys.accessKey, ak)), this.event('access_key', ak)]);
-    return (res as { rowsAffected: number }).rowsAffected > 0;
+  async deleteAccessKey(ak: string, audit?: AuditHook): Promise<boolean> {
+    const results = await auditedBatch(this.db, audit, ak, [this.db.delete(accessKeys).where(eq(accessKeys.accessKey, ak))], [this.event('access_key', ak)]);
+    return rowsAffected(results?.[0]) > 0;
   }
 
   /** Deletes a user and every access key of it in one transaction, with a change event for each. */
-  async deleteUser(userId: string): Promise<boolean> {
-    const results = await this.db.batch([
+  async deleteUser(userId: string, audit?: AuditHook): Promise<boolean> {
+    const results = await auditedBatch(this.db, audit, userId, [
       this.db.run(sql`INSERT INTO ${changeEvents} (kind, object_id, at) SELECT 'access_key', access_key, ${this.now()} FROM ${accessKeys} WHERE user_id = ${userId}`),
       this.db.delete(accessKeys).where(eq(accessKeys.userId, userId)),
       this.db.delete(users).where(eq(users.userId, userId)),
-      this.event('user', userId),
-    ]);
-    return (results[2] as { rowsAffected: number }).rowsAffected > 0;
+    ], [this.event('user', userId)]);
+    return rowsAffected(results?.[2]) > 0;
   }
 
-  async setRoles(userId: string, rolesJson: string): Promise<boolean> {
-    const [res] = await this.db.batch([this.db.update(users).set({ roles: rolesJson }).where(eq(users.userId, userId)), this.event('user', userId)]);
-    return (res as { rowsAffected: number }).rowsAffected > 0;
+  async setRoles(userId: string, rolesJson: string, audit?: AuditHook): Promise<boolean> {
+    const results = await auditedBatch(this.db, audit, userId, [this.db.update(users).set({ roles: rolesJson }).where(eq(users.userId, userId))], [this.event('user', userId)]);
+    return rowsAffected(results?.[0]) > 0;
   }
 
   async loadIpAcls(): Promise<IpAclRow[]> {
@@ -173,7 +173,7 @@ export class IdentityRepo {
   }
 
   /** Sets an account's allow-list, or removes it when `cidrs` is empty. */
-  async setIpAcl(domainId: string, cidrs: readonly string[]): Promise<void> {
+  async setIpAcl(domainId: string, cidrs: readonly string[], audit?: AuditHook): Promise<void> {
     const write =
       cidrs.length === 0
         ? this.db.delete(ipAcls).where(eq(ipAcls.domainId, domainId))
@@ -181,6 +181,7 @@ export class IdentityRepo {
             .insert(ipAcls)
             .values({ domainId, cidrs: JSON.stringify(cidrs), updatedAt: this.now() })
             .onConflictDoUpdate({ target: ipAcls.domainId, set: { cidrs: JSON.stringify(cidrs), updatedAt: this.now() } });
-    await this.db.batch([write, this.event('ip_acl', domainId)]);
+    // The record follows the change event, which always inserts: it commits with the batch.
+    await auditedBatch(this.db, audit, domainId, [write, this.event('ip_acl', domainId)]);
   }
 }

@@ -2,7 +2,7 @@
 import { and, eq, gt, inArray, sql, asc } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { keys, keyVersions, keyTags, changeEvents, importTokens, importedMaterialDigests } from './schema.js';
-import { isAuditGuardFailure, withAudit, type AuditHook } from './audit-repo.js';
+import { auditedBatch, isAuditGuardFailure, rowsAffected, withAudit, type AuditHook } from './audit-repo.js';
 
 export type KeyRow = typeof keys.$inferSelect;
 export type TagRow = typeof keyTags.$inferSelect;
@@ -159,32 +159,36 @@ export class KeyRepo {
    * Each step runs only when the one before changed a row (SQLite `changes()`), so a reused token or a
    * key that left state 5 changes nothing.
    */
-  async commitImport(p: { keyId: string; tokenId: string; now: number; sealed: Buffer; digest: Buffer; expirationTime: number | null }): Promise<ImportOutcome> {
-    const results = await this.db.batch([
+  async commitImport(p: { keyId: string; tokenId: string; now: number; sealed: Buffer; digest: Buffer; expirationTime: number | null }, audit?: AuditHook): Promise<ImportOutcome> {
+    // The record follows the material's INSERT, the statement that happens only when all before it did.
+    const results = await auditedBatch(this.db, audit, p.keyId, [
       this.db.run(sql`UPDATE ${importTokens} SET used_at = ${p.now}
                       WHERE token_id = ${p.tokenId} AND key_id = ${p.keyId} AND used_at IS NULL AND expires_at > ${p.now}`),
       this.db.run(sql`UPDATE ${keys} SET key_state = '2', current_version = 1, expiration_time = ${p.expirationTime}, revision = revision + 1
                       WHERE key_id = ${p.keyId} AND key_state = '5' AND changes() = 1`),
       this.db.run(sql`INSERT INTO ${keyVersions} (key_id, version, material_wrapped, created_at)
                       SELECT ${p.keyId}, 1, ${p.sealed}, ${p.now} WHERE changes() = 1`),
+    ], [
       this.db.run(sql`INSERT INTO ${importedMaterialDigests} (key_id, digest, created_at)
-                      SELECT ${p.keyId}, ${p.digest}, ${p.now} WHERE changes() = 1
+                      SELECT ${p.keyId}, ${p.digest}, ${p.now}
+                      WHERE EXISTS (SELECT 1 FROM ${keyVersions} WHERE key_id = ${p.keyId} AND version = 1 AND created_at = ${p.now})
                       ON CONFLICT (key_id) DO NOTHING`),
       this.db.run(sql`INSERT INTO ${changeEvents} (kind, object_id, at) VALUES ('key', ${p.keyId}, ${this.now()})`),
     ]);
-    return (results[2] as { rowsAffected: number }).rowsAffected === 1 ? 'ok' : 'refused';
+    return rowsAffected(results?.[2]) === 1 ? 'ok' : 'refused';
   }
 
   /** delete-imported-key-material: from Enabled/Disabled back to pending import, removing every material version. */
-  async deleteImportedMaterial(keyId: string): Promise<boolean> {
-    const [res] = await this.db.batch([
+  async deleteImportedMaterial(keyId: string, audit?: AuditHook): Promise<boolean> {
+    const results = await auditedBatch(this.db, audit, keyId, [
       this.db.run(sql`UPDATE ${keys} SET key_state = '5', current_version = 0, expiration_time = NULL, revision = revision + 1
                       WHERE key_id = ${keyId} AND key_state IN ('2', '3') AND origin = 'external'`),
+    ], [
       this.db.run(sql`DELETE FROM ${keyVersions} WHERE key_id = ${keyId}
                       AND EXISTS (SELECT 1 FROM ${keys} WHERE key_id = ${keyId} AND key_state = '5' AND current_version = 0)`),
       this.event('key', keyId),
     ]);
-    return (res as { rowsAffected: number }).rowsAffected === 1;
+    return rowsAffected(results?.[0]) === 1;
   }
 
   /** The change events after `seq`, oldest first. */

@@ -2,6 +2,7 @@
 import { and, eq, isNull, asc, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { stacks, stackObjects } from './schema.js';
+import { auditedBatch, rowsAffected, type AuditHook } from './audit-repo.js';
 
 export type StackRow = typeof stacks.$inferSelect;
 export type StackObjectRow = typeof stackObjects.$inferSelect;
@@ -11,6 +12,11 @@ export interface LockInfo {
   who: string;
   operation: string;
   createdAt: number;
+}
+
+/** The resource id a stack change is audited under. */
+export function stackResource(name: string): string {
+  return `stacks/${name}`;
 }
 
 export class StackRepo {
@@ -36,31 +42,32 @@ export class StackRepo {
   }
 
   /** Takes the lock when free; returns undefined when taken, else the lock. Creates the stack on first use. */
-  async lock(projectId: string, name: string, lock: LockInfo, lineage: string): Promise<boolean> {
-    const [, res] = await this.db.batch([
+  async lock(projectId: string, name: string, lock: LockInfo, lineage: string, audit?: AuditHook): Promise<boolean> {
+    const results = await auditedBatch(this.db, audit, stackResource(name), [
       this.db.insert(stacks).values({ projectId, name, serial: 0, lineage }).onConflictDoNothing(),
       this.db
         .update(stacks)
         .set({ lockId: lock.id, lockWho: lock.who, lockOperation: lock.operation, lockCreatedAt: lock.createdAt })
         .where(and(this.where(projectId, name), isNull(stacks.lockId))),
     ]);
-    return (res as { rowsAffected: number }).rowsAffected === 1;
+    return rowsAffected(results?.[1]) === 1;
   }
 
   /** Releases the lock held under `lockId`; false when it is not held under that id. */
-  async unlock(projectId: string, name: string, lockId: string): Promise<boolean> {
-    const res = await this.db
-      .update(stacks)
-      .set({ lockId: null, lockWho: null, lockOperation: null, lockCreatedAt: null })
-      .where(and(this.where(projectId, name), eq(stacks.lockId, lockId)));
-    return res.rowsAffected === 1;
+  async unlock(projectId: string, name: string, lockId: string, audit?: AuditHook): Promise<boolean> {
+    const results = await auditedBatch(this.db, audit, stackResource(name), [
+      this.db
+        .update(stacks)
+        .set({ lockId: null, lockWho: null, lockOperation: null, lockCreatedAt: null })
+        .where(and(this.where(projectId, name), eq(stacks.lockId, lockId))),
+    ]);
+    return rowsAffected(results?.[0]) === 1;
   }
 
   /** Records an object (insert or replace) and bumps the serial, only while `lockId` holds the lock. */
-  async putObject(obj: StackObjectRow, lockId: string): Promise<number | undefined> {
+  async putObject(obj: StackObjectRow, lockId: string, audit?: AuditHook): Promise<number | undefined> {
     const held = and(this.where(obj.projectId, obj.stack), eq(stacks.lockId, lockId));
-    const [bump] = await this.db.batch([
-      this.db.update(stacks).set({ serial: sql`${stacks.serial} + 1` }).where(held),
+    const results = await auditedBatch(this.db, audit, stackResource(obj.stack), [this.db.update(stacks).set({ serial: sql`${stacks.serial} + 1` }).where(held)], [
       this.db.run(
         sql`INSERT INTO ${stackObjects} (project_id, stack, address, type, object_id, attributes, dependencies, updated_at)
             SELECT ${obj.projectId}, ${obj.stack}, ${obj.address}, ${obj.type}, ${obj.objectId}, ${obj.attributes}, ${obj.dependencies}, ${obj.updatedAt}
@@ -69,20 +76,19 @@ export class StackRepo {
               attributes = excluded.attributes, dependencies = excluded.dependencies, updated_at = excluded.updated_at`,
       ),
     ]);
-    if ((bump as { rowsAffected: number }).rowsAffected !== 1) return undefined;
+    if (rowsAffected(results?.[0]) !== 1) return undefined;
     return (await this.get(obj.projectId, obj.stack))?.serial;
   }
 
-  async deleteObject(projectId: string, name: string, address: string, lockId: string): Promise<number | undefined> {
+  async deleteObject(projectId: string, name: string, address: string, lockId: string, audit?: AuditHook): Promise<number | undefined> {
     const held = and(this.where(projectId, name), eq(stacks.lockId, lockId));
-    const [bump] = await this.db.batch([
-      this.db.update(stacks).set({ serial: sql`${stacks.serial} + 1` }).where(held),
+    const results = await auditedBatch(this.db, audit, stackResource(name), [this.db.update(stacks).set({ serial: sql`${stacks.serial} + 1` }).where(held)], [
       this.db.run(
         sql`DELETE FROM ${stackObjects} WHERE project_id = ${projectId} AND stack = ${name} AND address = ${address}
             AND EXISTS (SELECT 1 FROM ${stacks} WHERE project_id = ${projectId} AND name = ${name} AND lock_id = ${lockId})`,
       ),
     ]);
-    if ((bump as { rowsAffected: number }).rowsAffected !== 1) return undefined;
+    if (rowsAffected(results?.[0]) !== 1) return undefined;
     return (await this.get(projectId, name))?.serial;
   }
 }

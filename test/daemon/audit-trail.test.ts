@@ -177,3 +177,56 @@ t.test('listing reads records out of segments: paging, key, since and account fi
   t.equal(usage.operations['encrypt-data'].allowed, 36, 'usage sums the index rows of every segment');
   t.ok(usage.total >= stored.filter((r) => r.resource_id === keyA).length, 'and every other call about the key');
 });
+
+t.test('grants, aliases, IAM and stack changes: the record is in the database the moment the change answers', async (t) => {
+  const dbUrl = await databaseFor(t, 'file');
+  // Queued records would wait 10 s: what is found right after a call was written with its change.
+  const d = await startTestDaemon(t, { dbUrl, args: ['--schedule', 'off', '--audit-flush', '10000'] });
+  const a = d.client;
+  const kms = (op: string, body: object = {}) => a.kms(op, body) as Promise<Any>;
+  const stored = (operation: string, resourceId: string) =>
+    sqlOn(dbUrl, "SELECT * FROM audit_records WHERE operation = ? AND resource_id = ? AND outcome = 'allowed'", [operation, resourceId]).then((r) => r.length);
+  const keyId = (await kms('create-key', { key_alias: 'k1' })).key_info.key_id;
+  const other = (await kms('create-key', { key_alias: 'k2' })).key_info.key_id;
+  t.equal(await stored('create-key', keyId), 1, 'create-key (as before)');
+
+  const user = (await a.request('POST', '/v1.0/{project_id}/dew/iam/users', { name: 'dana', roles: ['KMS CMKFullAccess'] })).body as Any;
+  t.equal(await stored('iam', user.user_id), 1, 'create user');
+  await a.request('PUT', `/v1.0/{project_id}/dew/iam/users/${user.user_id}/roles`, { roles: ['KMS Administrator'] });
+  t.equal(await stored('iam', user.user_id), 2, 'set roles');
+  const ak = (await a.request('POST', `/v1.0/{project_id}/dew/iam/users/${user.user_id}/access-keys`, {})).body as Any;
+  t.equal(await stored('iam', ak.access_key), 1, 'create access key');
+  await a.request('DELETE', `/v1.0/{project_id}/dew/iam/access-keys/${ak.access_key}`);
+  t.equal(await stored('iam', ak.access_key), 2, 'delete access key');
+  const domainId = d.daemon.credentials.domain_id;
+  await a.request('PUT', '/v1.0/{project_id}/dew/iam/ip-acl', { cidrs: ['127.0.0.0/8'] });
+  await a.request('DELETE', '/v1.0/{project_id}/dew/iam/ip-acl');
+  await a.request('DELETE', '/v1.0/{project_id}/dew/iam/ip-acl');
+  t.equal(await stored('iam', domainId), 3, 'set and clear the IP allow-list (clearing twice is still a recorded call)');
+
+  const g = await kms('create-grant', { key_id: keyId, grantee_principal: user.user_id, operations: ['encrypt-data'] });
+  t.equal(await stored('create-grant', keyId), 1, 'create-grant');
+  await kms('revoke-grant', { key_id: keyId, grant_id: g.grant_id });
+  t.equal(await stored('revoke-grant', keyId), 1, 'revoke-grant');
+  t.equal((await apiError(kms('revoke-grant', { key_id: keyId, grant_id: g.grant_id }))).status, 404);
+  t.equal(await stored('revoke-grant', keyId), 1, 'a refused revoke writes no allowed record');
+
+  await a.request('POST', '/v1.0/{project_id}/kms/aliases', { key_id: keyId, alias: 'alias/app' });
+  t.equal(await stored('aliases', keyId), 1, 'create an alias');
+  await a.request('POST', '/v1.0/{project_id}/kms/alias/associate', { alias: 'alias/app', target_key_id: other });
+  t.equal(await stored('alias/associate', other), 1, 'point it at another key');
+  await a.request('DELETE', '/v1.0/{project_id}/kms/aliases', { key_id: other, aliases: ['alias/app'] });
+  t.equal(await stored('aliases', other), 1, 'delete it');
+
+  const stack = 'stacks/prod';
+  const lock = ((await a.request('POST', '/v1.0/{project_id}/dew/stacks/prod/lock', { who: 'ci', operation: 'apply' })).body as Any).lock;
+  await a.request('PUT', '/v1.0/{project_id}/dew/stacks/prod/objects', { lock_id: lock.id, address: 'dew_kms_key.k1', type: 'dew_kms_key', object_id: keyId, attributes: {} });
+  await a.request('DELETE', '/v1.0/{project_id}/dew/stacks/prod/objects', { lock_id: lock.id, address: 'dew_kms_key.k1' });
+  await a.request('DELETE', `/v1.0/{project_id}/dew/stacks/prod/lock?lock_id=${lock.id}`);
+  t.equal(await stored('dew/stacks', stack), 4, 'lock, record, forget and unlock');
+
+  await a.request('DELETE', `/v1.0/{project_id}/dew/iam/users/${user.user_id}`);
+  t.equal(await stored('iam', user.user_id), 3, 'delete user');
+  const v = (await a.request('GET', '/v1.0/{project_id}/dew/audit/verify')).body as Any;
+  t.match(v, { ok: true }, 'and the chain holds');
+});
