@@ -48,6 +48,8 @@ export async function createGovernance(d: {
   config: GovernanceConfig;
   now: () => number;
   log: (line: string) => void;
+  /** The operator (bootstrap) account, whose administrators may verify the whole trail over HTTP. */
+  isOperatorAccount: (domainId: string) => boolean;
 }): Promise<Governance> {
   // Embedded database: bulk audit appends run on a worker thread, off the event loop.
   const writer = d.config.audit && d.database.embedded ? new BatchWorker(d.database.url) : undefined;
@@ -83,7 +85,7 @@ export async function createGovernance(d: {
   const cron = d.config.schedule === 'off' ? undefined : new CronSchedule(d.config.schedule, () => jobs.runDue(), d.log);
   return {
     audit,
-    auditQueries: new AuditQueries(auditRepo, d.keys, () => audit?.flush() ?? Promise.resolve()),
+    auditQueries: new AuditQueries(auditRepo, d.keys, () => audit?.flush() ?? Promise.resolve(), d.isOperatorAccount),
     rotation: new RotationService(d.keys, lifecycle, d.cache, d.hsm, d.now),
     runJobs: () => jobs.runDue(),
     start: () => {

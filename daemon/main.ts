@@ -121,7 +121,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       warn: (message) => io.log(JSON.stringify({ level: 'warn', msg: message })),
     });
     const admin = await identity.ensureBootstrapAdmin();
-    const gov = await createGovernance({ database, hsm, feed, cache, keys, config, now, log: io.log });
+    const gov = await createGovernance({ database, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) });
     iam.setAudit(gov.audit);
 
     const front = createApp({

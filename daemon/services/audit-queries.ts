@@ -44,6 +44,8 @@ export class AuditQueries {
     private readonly keys: KeyService,
     /** Flushes this daemon's queued records first, so a caller sees its own latest calls. */
     private readonly flush: () => Promise<void>,
+    /** The operator account (the bootstrap one): its administrators verify every account's chains. */
+    private readonly isOperatorAccount: (domainId: string) => boolean,
   ) {}
 
   private isAdmin(caller: Caller): boolean {
@@ -96,7 +98,10 @@ export class AuditQueries {
   }
 
   async verify(caller: Caller): Promise<VerifyReport> {
-    if (!this.isAdmin(caller)) throw new DewError('KMS.0307', 403, 'The user role has no permission to access the API: only a KMS Administrator verifies the trail.');
+    // The report spans every account's chains (counts, and the first bad record's request id).
+    if (!this.isAdmin(caller) || !this.isOperatorAccount(caller.domainId)) {
+      throw new DewError('KMS.0307', 403, "The user role has no permission to access the API: only a KMS Administrator of the operator account verifies the trail (or run `dew audit verify` against the database).");
+    }
     await this.flush();
     return verifyTrail(this.repo);
   }

@@ -169,6 +169,7 @@ t.test('listing reads records out of segments: paging, key, since and account fi
   const bUser = await b.request('POST', '/v1.0/{project_id}/dew/iam/users', { name: 'carol', roles: ['KMS CMKFullAccess'] });
   const carol = d.clientFor(bUser.body as { access_key: string; secret_key: string; project_id: string });
   t.equal((await apiError(records({ key_id: keyA }, carol))).code, 'KMS.0207', "a non-administrator of another account: not found");
+  t.equal((await apiError(b.request('GET', '/v1.0/{project_id}/dew/audit/verify'))).code, 'KMS.0307', "another account's administrator cannot verify every account's chains");
   const allB = await pages({}, b);
   t.ok(allB.length > 0 && allB.every((r) => r.domain_id === bobCreds.domain_id || r.resource_id === keyB), "the other administrator sees their account's records and who touched their key");
   t.notOk(allB.some((r) => r.resource_id === keyA && r.operation === 'encrypt-data'), "never the first account's use of its key");
