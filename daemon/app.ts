@@ -21,6 +21,7 @@ import type { GrantService } from './services/grants.js';
 import type { IamAdmin } from './services/iam-admin.js';
 import { buildOpenApi } from './http/openapi.js';
 import { issueToken } from './http/auth/token.js';
+import type { AkLockout } from './http/auth/ak-lockout.js';
 import type { AppEnv } from './http/env.js';
 import { auditTrail, AuditTrail } from './http/audit-trail.js';
 import { rotationRoutes } from './http/rotation-routes.js';
@@ -63,6 +64,8 @@ export interface AppDeps {
   logError: (err: unknown, requestId: string) => void;
   /** Token lifetime (default 24 h). */
   tokenTtlMs?: number;
+  /** The AK lockout, shared with the other daemons on the database (one of the app's own when absent). */
+  lockout?: AkLockout;
 }
 
 /** Request ids: a per-process random prefix and a counter (cheap, unique, 32 hex chars). */
@@ -108,7 +111,7 @@ export function createApp(d: AppDeps): HttpFront {
   app.get('/', (c) => c.json({ versions: [versionDetail(c.req.url)] }));
   app.get('/v1.0', (c) => c.json({ version: versionDetail(c.req.url) }));
 
-  const authenticator = new Authenticator({ identity: d.identity, tokenKey: d.tokenKey, now: d.now });
+  const authenticator = new Authenticator({ identity: d.identity, tokenKey: d.tokenKey, now: d.now, lockout: d.lockout });
   const auth = authenticate(authenticator);
   app.use('/v1.0/:project_id/*', auth);
   app.use('/v3/auth/*', auth);

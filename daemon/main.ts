@@ -28,6 +28,8 @@ import type { JobReport } from './scheduler/jobs.js';
 import { loadMasterKey } from './master-key-loader.js';
 import { parseDaemonArgs, ConfigError, type DaemonConfig } from './config.js';
 import { loadSchemas } from '../schemas/index.js';
+import { LockoutRepo } from './store/lockout-repo.js';
+import { AkLockout, LOCK_MS, LOCK_THRESHOLD } from './http/auth/ak-lockout.js';
 
 export { ConfigError };
 
@@ -124,7 +126,20 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     const gov = await createGovernance({ database, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) });
     iam.setAudit(gov.audit);
 
+    // AK lockout: counts and locks shared through the database, mirrored from the change feed.
+    const lockoutRepo = new LockoutRepo(database.db, now);
+    const lockout = new AkLockout(now, LOCK_THRESHOLD, LOCK_MS, {
+      store: lockoutRepo,
+      onError: (err) => io.log(JSON.stringify({ level: 'warn', msg: 'shared AK lockout write failed; this daemon still counts on its own', error: err.message })),
+    });
+    for (const [ak, s] of await lockoutRepo.loadActive()) lockout.merge(ak, s);
+    feed.on('ak_lockout', async (ids) => {
+      const states = await lockoutRepo.load(ids);
+      for (const ak of ids) lockout.merge(ak, states.get(ak));
+    });
+
     const front = createApp({
+      lockout,
       keys,
       data,
       tags,
@@ -178,6 +193,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
           clearInterval(timer);
           await gov.stopScheduler();
           await new Promise<void>((r) => server.close(() => r()));
+          await lockout.settled();
           await gov.close();
           database.close();
         })()),

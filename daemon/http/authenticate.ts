@@ -44,6 +44,8 @@ export interface AuthDeps {
   identity: IdentityService;
   tokenKey: Uint8Array;
   now: () => number;
+  /** The AK lockout (shared with other daemons by the caller); one of this daemon's own when absent. */
+  lockout?: AkLockout;
 }
 
 /** A request as authentication sees it: the signed parts (raw path, raw query, headers, exact body) and where it came from. */
@@ -82,7 +84,7 @@ export class Authenticator {
 
   constructor(private readonly deps: AuthDeps) {
     if (!deps?.identity || !(deps.tokenKey instanceof Uint8Array)) throw new TypeError('deps: identity and tokenKey are required');
-    this.lockout = new AkLockout(deps.now);
+    this.lockout = deps.lockout ?? new AkLockout(deps.now);
   }
 
   /** The caller the request proves it is, allowed to attempt the operation; throws the 401/403 otherwise. */

@@ -280,3 +280,18 @@ export const auditChains = sqliteTable('audit_chains', {
   headHash: text('head_hash').notNull(),
   startedAt: integer('started_at').notNull(),
 });
+
+/**
+ * Bad-signature counts and locks of access keys, shared by every daemon on the database (the
+ * reference locks an AK for five minutes after five bad signatures in a row). Written only when a
+ * signature fails, or when one succeeds after failures; each daemon mirrors it in memory through
+ * the change feed (kind `ak_lockout`), so no request reads it.
+ */
+export const akLockouts = sqliteTable('ak_lockouts', {
+  accessKey: text('access_key').primaryKey(),
+  failures: integer('failures').notNull(),
+  /** Epoch ms until which the AK is locked; 0 when it is not. */
+  lockedUntil: integer('locked_until').notNull(),
+  /** Counts the writes: a mirror ignores a state older than the one it has. */
+  version: integer('version').notNull(),
+});
