@@ -2,6 +2,7 @@
 /** The `dew` executable: argument dispatch and the one exit point. */
 import { createInterface } from 'node:readline/promises';
 import { CliError, type Command, type CommandContext } from './commands/context.js';
+import { onInterrupt } from './commands/interrupts.js';
 
 type Loader = () => Promise<Command>;
 
@@ -61,13 +62,21 @@ async function main(argv: string[]): Promise<number> {
       ? async (q) => {
           const rl = createInterface({ input: process.stdin, output: process.stdout });
           try {
-            return await rl.question(q);
+            // Ctrl-C at the prompt answers nothing: the command cancels (and releases what it holds).
+            return await new Promise<string>((resolve, reject) => {
+              rl.once('SIGINT', () => {
+                process.stdout.write('\n');
+                resolve('');
+              });
+              rl.question(q).then(resolve, reject);
+            });
           } finally {
             rl.close();
           }
         }
       : undefined,
     now: Date.now,
+    onInterrupt,
   };
   try {
     return await (await entry.load())(ctx);

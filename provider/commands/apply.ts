@@ -1,4 +1,8 @@
-/** `dew apply [FILE]` and `dew destroy`: lock the stack, plan (or load a saved plan and check it is fresh), approve, apply, unlock. */
+/**
+ * `dew apply [FILE]` and `dew destroy`: lock the stack, plan (or load a saved plan and check it is fresh), approve, apply, unlock.
+ * Ctrl-C (or SIGTERM) while the stack is locked stops gracefully: changes under way finish and are recorded, no new one
+ * starts, the lock is released; a second one ends the process at once.
+ */
 import { statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
@@ -6,6 +10,7 @@ import { loadConfigFromSources } from '../config/load-config.js';
 import { hasErrors } from '../config/diagnostics.js';
 import { isEmptyPlan, type Plan } from '../plan/change.js';
 import { applyPlan, type ApplyResult } from '../plan/apply-plan.js';
+import { STOPPED } from '../graph/walk.js';
 import { checkStaleness, readSavedPlan } from '../plan/saved-plan.js';
 import { renderPlanText, useColor } from '../plan/render-text.js';
 import { StackLockedError, type StackLock, type StackStore } from '../state/stack-state.js';
@@ -43,6 +48,27 @@ export async function takeLock(ctx: CommandContext, store: StackStore, stack: st
   }
 }
 
+/** Interrupts while a command holds the stack lock: the first is remembered (and said), not fatal. */
+interface Interrupts {
+  interrupted: () => boolean;
+  dispose: () => void;
+}
+
+function watchInterrupts(ctx: CommandContext): Interrupts {
+  let hit = false;
+  const dispose =
+    ctx.onInterrupt?.(() => {
+      hit = true;
+      ctx.stderr.write('\nInterrupt received.\nPlease wait for dew to exit or data loss may occur.\nGracefully shutting down...\n');
+    }) ?? (() => undefined);
+  return { interrupted: () => hit, dispose };
+}
+
+function cancelled(ctx: CommandContext, destroy: boolean, why = ''): number {
+  ctx.stderr.write(`\nError: ${destroy ? 'Destroy' : 'Apply'} cancelled${why}.\n`);
+  return 1;
+}
+
 function errorText(e: unknown): string {
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
@@ -54,8 +80,13 @@ function errorText(e: unknown): string {
 function report(ctx: CommandContext, plan: Plan, result: ApplyResult): number {
   const c = result.counts;
   for (const f of result.failed) ctx.stderr.write(`\nError: ${f.address}: ${errorText(f.error)}\n`);
-  for (const s of result.skipped) ctx.stderr.write(`\nSkipped: ${s.address}, because ${s.because} did not complete\n`);
+  for (const s of result.skipped) ctx.stderr.write(`\nSkipped: ${s.address}, because ${s.because === STOPPED ? 'the run was interrupted' : `${s.because} did not complete`}\n`);
   const verb = plan.mode === 'destroy' ? 'Destroy' : 'Apply';
+  if (result.skipped.some((s) => s.because === STOPPED)) {
+    const notStarted = result.skipped.filter((s) => s.because === STOPPED).length;
+    ctx.stdout.write(`\n${verb} interrupted: ${result.failed.length} error(s), ${notStarted} not started. Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed.\n`);
+    return 1;
+  }
   if (result.failed.length || result.skipped.length) {
     ctx.stdout.write(`\n${verb} failed: ${result.failed.length} error(s), ${result.skipped.length} skipped. Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed.\n`);
     return 1;
@@ -68,7 +99,8 @@ function report(ctx: CommandContext, plan: Plan, result: ApplyResult): number {
   return 0;
 }
 
-async function run(ctx: CommandContext, session: Session, plan: Plan, config: Config, variables: Map<string, Value>, lock: StackLock, args: ParsedArgs): Promise<number> {
+async function run(ctx: CommandContext, session: Session, plan: Plan, config: Config, variables: Map<string, Value>, lock: StackLock, args: ParsedArgs, interrupts: Interrupts): Promise<number> {
+  if (interrupts.interrupted()) return cancelled(ctx, plan.mode === 'destroy', ' (interrupted before it started)');
   const parallelism = args.strings.has('parallelism') ? Number(args.strings.get('parallelism')) : 10;
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError('usage', '-parallelism takes a whole number ≥ 1');
   const result = await applyPlan({
@@ -81,6 +113,7 @@ async function run(ctx: CommandContext, session: Session, plan: Plan, config: Co
     ctx: { configDir: config.dir, now: ctx.now },
     parallelism,
     onEvent: (line) => ctx.stdout.write(line + '\n'),
+    interrupted: interrupts.interrupted,
   });
   return report(ctx, plan, result);
 }
@@ -112,18 +145,17 @@ function makeApply(deps: CommandDeps, destroy: boolean): Command {
     const { config, variables } = await loadChecked(ctx, dir, args);
     const session = deps.openSession(ctx, args.strings.get('credentials'));
     const lock = await takeLock(ctx, session.store, config.stack, name);
+    const interrupts = watchInterrupts(ctx);
     try {
       const snapshot = await session.store.read(config.stack);
       const plan = planFor(ctx, config, variables, snapshot, args, destroy || args.bools.has('destroy'));
       renderPlan(ctx, plan, args);
       if (isEmptyPlan(plan)) return 0;
-      if (!args.bools.has('auto-approve') && !(await approve(ctx, plan.mode === 'destroy'))) {
-        ctx.stderr.write(`\nError: ${destroy ? 'Destroy' : 'Apply'} cancelled.\n`);
-        return 1;
-      }
-      return await run(ctx, session, plan, config, variables, lock, args);
+      if (!args.bools.has('auto-approve') && !(await approve(ctx, plan.mode === 'destroy'))) return cancelled(ctx, destroy);
+      return await run(ctx, session, plan, config, variables, lock, args, interrupts);
     } finally {
       await session.store.unlock(config.stack, lock.id);
+      interrupts.dispose();
     }
   };
 }
@@ -147,15 +179,17 @@ async function applySaved(ctx: CommandContext, deps: CommandDeps, path: string, 
   const variables = new Map<string, Value>(Object.entries(plan.variables).map(([k, v]) => [k, plan.sensitiveVariables.includes(k) ? new Sensitive(v) : v]));
   const session = deps.openSession(ctx, args.strings.get('credentials'));
   const lock = await takeLock(ctx, session.store, plan.stack, 'apply');
+  const interrupts = watchInterrupts(ctx);
   try {
     const now = await session.store.read(plan.stack);
     const st = checkStaleness(plan, now);
     if (st.stale) throw new CliError('plan.stale', `${st.summary}\n\n${st.detail}`, { hint: 'Run dew plan again, review it, and apply the new plan.' });
     ctx.stdout.write(renderPlanText(plan, { color: !args.bools.has('no-color') && useColor(ctx.stdout, ctx.env) }));
     if (isEmptyPlan(plan)) return 0;
-    return await run(ctx, session, plan, loaded.config, variables, lock, args);
+    return await run(ctx, session, plan, loaded.config, variables, lock, args, interrupts);
   } finally {
     await session.store.unlock(plan.stack, lock.id);
+    interrupts.dispose();
   }
 }
 

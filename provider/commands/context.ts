@@ -17,6 +17,11 @@ export interface CommandContext {
   prompt?: (question: string) => Promise<string>;
   /** Milliseconds since the epoch; injected so tests control time. */
   now: () => number;
+  /**
+   * Takes the first Ctrl-C / SIGTERM while `handler` is registered (a second one ends the process
+   * at once); returns the function that unregisters it. Absent where there are no signals (tests).
+   */
+  onInterrupt?: (handler: () => void) => () => void;
 }
 
 /** A command's result is its exit code; commands throw CliError instead of calling process.exit. */

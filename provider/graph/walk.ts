@@ -8,7 +8,12 @@ export interface WalkOptions {
   parallelism?: number;
   /** Called when a node finishes, in completion order. */
   onDone?: (id: string, outcome: NodeOutcome) => void;
+  /** True once the walk must start nothing new (an interrupt): running nodes finish, the rest are skipped. */
+  stop?: () => boolean;
 }
+
+/** The `because` of nodes a stopped walk never started. */
+export const STOPPED = 'an interrupt';
 
 export async function walkDag(dag: Dag, run: (id: string) => Promise<void>, opts: WalkOptions = {}): Promise<Map<string, NodeOutcome>> {
   const parallelism = opts.parallelism ?? 10;
@@ -40,7 +45,8 @@ export async function walkDag(dag: Dag, run: (id: string) => Promise<void>, opts
 
   await new Promise<void>((resolve) => {
     const pump = (): void => {
-      while (running < parallelism && ready.length) {
+      const stopped = opts.stop?.() === true;
+      while (!stopped && running < parallelism && ready.length) {
         const id = ready.shift()!;
         if (results.has(id)) continue;
         running++;
@@ -52,9 +58,9 @@ export async function walkDag(dag: Dag, run: (id: string) => Promise<void>, opts
           pump();
         });
       }
-      if (running === 0 && ready.length === 0) {
-        // anything left waits on a cycle: report it rather than hang
-        for (const id of pending.keys()) if (!results.has(id)) finish(id, { status: 'skipped', because: 'a dependency cycle' });
+      if (running === 0 && (stopped || ready.length === 0)) {
+        // anything left waits on a cycle (or was never started after an interrupt): report it rather than hang
+        for (const id of [...pending.keys()]) if (!results.has(id)) finish(id, { status: 'skipped', because: stopped ? STOPPED : 'a dependency cycle' });
         resolve();
       }
     };

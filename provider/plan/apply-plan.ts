@@ -23,6 +23,8 @@ export interface ApplyInput {
   parallelism?: number;
   /** Progress lines ("dew_kms_key.app: Creating...", "… Creation complete"). */
   onEvent?: (line: string) => void;
+  /** True once the user interrupted: changes under way finish and are recorded, no new one starts. */
+  interrupted?: () => boolean;
 }
 
 export interface ApplyResult {
@@ -172,7 +174,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     }
   };
 
-  const outcomes = await walkDag(changeGraph(plan.changes), run, { parallelism: input.parallelism ?? 10 });
+  const outcomes = await walkDag(changeGraph(plan.changes), run, { parallelism: input.parallelism ?? 10, stop: input.interrupted });
   const failed: ApplyResult['failed'] = [];
   const skipped: ApplyResult['skipped'] = [];
   for (const [address, o] of outcomes) {

@@ -1,6 +1,6 @@
 /** Apply failures against a real daemon: independent work goes on, dependents are skipped, failures are reported together, and the stack stays truthful — also when the process is killed mid-apply. */
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { world } from './harness.js';
 
@@ -79,4 +79,63 @@ t.test('killing `dew apply` mid-way leaves a stack the next plan describes truth
   } else {
     t.equal((await w.dew('apply', '-auto-approve')).code, 0);
   }
+});
+
+/** Runs `dew apply` as a process and sends it `signal` once `after` creations completed. */
+async function interruptApply(w: Awaited<ReturnType<typeof world>>, after: number, signal: NodeJS.Signals) {
+  const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+  const child = spawn(process.execPath, [cli, 'apply', '-auto-approve', '-parallelism', '2'], { cwd: w.dir, env: { ...process.env, ...w.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout.on('data', (c: Buffer) => {
+    const before = (out.match(/Creation complete/g) ?? []).length;
+    out += c;
+    if (before < after && (out.match(/Creation complete/g) ?? []).length >= after && child.exitCode === null) child.kill(signal);
+  });
+  return { code: await exited, out, err };
+}
+
+t.test('Ctrl-C during `dew apply`: what is under way finishes and is recorded, nothing new starts, the lock is released', async (t) => {
+  const w = await world(t);
+  const n = 40;
+  w.write({ 'main.hcl': `dew {\n  stack = "interrupted"\n}\n\nresource "dew_kms_key" "k" {\n  count     = ${n}\n  key_alias = "int-\${count.index}"\n}\n` });
+  const r = await interruptApply(w, 4, 'SIGINT');
+  t.equal(r.code, 1, 'exit 1');
+  t.match(r.err, /Interrupt received\.\nPlease wait for dew to exit or data loss may occur\.\nGracefully shutting down\.\.\./);
+  t.match(r.err, /Skipped: dew_kms_key\.k\[\d+\], because the run was interrupted/);
+  t.match(r.out, /Apply interrupted: 0 error\(s\), \d+ not started\. Resources: \d+ added/);
+  const recorded = (await w.dew('state', 'list')).out.split('\n').filter(Boolean);
+  const keys = (await w.td.client.kms('list-keys', { limit: '1000' })) as { key_details: { key_alias: string }[] };
+  const made = keys.key_details.filter((k) => k.key_alias.startsWith('int-')).length;
+  t.ok(recorded.length >= 4 && recorded.length < n, `stopped early (${recorded.length} of ${n})`);
+  t.equal(made, recorded.length, 'every key it made is recorded: nothing orphaned');
+  t.equal(Number(/(\d+) added/.exec(r.out)?.[1]), recorded.length, 'the summary counts them');
+  const s = JSON.parse((await w.dew('show', '-json')).out);
+  t.equal(s.stack.lock, null, 'the lock was released');
+  const a = await w.dew('apply', '-auto-approve');
+  t.equal(a.code, 0, `the next apply finishes the rest without force-unlock: ${a.err}`);
+  t.match(a.out, new RegExp(`Resources: ${n - recorded.length} added`));
+});
+
+t.test('a second interrupt ends the process at once (exit 130); unregistering restores the default', async (t) => {
+  const mod = join(process.cwd(), 'dist', 'provider', 'commands', 'interrupts.js');
+  const script = `
+    const { onInterrupt } = await import(${JSON.stringify(mod)});
+    const dispose = onInterrupt(() => process.stdout.write('first\\n'));
+    process.kill(process.pid, process.argv[1]);
+    setTimeout(() => {
+      if (process.argv[2] === 'dispose') dispose();
+      process.kill(process.pid, 'SIGINT');
+    }, 100);
+    setTimeout(() => process.stdout.write('still running\\n'), 3000);
+  `;
+  const twice = spawnSync(process.execPath, ['--input-type=module', '-e', script, 'SIGTERM'], { encoding: 'utf8', timeout: 10_000 });
+  t.equal(twice.status, 130);
+  t.equal(twice.stdout, 'first\n', 'the first went to the handler');
+  t.match(twice.stderr, /Two interrupts received \(SIGINT\)\. Exiting immediately: changes under way may not be recorded\./);
+  const disposed = spawnSync(process.execPath, ['--input-type=module', '-e', script, 'SIGINT', 'dispose'], { encoding: 'utf8', timeout: 10_000 });
+  t.equal(disposed.signal, 'SIGINT', 'after dispose, Ctrl-C ends the process the default way');
+  t.equal(disposed.stdout, 'first\n');
 });

@@ -1,7 +1,7 @@
 /** The DAG, cycle detection and the bounded-parallelism walk that skips dependents of failures. */
 import t from 'tap';
 import { Dag } from '../../provider/graph/dag.js';
-import { walkDag } from '../../provider/graph/walk.js';
+import { walkDag, STOPPED } from '../../provider/graph/walk.js';
 import { changeGraph } from '../../provider/plan/apply-plan.js';
 import type { ResourceChange } from '../../provider/plan/change.js';
 
@@ -82,6 +82,29 @@ t.test('a failed node skips its dependents while independent nodes continue', as
   t.same(res.get('alias'), { status: 'skipped', because: 'key' });
   t.same(res.get('grant'), { status: 'skipped', because: 'key' });
   t.same(res.get('independent'), { status: 'ok' });
+});
+
+t.test('a stopped walk lets running nodes finish and starts nothing new', async (t) => {
+  const g = new Dag();
+  g.addEdge('alias', 'key');
+  for (const n of ['a', 'b', 'c', 'd']) g.addNode(n);
+  let stop = false;
+  const ran: string[] = [];
+  const res = await walkDag(
+    g,
+    async (id) => {
+      ran.push(id);
+      if (id === 'a') stop = true; // the interrupt arrives while a and b run
+      await tick(5);
+    },
+    { parallelism: 2, stop: () => stop },
+  );
+  t.same(ran, ['a', 'b'], 'only what had started ran');
+  t.same(res.get('a'), { status: 'ok' }, 'a running node finishes');
+  t.same(res.get('b'), { status: 'ok' });
+  for (const n of ['c', 'd', 'key']) t.same(res.get(n), { status: 'skipped', because: STOPPED }, `${n} never starts`);
+  t.same(res.get('alias'), { status: 'skipped', because: STOPPED }, 'nor what depends on it');
+  t.equal(res.size, 6, 'every node has an outcome');
 });
 
 t.test('apply graph: creates follow dependencies, deletes run in reverse', async (t) => {
