@@ -29,6 +29,7 @@ import { loadMasterKey } from './master-key-loader.js';
 import { parseDaemonArgs, ConfigError, type DaemonConfig } from './config.js';
 import { loadSchemas } from '../schemas/index.js';
 import { LockoutRepo } from './store/lockout-repo.js';
+import { VerifyPool } from './hsm/asym/verify-pool.js';
 import { AkLockout, LOCK_MS, LOCK_THRESHOLD } from './http/auth/ak-lockout.js';
 
 export { ConfigError };
@@ -72,15 +73,22 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   const now = io.now ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase(config.dbUrl);
+  let verifyPool: VerifyPool | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
     const { master, mode } = await loadMasterKey(identityRepo, config.dataDir, config.passphrase);
-    const hsm = new SoftwareHsm(master, {
-      ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
-      loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
-      loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
-    });
+    // SM2 and ECDSA-over-a-digest verification on worker threads, off the event loop.
+    verifyPool = VerifyPool.create();
+    const hsm = new SoftwareHsm(
+      master,
+      {
+        ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
+        loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
+        loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
+      },
+      { verifyPool },
+    );
     await hsm.init();
 
     const feed = new ChangeFeed(keyRepo);
@@ -194,11 +202,13 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
           await gov.stopScheduler();
           await new Promise<void>((r) => server.close(() => r()));
           await lockout.settled();
+          await verifyPool?.close();
           await gov.close();
           database.close();
         })()),
     };
   } catch (err) {
+    void verifyPool?.close();
     database.close();
     throw err;
   }

@@ -7,13 +7,14 @@
  */
 import { randomBytes, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import {
-  generateAsymmetricKey, loadPrivateKey, wipeKeyHandle, sign as asymSign, verify as asymVerify,
+  generateAsymmetricKey, loadPrivateKey, wipeKeyHandle, sign as asymSign, planVerify, runVerifyCheck,
   encrypt as asymEncrypt, decrypt as asymDecrypt, publicKeyPem as asymPublicKeyPem,
   type AsymmetricKeyHandle,
 } from './asym/asymmetric.js';
 import { isAsymmetricKeySpec, type AsymmetricKeySpec, type EncryptionAlgorithm, type MessageType, type SigningAlgorithm } from './asym/key-specs.js';
 import { unwrapImportedMaterial, wrappingKeySpec, type WrappingAlgorithm } from './import-unwrap.js';
 import { seal, open } from './aead.js';
+import type { VerifyPool } from './asym/verify-pool.js';
 import { Lru } from './lru.js';
 import { keySpecInfo, type KeySpecInfo } from './key-specs.js';
 import { aesCipher, sm4Cipher, encryptBlob, decryptBlob, DecryptError, type SymmetricCipher } from './symmetric.js';
@@ -73,6 +74,8 @@ function evict(k: CachedKey): void {
 export class SoftwareHsm {
   private readonly roots = new Map<string, Buffer>();
   private readonly cache: Lru<string, CachedKey>;
+  /** Threads for the curve checks node:crypto cannot do (SM2, ECDSA over a digest); absent: on this thread. */
+  private readonly verifyPool: VerifyPool | undefined;
   private readonly tokenMacKey: Buffer;
   private readonly importTokenKey: Buffer;
   private readonly importDigestKey: Buffer;
@@ -80,8 +83,9 @@ export class SoftwareHsm {
   constructor(
     private readonly master: Buffer,
     private readonly store: HsmStore,
-    opts: { cacheSize?: number } = {},
+    opts: { cacheSize?: number; verifyPool?: VerifyPool } = {},
   ) {
+    this.verifyPool = opts.verifyPool;
     if (master.length !== 32) throw new TypeError('master: 32 bytes expected');
     this.cache = new Lru(opts.cacheSize ?? 10_000, evict);
     this.tokenMacKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'dew/token-mac/v1', 32));
@@ -191,7 +195,16 @@ export class SoftwareHsm {
 
   async verify(ref: KeyRef, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType, signature: Uint8Array): Promise<boolean> {
     const { spec, handle } = await this.handle(ref);
-    return asymVerify(spec, handle, algorithm, message, messageType, signature);
+    const step = planVerify(spec, handle, algorithm, message, messageType, signature);
+    if ('done' in step) return step.done;
+    if (this.verifyPool) {
+      try {
+        return await this.verifyPool.verify(step.check);
+      } catch {
+        // a verification thread failed: check here instead
+      }
+    }
+    return runVerifyCheck(step.check, step.point);
   }
 
   /** PEM SubjectPublicKeyInfo of an asymmetric key version. */

@@ -11,6 +11,7 @@ import { rsaOaepDecrypt, rsaOaepEncrypt, rsaSignDigest, rsaVerifyDigest } from '
 import type { RsaHash } from './rsa.js';
 import { ecdsaSignDigest, ecdsaVerifyDigest, ecPublicPoint } from './ec.js';
 import type { EcCurve, EcPublicPoint } from './ec.js';
+import type { OffloadedVerify } from './verify-pool.js';
 import {
   sm2Decrypt, sm2Encrypt, sm2GenerateKeyPair, sm2MessageDigest, sm2PrivateKeyFromPkcs8Der, sm2PrivateKeyToPkcs8Der,
   sm2PublicKeyFromSpkiDer, sm2PublicKeyToPem, sm2PublicKeyToSpkiDer, sm2SignDigest, sm2VerifyDigest,
@@ -262,8 +263,15 @@ export function sign(spec: AsymmetricKeySpec, handle: AsymmetricKeyHandle, algor
     : nodeSign(hash, message, { key, padding: constants.RSA_PKCS1_PADDING });
 }
 
-/** Verifies like `sign`; returns false (never throws) for malformed or wrong signatures. */
-export function verify(spec: AsymmetricKeySpec, handle: AsymmetricKeyHandle, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType, signature: Uint8Array): boolean {
+/** What `verify` does, decided before doing it: an answer already known, or a curve check to run (here, or on a VerifyPool thread). */
+export type VerifyStep = { readonly done: boolean } | { readonly check: OffloadedVerify; readonly point?: EcPublicPoint };
+
+/**
+ * Everything of `verify` up to the curve arithmetic node:crypto cannot do: the input checks (which
+ * throw CryptoInputError, always here), then RSA/Ed25519/ECDSA-over-a-message answered at once by
+ * node:crypto, or the SM2 / ECDSA-over-a-digest check to run. Only public data is in a check.
+ */
+export function planVerify(spec: AsymmetricKeySpec, handle: AsymmetricKeyHandle, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType, signature: Uint8Array): VerifyStep {
   assertKeySpec(spec);
   assertHandle(handle, spec);
   assertSigningAlgorithmFits(spec, algorithm);
@@ -271,25 +279,41 @@ export function verify(spec: AsymmetricKeySpec, handle: AsymmetricKeyHandle, alg
   assertArg(isBytes(signature), 'signature', 'must be bytes');
   const m = handle.material;
   if (m.kind === 'sm2') {
-    const e = messageType === 'RAW' ? sm2MessageDigest(m.publicKey, message) : message;
-    return sm2VerifyDigest(m.publicKey, e, signature);
+    const digest = messageType === 'RAW' ? sm2MessageDigest(m.publicKey, message) : message;
+    return { check: { kind: 'sm2', publicKey: m.publicKey, digest, signature } };
   }
   const key = m.publicKey;
   const digest = SIGNING_DIGEST[algorithm];
   try {
-    if (digest === null) return nodeVerify(null, message, key, signature);
+    if (digest === null) return { done: nodeVerify(null, message, key, signature) };
     if (algorithm.startsWith('ECDSA')) {
-      if (messageType === 'RAW') return nodeVerify(digest.name, message, key, signature);
-      return ecdsaVerifyDigest(m.ecPoint!, message, signature);
+      if (messageType === 'RAW') return { done: nodeVerify(digest.name, message, key, signature) };
+      const point = m.ecPoint!;
+      return { check: { kind: 'ecdsa', curve: point.curve, publicKey: point.point.toBytes(false), digest: message, signature }, point };
     }
     const { padding, hash } = rsaParams(algorithm);
-    if (messageType === 'DIGEST') return rsaVerifyDigest(key, padding, hash, message, signature);
-    return padding === 'PSS'
-      ? nodeVerify(hash, message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: digest.length }, signature)
-      : nodeVerify(hash, message, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
+    if (messageType === 'DIGEST') return { done: rsaVerifyDigest(key, padding, hash, message, signature) };
+    return {
+      done:
+        padding === 'PSS'
+          ? nodeVerify(hash, message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: digest.length }, signature)
+          : nodeVerify(hash, message, { key, padding: constants.RSA_PKCS1_PADDING }, signature),
+    };
   } catch {
-    return false;
+    return { done: false };
   }
+}
+
+/** Runs a planned curve check on this thread (`point`: the key's parsed point, when the plan had one). */
+export function runVerifyCheck(check: OffloadedVerify, point?: EcPublicPoint): boolean {
+  if (check.kind === 'sm2') return sm2VerifyDigest(check.publicKey, check.digest, check.signature);
+  return ecdsaVerifyDigest(point ?? ecPublicPoint(check.curve, check.publicKey), check.digest, check.signature);
+}
+
+/** Verifies like `sign`; returns false (never throws) for malformed or wrong signatures. */
+export function verify(spec: AsymmetricKeySpec, handle: AsymmetricKeyHandle, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType, signature: Uint8Array): boolean {
+  const step = planVerify(spec, handle, algorithm, message, messageType, signature);
+  return 'done' in step ? step.done : runVerifyCheck(step.check, step.point);
 }
 
 /** RSAES_OAEP_SHA_256/SHA_1 (plaintext ≤ k − 2·hLen − 2, else PLAINTEXT_TOO_LONG) or SM2_ENCRYPT (C1C3C2). */

@@ -1,0 +1,131 @@
+/**
+ * Signature checks node:crypto cannot do, SM2 and ECDSA over a given digest, are pure-JS curve
+ * arithmetic (@noble/curves): 1–3 ms each, which on the event loop would stall every other request
+ * for that long. This pool runs them on worker threads. Only public data crosses to a worker: the
+ * public key, the digest and the signature; private keys never leave the daemon's main thread.
+ *
+ * A worker runs the daemon's own compiled `sm2.js` and `ec.js` (the modules beside this one, or
+ * their copies in `dist/` when the daemon runs from its TypeScript sources, as the tests do).
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EcCurve } from './ec.js';
+
+/** A check the pool can run: SM2 (GB/T 32918.2 §7.1) or ECDSA (SEC 1 §4.1.4) over a digest. */
+export type OffloadedVerify =
+  | { kind: 'sm2'; publicKey: Uint8Array; digest: Uint8Array; signature: Uint8Array }
+  | { kind: 'ecdsa'; curve: EcCurve; publicKey: Uint8Array; digest: Uint8Array; signature: Uint8Array };
+
+// Plain CommonJS run with `eval` (no compiled worker file to locate); it imports the curve modules by URL.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const modules = Promise.all([import(workerData.sm2), import(workerData.ec)]);
+const points = new Map();
+parentPort.on('message', async (m) => {
+  let ok = false;
+  let error;
+  try {
+    const [sm2, ec] = await modules;
+    if (m.kind === 'sm2') {
+      ok = sm2.sm2VerifyDigest(m.publicKey, m.digest, m.signature);
+    } else {
+      const key = m.curve + ':' + Buffer.from(m.publicKey).toString('hex');
+      let point = points.get(key);
+      if (!point) {
+        if (points.size >= 1000) points.clear();
+        point = ec.ecPublicPoint(m.curve, m.publicKey);
+        points.set(key, point);
+      }
+      ok = ec.ecdsaVerifyDigest(point, m.digest, m.signature);
+    }
+  } catch (e) {
+    error = { name: (e && e.name) || 'Error', code: e && e.code, message: String((e && e.message) || e) };
+  }
+  parentPort.postMessage({ id: m.id, ok, error });
+});
+`;
+
+/** Where the compiled curve modules are: beside this file when compiled, else in `dist/` (running from sources). */
+function compiledModule(name: string): string | undefined {
+  const beside = new URL(`./${name}.js`, import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside.href;
+  const self = fileURLToPath(import.meta.url);
+  const marker = '/daemon/hsm/asym/';
+  const at = self.lastIndexOf(marker);
+  if (at < 0) return undefined;
+  const compiled = `${self.slice(0, at)}/dist${marker}${name}.js`;
+  return existsSync(compiled) ? pathToFileURL(compiled).href : undefined;
+}
+
+interface Pending {
+  resolve: (ok: boolean) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+export class VerifyPool {
+  private readonly slots: Slot[] = [];
+  private next = 0;
+  private closed = false;
+
+  private constructor(size: number, urls: { sm2: string; ec: string }) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: urls });
+      // Idle workers never keep the process alive; close() ends them on shutdown.
+      worker.unref();
+      const slot: Slot = { worker, pending: new Map() };
+      worker.on('message', (m: { id: number; ok: boolean; error?: { name: string; code?: string; message: string } }) => {
+        const p = slot.pending.get(m.id);
+        if (!p) return;
+        slot.pending.delete(m.id);
+        if (m.error) p.reject(Object.assign(new Error(m.error.message), { name: m.error.name, code: m.error.code }));
+        else p.resolve(m.ok);
+      });
+      const failAll = (err: Error) => {
+        for (const p of slot.pending.values()) p.reject(err);
+        slot.pending.clear();
+      };
+      worker.on('error', failAll);
+      worker.on('exit', () => failAll(new Error('a signature verification thread stopped')));
+      this.slots.push(slot);
+    }
+  }
+
+  /**
+   * A pool of `size` threads (default: one per core but the event loop's, at least one, at most
+   * four); undefined when the compiled curve modules cannot be found (verification then stays on
+   * the event loop).
+   */
+  static create(size = Math.min(4, Math.max(1, availableParallelism() - 1))): VerifyPool | undefined {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError('size must be a positive integer');
+    const sm2 = compiledModule('sm2');
+    const ec = compiledModule('ec');
+    return sm2 && ec ? new VerifyPool(size, { sm2, ec }) : undefined;
+  }
+
+  /** Runs one check on the least busy thread; the answer is the check's own (false for a wrong or malformed signature). */
+  verify(job: OffloadedVerify): Promise<boolean> {
+    if (this.closed) return Promise.reject(new Error('the verification pool is closed'));
+    let slot = this.slots[0];
+    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      if (slot.pending.size === 1) slot.worker.ref();
+      slot.worker.postMessage({ id, ...job });
+    }).finally(() => {
+      if (slot.pending.size === 0) slot.worker.unref();
+    }) as Promise<boolean>;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
