@@ -55,28 +55,35 @@ const ms = (text) => {
   return m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
 };
 
+/** One wrk run (asynchronous, so two loads can run side by side); its own Lua file per run. */
 function runWrk(url, request, connections) {
-  const lua = join(tmpdir(), `dew-bench-${process.pid}.lua`);
+  const lua = join(tmpdir(), `dew-bench-${process.pid}-${++luaFiles}.lua`);
   writeFileSync(
     lua,
     [`wrk.method = ${JSON.stringify(request.method)}`, request.body ? `wrk.body = ${JSON.stringify(request.body)}` : '',
       ...Object.entries(request.headers ?? {}).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)].join('\n'),
   );
-  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, url + request.path], { encoding: 'utf8' });
-  rmSync(lua, { force: true });
-  const out = r.stdout ?? '';
-  const num = (re) => Number(re.exec(out)?.[1] ?? 0);
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    requests: { average: num(/Requests\/sec:\s+([\d.]+)/) },
-    latency: { p50: round3(ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '')), p99: round3(ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '')) },
-    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
-    errors: sock ? sock.slice(1).reduce((n, x) => n + Number(x), 0) : r.status === 0 ? 0 : 1,
-  };
+  return new Promise((resolve) => {
+    const w = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, url + request.path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    w.stdout.on('data', (c) => (out += c));
+    w.once('close', (status) => {
+      rmSync(lua, { force: true });
+      const num = (re) => Number(re.exec(out)?.[1] ?? 0);
+      const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      resolve({
+        requests: { average: num(/Requests\/sec:\s+([\d.]+)/) },
+        latency: { p50: round3(ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '')), p99: round3(ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '')) },
+        non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+        errors: sock ? sock.slice(1).reduce((n, x) => n + Number(x), 0) : status === 0 ? 0 : 1,
+      });
+    });
+  });
 }
+let luaFiles = 0;
 
 function run(url, request, connections) {
-  if (useWrk) return Promise.resolve(runWrk(url, request, connections));
+  if (useWrk) return runWrk(url, request, connections);
   return new Promise((resolve, reject) => {
     autocannon(
       { url, connections, duration: seconds, pipelining: 1, requests: [request] },
@@ -178,6 +185,7 @@ try {
     return n / seconds;
   };
   const asymRows = [];
+  let mixed;
   for (const [spec, algorithm] of asym) {
     if (only && !only.test(spec)) continue;
     const alias = `bench-${spec.toLowerCase()}`;
@@ -195,6 +203,25 @@ try {
       const m = await measure(signed(creds, 'POST', path, body), 16);
       asymRows.push({ name: `${op} ${spec} ${algorithm}`, rps: m.rps, p50: m.p50, p99: m.p99, ratio: m.ratio, local, errors: m.errors });
     }
+    if (spec === 'SM2') {
+      // Does a slow check stall everyone else? encrypt-data (16 connections) alone, then beside 16
+      // connections of SM2 verify, alternated; the SM2 checks run on the daemon's verify threads.
+      const encrypt = signed(creds, 'POST', `/v1.0/${creds.project_id}/kms/encrypt-data`, { key_id: 'bench', plain_text: 'abcd' });
+      const verifyReq = signed(creds, 'POST', `/v1.0/${creds.project_id}/kms/verify`, { ...signBody, signature });
+      const alone = [];
+      const beside = [];
+      for (let i = 0; i < rounds; i++) {
+        alone.push(await run(url, encrypt, 16));
+        const [e, v] = await Promise.all([run(url, encrypt, 16), run(url, verifyReq, 16)]);
+        beside.push({ ...e, verifyRps: v.requests.average, errors: e.errors + e.non2xx + v.errors + v.non2xx });
+      }
+      const mid = (xs, f) => median(xs.map(f));
+      mixed = {
+        aloneRps: mid(alone, (r) => r.requests.average), aloneP50: mid(alone, (r) => r.latency.p50), aloneP99: mid(alone, (r) => r.latency.p99),
+        rps: mid(beside, (r) => r.requests.average), p50: mid(beside, (r) => r.latency.p50), p99: mid(beside, (r) => r.latency.p99),
+        verifyRps: mid(beside, (r) => r.verifyRps), errors: beside.reduce((n, r) => n + r.errors, 0),
+      };
+    }
   }
 
   const pad = (s, n) => String(s).padEnd(n);
@@ -211,6 +238,16 @@ try {
       `| ${pad('operation', 38)} | ${pad('req/s', 8)} | p50 ms | p99 ms | vs floor | in-process/s | vs in-process | errors |`,
       `|${'-'.repeat(40)}|----------|--------|--------|----------|--------------|---------------|--------|`,
       ...asymRows.map((r) => `| ${pad(r.name, 38)} | ${pad(Math.round(r.rps), 8)} | ${pad(r.p50, 6)} | ${pad(r.p99, 6)} | ${pad(r.ratio.toFixed(2), 8)} | ${pad(Math.round(r.local), 12)} | ${pad((r.rps / r.local).toFixed(2), 13)} | ${pad(r.errors, 6)} |`),
+    );
+  }
+  if (mixed) {
+    lines.push(
+      '',
+      'encrypt-data 4 B (AK/SK, 16 connections) alone and beside 16 connections of SM2 verify (medians of alternated rounds):',
+      `| ${pad('', 30)} | ${pad('req/s', 8)} | p50 ms | p99 ms | SM2 verify/s | errors |`,
+      `|${'-'.repeat(32)}|----------|--------|--------|--------------|--------|`,
+      `| ${pad('alone', 30)} | ${pad(Math.round(mixed.aloneRps), 8)} | ${pad(mixed.aloneP50, 6)} | ${pad(mixed.aloneP99, 6)} | ${pad('-', 12)} | ${pad('', 6)} |`,
+      `| ${pad('beside SM2 verify', 30)} | ${pad(Math.round(mixed.rps), 8)} | ${pad(mixed.p50, 6)} | ${pad(mixed.p99, 6)} | ${pad(Math.round(mixed.verifyRps), 12)} | ${pad(mixed.errors, 6)} |`,
     );
   }
   console.log(lines.join('\n'));
