@@ -74,27 +74,44 @@ export class VerifyPool {
   private next = 0;
   private closed = false;
 
-  private constructor(size: number, urls: { sm2: string; ec: string }) {
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: urls });
-      // Idle workers never keep the process alive; close() ends them on shutdown.
-      worker.unref();
-      const slot: Slot = { worker, pending: new Map() };
-      worker.on('message', (m: { id: number; ok: boolean; error?: { name: string; code?: string; message: string } }) => {
-        const p = slot.pending.get(m.id);
-        if (!p) return;
-        slot.pending.delete(m.id);
-        if (m.error) p.reject(Object.assign(new Error(m.error.message), { name: m.error.name, code: m.error.code }));
-        else p.resolve(m.ok);
-      });
-      const failAll = (err: Error) => {
-        for (const p of slot.pending.values()) p.reject(err);
-        slot.pending.clear();
-      };
-      worker.on('error', failAll);
-      worker.on('exit', () => failAll(new Error('a signature verification thread stopped')));
-      this.slots.push(slot);
-    }
+  /** Threads start on first use (most daemons never verify SM2), up to `size`. */
+  private constructor(
+    private readonly size: number,
+    private readonly urls: { sm2: string; ec: string },
+  ) {}
+
+  private spawn(): Slot {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.urls });
+    // Idle workers never keep the process alive; close() ends them on shutdown.
+    worker.unref();
+    const slot: Slot = { worker, pending: new Map() };
+    worker.on('message', (m: { id: number; ok: boolean; error?: { name: string; code?: string; message: string } }) => {
+      const p = slot.pending.get(m.id);
+      if (!p) return;
+      slot.pending.delete(m.id);
+      if (m.error) p.reject(Object.assign(new Error(m.error.message), { name: m.error.name, code: m.error.code }));
+      else p.resolve(m.ok);
+    });
+    const failAll = (err: Error) => {
+      for (const p of slot.pending.values()) p.reject(err);
+      slot.pending.clear();
+    };
+    worker.on('error', failAll);
+    worker.on('exit', () => {
+      failAll(new Error('a signature verification thread stopped'));
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** The least busy thread, or a new one while all are busy and the pool is not full. */
+  private pick(): Slot {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (!best || s.pending.size < best.pending.size) best = s;
+    if (!best || (best.pending.size > 0 && this.slots.length < this.size)) return this.spawn();
+    return best;
   }
 
   /**
@@ -112,8 +129,7 @@ export class VerifyPool {
   /** Runs one check on the least busy thread; the answer is the check's own (false for a wrong or malformed signature). */
   verify(job: OffloadedVerify): Promise<boolean> {
     if (this.closed) return Promise.reject(new Error('the verification pool is closed'));
-    let slot = this.slots[0];
-    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    const slot = this.pick();
     const id = this.next++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
