@@ -40,6 +40,14 @@ export type UnchainedContent = Omit<ChainedContent, 'chainId' | 'chainSeq'>;
  */
 export type StoredRecord = [number, string, string, string, string, string, string, string, string, number, string, string];
 
+/** The named fields of a stored record (values coerced to their types: a listing shows even an altered record). */
+export function storedRecordFields(v: StoredRecord): UnchainedContent & { hash: string } {
+  return {
+    at: Number(v[0]), requestId: String(v[1]), domainId: String(v[2]), userId: String(v[3]), accessKey: String(v[4]), sourceIp: String(v[5]),
+    operation: String(v[6]), resourceId: String(v[7]), outcome: String(v[8]), status: Number(v[9]), errorCode: String(v[10]), hash: String(v[11]),
+  };
+}
+
 /** One index row of a segment: how many of its records have this resource, account, operation and outcome. */
 export type IndexRow = [resourceId: string, domainId: string, operation: string, outcome: string, count: number];
 

@@ -6,7 +6,7 @@
  * longer matches its records (which would hide them from `--key` or `--since` listings) shows too.
  */
 import { SEGMENT_SPAN, type AuditRepo, type ChainHead, type StoredSegment } from '../store/audit-repo.js';
-import { chainRecords, genesisHash, recordFields, sha256Hex, summarize, type IndexRow, type StoredRecord, type UnchainedContent } from './audit-chain.js';
+import { chainRecords, genesisHash, recordFields, sha256Hex, storedRecordFields, summarize, type IndexRow, type StoredRecord, type UnchainedContent } from './audit-chain.js';
 
 export interface BadRecord {
   chain_id: string;
@@ -30,10 +30,7 @@ function parseRecord(v: unknown): (UnchainedContent & { hash: string }) | undefi
   const r = v as StoredRecord;
   const strings = [1, 2, 3, 4, 5, 6, 7, 8, 10, 11].every((i) => typeof r[i] === 'string');
   if (!strings || !Number.isInteger(r[0]) || !Number.isInteger(r[9])) return undefined;
-  return {
-    at: r[0], requestId: r[1], domainId: r[2], userId: r[3], accessKey: r[4], sourceIp: r[5],
-    operation: r[6], resourceId: r[7], outcome: r[8], status: r[9], errorCode: r[10], hash: r[11],
-  };
+  return storedRecordFields(r);
 }
 
 /** Index rows in one canonical order, for comparing a stored index with a recomputed one. */

@@ -8,7 +8,7 @@
  * One writer lock per chain orders both paths, so chain positions are never handed out twice.
  */
 import { randomBytes } from 'node:crypto';
-import { isAuditGuardFailure, type AuditRepo, type ChainHead, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
+import { headAfter, isAuditGuardFailure, type AuditRepo, type ChainHead, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
 
 export { withAudit, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
 import { chainSegment, genesisHash, type ChainedContent, type ChainedSegment } from './audit-chain.js';
@@ -132,7 +132,7 @@ export class AuditLog implements AuditHooks {
       // Queued records take the chain positions before this one, as they happened before it.
       if (this.queue.length > 0) await this.drain().catch(() => undefined);
       const segment = this.chain([entry]);
-      const next = this.headAfter(segment);
+      const next = headAfter(this.head, segment);
       try {
         const result = await exec(this.repo.guardedRecord(segment, next.startedAt));
         this.head = next;
@@ -162,10 +162,6 @@ export class AuditLog implements AuditHooks {
     return chainSegment(this.chainId, this.head.headSeq, this.head.headHash, entries);
   }
 
-  private headAfter(segment: ChainedSegment): ChainHead {
-    return { chainId: this.chainId, headSeq: segment.lastSeq, headHash: segment.hash, startedAt: this.head.startedAt };
-  }
-
   private async committed(head: ChainHead): Promise<boolean> {
     const stored = await this.repo.loadHead(this.chainId).catch(() => undefined);
     return stored?.headSeq === head.headSeq && stored.headHash === head.headHash;
@@ -179,7 +175,7 @@ export class AuditLog implements AuditHooks {
         this.head = await this.repo.appendEntries(this.head, entries);
       } catch (err) {
         // A lost connection may hide a commit: the stored head says whether it happened.
-        const next = this.headAfter(this.chain(entries));
+        const next = headAfter(this.head, this.chain(entries));
         if (!(await this.committed(next))) {
           this.queue.unshift(...entries);
           this.opts.log(JSON.stringify({ level: 'warn', msg: 'audit flush failed; records kept for the next attempt', pending: this.queue.length, error: (err as Error).message }));

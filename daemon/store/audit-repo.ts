@@ -6,7 +6,7 @@
 import type { Client, InStatement } from '@libsql/client';
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { chainSegment, type ChainedContent, type ChainedSegment, type IndexRow, type StoredRecord, type UnchainedContent } from '../services/audit-chain.js';
+import { chainSegment, storedRecordFields, type ChainedContent, type ChainedRecords, type ChainedSegment, type IndexRow, type StoredRecord, type UnchainedContent } from '../services/audit-chain.js';
 
 /** One record as listed (wire shape in services/audit-queries.ts; times in epoch ms). */
 export interface AuditRow extends ChainedContent {
@@ -33,6 +33,11 @@ export interface ChainHead {
   headSeq: number;
   headHash: string;
   startedAt: number;
+}
+
+/** The head of `head`'s chain once `s` is appended after it. */
+export function headAfter(head: ChainHead, s: ChainedRecords): ChainHead {
+  return { chainId: head.chainId, headSeq: s.lastSeq, headHash: s.hash, startedAt: head.startedAt };
 }
 
 /** Records per segment at most: a record's trail position is its segment's seq × this + its index. */
@@ -129,24 +134,7 @@ const RECORD_COLUMNS =
   `s.seq * ${SEGMENT_SPAN} + j.key AS seq, s.chain_id, s.first_seq + j.key AS chain_seq, j.value AS record`;
 
 function toRow(r: Record<string, unknown>): AuditRow {
-  const v = JSON.parse(String(r.record)) as StoredRecord;
-  return {
-    seq: Number(r.seq),
-    chainId: String(r.chain_id),
-    chainSeq: Number(r.chain_seq),
-    at: Number(v[0]),
-    requestId: String(v[1]),
-    domainId: String(v[2]),
-    userId: String(v[3]),
-    accessKey: String(v[4]),
-    sourceIp: String(v[5]),
-    operation: String(v[6]),
-    resourceId: String(v[7]),
-    outcome: String(v[8]),
-    status: Number(v[9]),
-    errorCode: String(v[10]),
-    hash: String(v[11]),
-  };
+  return { seq: Number(r.seq), chainId: String(r.chain_id), chainSeq: Number(r.chain_seq), ...storedRecordFields(JSON.parse(String(r.record)) as StoredRecord) };
 }
 
 export class AuditRepo {
@@ -168,7 +156,7 @@ export class AuditRepo {
     if (this.appender) return this.appender(head, entries);
     const s = chainSegment(head.chainId, head.headSeq, head.headHash, entries);
     await this.client.batch(segmentStatements(s, head.startedAt), 'write');
-    return { chainId: head.chainId, headSeq: s.lastSeq, headHash: s.hash, startedAt: head.startedAt };
+    return headAfter(head, s);
   }
 
   /**
