@@ -62,13 +62,16 @@ export type AuditAppender = (head: ChainHead, entries: readonly UnchainedContent
 
 /**
  * The statements appending segment `s` and moving its chain head (started at `startedAt`): the
- * segment row, its index rows read from one JSON argument, the head upsert. Self-contained, like
- * `chainRecords`: the audit writer thread runs it from its source text.
+ * segment row, its index rows read from one JSON argument, the head upsert. `guarded`: the
+ * segment's hash is NULL (violating NOT NULL, so the whole batch rolls back) when the statement
+ * before it changed no row (see `guardedRecord`). Self-contained, like `chainRecords`: the audit
+ * writer thread runs it from its source text.
  */
-export function segmentStatements(s: ChainedSegment, startedAt: number): InStatement[] {
+export function segmentStatements(s: ChainedSegment, startedAt: number, guarded = false): InStatement[] {
+  const hash = guarded ? 'CASE WHEN changes() > 0 THEN ? ELSE NULL END' : '?';
   return [
     {
-      sql: 'INSERT INTO audit_segments (chain_id, first_seq, last_seq, max_at, prev_hash, hash, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      sql: `INSERT INTO audit_segments (chain_id, first_seq, last_seq, max_at, prev_hash, hash, records) VALUES (?, ?, ?, ?, ?, ${hash}, ?)`,
       args: [s.chainId, s.firstSeq, s.lastSeq, s.maxAt, s.prevHash, s.hash, s.records],
     },
     {
@@ -164,21 +167,15 @@ export class AuditRepo {
    * the one-record segment `s`, whose hash is NULL (violating NOT NULL, so the whole batch rolls
    * back) when that statement changed no row, its index row, then the chain head.
    */
-  guardedRecord(s: ChainedSegment, startedAt: number) {
-    const insert = this.db.run(
-      sql`INSERT INTO audit_segments (chain_id, first_seq, last_seq, max_at, prev_hash, hash, records)
-          VALUES (${s.chainId}, ${s.firstSeq}, ${s.lastSeq}, ${s.maxAt}, ${s.prevHash}, CASE WHEN changes() > 0 THEN ${s.hash} ELSE NULL END, ${s.records})`,
-    );
-    const [resourceId, domainId, operation, outcome, count] = s.index[0];
-    const indexed = this.db.run(
-      sql`INSERT INTO audit_index (segment, resource_id, domain_id, operation, outcome, count)
-          VALUES ((SELECT seq FROM audit_segments WHERE chain_id = ${s.chainId} AND first_seq = ${s.firstSeq}), ${resourceId}, ${domainId}, ${operation}, ${outcome}, ${count})`,
-    );
-    const upsert = this.db.run(
-      sql`INSERT INTO audit_chains (chain_id, head_seq, head_hash, started_at) VALUES (${s.chainId}, ${s.lastSeq}, ${s.hash}, ${startedAt})
-          ON CONFLICT (chain_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash`,
-    );
-    return [insert, indexed, upsert] as const;
+  guardedRecord(s: ChainedSegment, startedAt: number): AuditStatements {
+    return segmentStatements(s, startedAt, true).map((st) => this.query(st));
+  }
+
+  /** A raw statement as a query of the repositories' batches (its `?` placeholders bound in order). */
+  private query(st: InStatement) {
+    const { sql: text, args = [] } = st as { sql: string; args?: unknown[] };
+    const parts = text.split('?');
+    return this.db.run(sql.join(parts.flatMap((p, i) => (i === 0 ? [sql.raw(p)] : [sql`${args[i - 1]}`, sql.raw(p)]))));
   }
 
   async loadHead(chainId: string): Promise<ChainHead | undefined> {
