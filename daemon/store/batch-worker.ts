@@ -2,8 +2,9 @@
  * The audit writer thread of an embedded (`file:`) database: chains queued audit records, hashes
  * them and appends them as one segment, on a worker thread with its own libSQL connection. The
  * embedded engine executes statements synchronously on the calling thread, and hashing and
- * statement building cost the event loop a few microseconds a record, so all of it happens here. WAL mode lets this second
- * connection write beside the daemon's own; the busy timeout waits out the other writer.
+ * statement building cost the event loop a few microseconds a record, so all of it happens here.
+ * WAL mode lets this second connection write beside the daemon's own; the busy timeout waits out
+ * the other writer.
  */
 import { Worker } from 'node:worker_threads';
 import { BUSY_TIMEOUT_MS } from './db.js';
