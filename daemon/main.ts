@@ -23,6 +23,12 @@ import { GrantRepo } from './store/grant-repo.js';
 import { GrantService } from './services/grants.js';
 import { IamAdmin } from './services/iam-admin.js';
 import { createApp } from './app.js';
+import { EncryptionService } from './services/encryption.js';
+import { kmsModule } from './modules/kms/module.js';
+import { iamModule } from './modules/iam/module.js';
+import { stacksModule } from './modules/stacks/module.js';
+import { auditModule } from './modules/audit/module.js';
+import { authModule } from './modules/auth/module.js';
 import { createGovernance } from './governance.js';
 import type { JobReport } from './scheduler/jobs.js';
 import { loadMasterKey } from './master-key-loader.js';
@@ -114,17 +120,6 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     feed.on('alias', (ids) => aliases.reload(ids));
     await aliases.load();
     keys.setAliasLookup((projectId, alias) => aliases.lookup(projectId, alias));
-    stacks.addLiveView('dew_kms_alias', (caller, objectId) => {
-      // object id as huaweicloud_kms_alias: `<key_id>?<alias>`
-      const a = aliases.get(caller, objectId.slice(objectId.indexOf('?') + 1));
-      return a ? { live: { ...aliases.toEntity(a) }, revision: a.revision } : { live: null, revision: 0 };
-    });
-    stacks.addLiveView('dew_kms_grant', async (caller, objectId) => {
-      // object id as huaweicloud_kms_grant: `<key_id>/<grant_id>`; grants never change, so revision 1 while they exist
-      const [keyId, grantId] = [objectId.slice(0, objectId.indexOf('/')), objectId.slice(objectId.indexOf('/') + 1)];
-      const found = keys.find(caller, keyId) ? (await grants.list(caller, keyId)).grants.find((g) => g.grant_id === grantId) : undefined;
-      return found ? { live: found, revision: 1 } : { live: null, revision: 0 };
-    });
     const asym = new AsymmetricService(keys, hsm, now);
     const imports = new KeyImportService(keys, keyRepo, cache, hsm, {
       now,
@@ -146,25 +141,25 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       for (const ak of ids) lockout.merge(ak, states.get(ak));
     });
 
+    const tokenKey = hsm.tokenKey();
+    const modules = [
+      kmsModule({ keys, data, encryption: new EncryptionService(data, asym), tags, asym, imports, grants, aliases, rotation: gov.rotation }),
+      iamModule({ iam }),
+      stacksModule({ stacks }),
+      auditModule({ queries: gov.auditQueries }),
+      authModule({ tokenKey, now }),
+    ];
+    for (const m of modules) for (const [type, view] of Object.entries(m.liveViews ?? {})) stacks.addLiveView(type, view);
+
     const front = createApp({
+      modules,
       lockout,
-      keys,
-      data,
-      tags,
-      asym,
-      imports,
-      stacks,
-      aliases,
       identity,
-      grants,
-      iam,
-      tokenKey: hsm.tokenKey(),
+      tokenKey,
       schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew')]),
       now,
       version: io.version ?? packageVersion(),
-      rotation: gov.rotation,
       audit: gov.audit,
-      auditQueries: gov.auditQueries,
       logError: (err, requestId) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message })),
     });
 

@@ -1,15 +1,15 @@
 /**
- * The audit trail of API calls: one record per call, allowed or refused (401s and validation errors
- * too). `open` starts a request's record before authentication, `bindCaller` ties it to the caller
- * once known (so services can find it), `close` records it once the response is known, unless a
- * state change already committed it in its own batch. `AuditTrail` is framework-neutral (the op lane
- * uses it directly); `auditTrail` wraps it as Hono middleware. Bodies are never read: no plaintext,
- * key material, data keys, secrets or signatures reach the trail.
+ * The audit trail of API calls: one record per call, allowed or refused (401s, 404s and validation
+ * errors too). `open` starts a request's record before authentication with the declared route's
+ * operation (`unknown-api` until a route matches), `bindCaller` ties it to the caller once known (so
+ * services can find it), `close` records it once the response is known, unless a state change
+ * already committed it in its own batch. `AuditTrail` is framework-neutral (the op lane uses it
+ * directly); `auditTrail` wraps it as Hono middleware for API paths. Bodies are never read: no
+ * plaintext, key material, data keys, secrets or signatures reach the trail.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import { DewError } from '../errors.js';
-import { accessFor } from '../services/authorization.js';
 import { outcomeOf, type AuditDraft, type AuditLog } from '../services/audit.js';
 import type { AppEnv } from './env.js';
 import type { Caller } from '../services/caller.js';
@@ -19,16 +19,11 @@ export interface AuditTrailDeps {
   now: () => number;
   /** Who an access key belongs to, for refused calls that carry a known AK. */
   ownerOf?: (accessKey: string) => { domainId: string; userId: string } | undefined;
-  /** The key id an alias names for the caller (failed calls never answered with one). */
-  keyIdOf?: (caller: Caller, keyIdOrAlias: string) => string | undefined;
 }
 
-const UUID = /^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/;
-
-const KEY_IN_PATH = /^\/v1\.0\/[^/]+\/kms\/([0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12})\//;
 const AK_IN_HEADER = /Access=([A-Za-z0-9]{1,64})/;
 
-/** The route layer names the key a request is about (an alias first, the key id once resolved). */
+/** The route layer names the resource a request is about (an alias first, the key id once resolved). */
 export function noteResource(draft: AuditDraft | undefined, keyId: unknown): void {
   if (draft && typeof keyId === 'string' && keyId.length > 0 && keyId.length <= 255) draft.resourceId = keyId;
 }
@@ -45,18 +40,8 @@ export class AuditTrail {
     if (!deps?.audit || typeof deps.now !== 'function') throw new TypeError('deps: audit and now are required');
   }
 
-  /** A new draft for an API call (`/v1.0/…`, `/v3/…`); undefined for health and discovery documents. */
-  open(method: string, decodedPath: string, requestId: string): AuditDraft | undefined {
-    if (!(decodedPath.startsWith('/v1.0/') || decodedPath.startsWith('/v3/'))) return undefined;
-    return this.draft(accessFor(method, decodedPath).operation, KEY_IN_PATH.exec(decodedPath)?.[1] ?? '', requestId);
-  }
-
-  /** A new draft for `POST /v1.0/{project_id}/kms/{operation}` (no key id in such a path). */
-  openOp(operation: string, requestId: string): AuditDraft {
-    return this.draft(operation, '', requestId);
-  }
-
-  private draft(operation: string, resourceId: string, requestId: string): AuditDraft {
+  /** A new draft for an API call; the route names its resource once the request is read. */
+  open(operation: string, requestId: string): AuditDraft {
     return {
       at: this.deps.now(),
       requestId,
@@ -65,7 +50,7 @@ export class AuditTrail {
       accessKey: '',
       sourceIp: '',
       operation,
-      resourceId,
+      resourceId: '',
       outcome: 'allowed',
       status: 0,
       errorCode: '',
@@ -88,13 +73,6 @@ export class AuditTrail {
     const deps = this.deps;
     if (caller) {
       fillCaller(draft, caller);
-      if (draft.resourceId && !UUID.test(draft.resourceId) && deps.keyIdOf) {
-        try {
-          draft.resourceId = deps.keyIdOf(caller, draft.resourceId) ?? draft.resourceId;
-        } catch {
-          // a lookup refused for this caller: keep the name as given
-        }
-      }
     } else {
       const ak = AK_IN_HEADER.exec(authorization ?? '')?.[1] ?? '';
       const owner = ak ? deps.ownerOf?.(ak) : undefined;
@@ -110,20 +88,23 @@ export class AuditTrail {
   }
 }
 
-/** The trail as Hono middleware: `trail` before authentication, `bindCaller` after it. */
-export function auditTrail(t: AuditTrail): { trail: MiddlewareHandler<AppEnv>; bindCaller: MiddlewareHandler<AppEnv> } {
-  const trail: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const draft = t.open(c.req.method, c.req.path, c.get('requestId') ?? '');
-    if (!draft) return next();
+/** What an API call not matched by any route is recorded as. */
+export const UNKNOWN_API = 'unknown-api';
+
+/**
+ * The trail as Hono middleware for calls under the API prefixes (`/v1.0/`, `/v3/`, …; never the
+ * health and discovery documents): the draft is opened before routing, the matched route names its
+ * operation (daemon/app.ts), and the record is closed with the answer.
+ */
+export function auditTrail(t: AuditTrail, prefixes: readonly string[]): MiddlewareHandler<AppEnv> {
+  const heads = prefixes.map((p) => `/${p}/`);
+  return async (c, next) => {
+    const path = c.req.path;
+    if (!heads.some((h) => path.startsWith(h))) return next();
+    const draft = t.open(UNKNOWN_API, c.get('requestId') ?? '');
     c.set('audit', draft);
     await next();
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     t.close(draft, c.get('caller'), c.req.header('authorization'), incoming?.socket.remoteAddress ?? '', c.res.status, c.error);
   };
-  const bindCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const caller = c.get('caller');
-    if (caller) t.bindCaller(c.get('audit'), caller);
-    return next();
-  };
-  return { trail, bindCaller };
 }

@@ -1,24 +1,20 @@
 /**
  * Authentication and authorization: an `SDK-HMAC-SHA256` signature (reference section 7) or an
  * `X-Auth-Token`, the AK lockout, the account's IP allow-list (401 `APIGW.0301`), then the role
- * check (403 KMS.0307; services/authorization.ts). No database read. `Authenticator` decides from a
- * framework-neutral request; `authenticate` is its Hono middleware (http/op-lane.ts calls it directly).
+ * check against what the declared route needs (403 KMS.0307; services/authorization.ts). No
+ * database read. `Authenticator` decides from a framework-neutral request; both HTTP paths (the
+ * op lane and the Hono routes, daemon/app.ts) call it with the route's declared `Access`.
  */
-import type { MiddlewareHandler } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import { DewError, kmsErrors } from '../errors.js';
 import type { IdentityService, Principal } from '../services/identity.js';
 import type { Caller } from '../services/caller.js';
 import { verifySdkSignature, type SdkSignedRequest, type SignatureFailure } from './auth/sdk-signature.js';
-import { splitRequestUrl } from './auth/sdk-request.js';
 import { verifyToken, type TokenFailure, type TokenClaims } from './auth/token.js';
-import type { AppEnv } from './env.js';
 import { AkLockout } from './auth/ak-lockout.js';
-import { accessFor, allows, isGrantable, type Access } from '../services/authorization.js';
+import { allows, isGrantable, type Access } from '../services/authorization.js';
 
-export const MAX_BODY_BYTES = 64 * 1024;
 const VERIFIED_TOKENS_MAX = 10_000;
-const EMPTY = new Uint8Array(0);
 
 const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
   missing: 'Incorrect IAM authentication information: x-auth-token not found',
@@ -50,13 +46,11 @@ export interface AuthDeps {
 
 /** A request as authentication sees it: the signed parts (raw path, raw query, headers, exact body) and where it came from. */
 export interface AuthRequest extends SdkSignedRequest {
-  /** The decoded path (`/v1.0/{project_id}/kms/encrypt-data`): what the roles are decided on. */
-  readonly decodedPath: string;
   /** The `{project_id}` path segment, when the route has one. */
   readonly projectId: string | undefined;
   readonly sourceIp: string;
-  /** What the request does, when the caller already knows (else decided from method and decoded path). */
-  readonly access?: Access;
+  /** What the declared route does and needs (never guessed from the path). */
+  readonly access: Access;
 }
 
 /** Case-insensitive header access over node's parsed headers (duplicates joined as Fetch does). */
@@ -66,11 +60,6 @@ export function nodeHeader(req: IncomingMessage): (name: string) => string | und
     const v = h[name];
     return typeof v === 'string' ? v : v === undefined ? undefined : v.join(', ');
   };
-}
-
-/** Refuses a declared body over the limit before any of it is buffered (KMS.0203). */
-export function assertDeclaredLength(contentLength: string | undefined): void {
-  if (contentLength !== undefined && Number(contentLength) > MAX_BODY_BYTES) throw kmsErrors.tooLarge();
 }
 
 function toCaller(p: Principal, ip: string, access: Access, grantOnly: boolean): Caller {
@@ -98,7 +87,7 @@ export class Authenticator {
     const ip = req.sourceIp;
     const acl = this.deps.identity.ipAllowList(principal.domainId);
     if (acl && !acl.allows(ip)) throw unauthorized(`Incorrect IAM authentication information: current ip:${ip} refused`);
-    const access = req.access ?? accessFor(req.method, req.decodedPath);
+    const access = req.access;
     const allowed = allows(principal.permissions, access.permission);
     // Without the role, only the grantable operations go on: a grant on the key may still allow them.
     if (!allowed && !isGrantable(access.operation)) throw kmsErrors.noApiPermission();
@@ -137,38 +126,4 @@ export class Authenticator {
     this.lockout.succeed(r.accessKey);
     return principal;
   }
-}
-
-/** Reads the raw body, refusing oversize ones (KMS.0203) before buffering them whole. */
-async function readBody(req: Request): Promise<Uint8Array> {
-  if (req.method === 'GET' || req.method === 'HEAD') return EMPTY;
-  assertDeclaredLength(req.headers.get('content-length') ?? undefined);
-  // Not `req.body`: on @hono/node-server that materialises a full WHATWG stream per request.
-  const buf = new Uint8Array(await req.arrayBuffer());
-  if (buf.length > MAX_BODY_BYTES) throw kmsErrors.tooLarge();
-  return buf;
-}
-
-/** The Hono middleware: reads the body once (`rawBody`) and sets `caller`. */
-export function authenticate(authenticator: Authenticator): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const body = await readBody(c.req.raw);
-    c.set('rawBody', body);
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    const header = incoming ? nodeHeader(incoming) : (name: string) => c.req.header(name);
-    // The request target exactly as sent (the signature covers it), not a normalised URL.
-    const { path, rawQuery } = splitRequestUrl(incoming?.url ?? c.req.url);
-    const caller = authenticator.authenticate({
-      method: c.req.method,
-      path,
-      rawQuery,
-      header,
-      body,
-      decodedPath: c.req.path,
-      projectId: c.req.param('project_id'),
-      sourceIp: incoming?.socket.remoteAddress ?? '',
-    });
-    c.set('caller', caller);
-    await next();
-  };
 }

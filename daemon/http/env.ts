@@ -5,10 +5,8 @@ import type { AuditDraft } from '../services/audit.js';
 export type AppEnv = {
   Variables: {
     requestId: string;
-    /** The exact request body bytes (signatures are computed over them). */
-    rawBody: Uint8Array;
     caller: Caller;
-    /** This request's audit record in progress (http/audit-trail.ts); routes name the key in it. */
+    /** This request's audit record in progress (http/audit-trail.ts); the matched route names its operation and resource in it. */
     audit: AuditDraft | undefined;
   };
 };

@@ -1,26 +1,29 @@
 /**
- * The op lane: serves `POST /v1.0/{project_id}/kms/{operation}` straight from node's request and
- * response, with the same authentication, audit trail and operation table as the Hono routes
- * (`Authenticator`, `AuditTrail`, kms-op.ts), and the same answers and errors. It exists for speed:
- * the data path skips the Fetch Request/Response objects, the middleware chain and the router
- * (about half of a small encrypt-data's cost), and its answers are written together at the end of
- * each event-loop turn (http/coalesced-writer.ts). Everything else, and any operation path in an
- * unusual form (percent-escapes, extra segments), goes to `fallback` (Hono) unchanged.
+ * The op lane: serves the static `POST /{version}/{project_id}/…` routes of the route table (the
+ * KMS operations and their kind, http/route-table.ts) straight from node's request and response,
+ * with the same authentication, audit trail, body reader, error writer and route runner as the
+ * Hono routes, and so the same answers and errors. It exists for speed: the data path skips the
+ * Fetch Request/Response objects, the middleware chain and the router (about half of a small
+ * encrypt-data's cost), and its answers are written together at the end of each event-loop turn
+ * (http/coalesced-writer.ts). A percent-escaped path is decoded here as Hono decodes it
+ * (`decodeURI`: `%2F` stays a character of its segment). Every other request goes to `fallback`.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { CoalescedWriter } from './coalesced-writer.js';
-import { kmsErrors, toClientError, toErrorBody, type DewError } from '../errors.js';
+import { kmsErrors, toErrorBody } from '../errors.js';
 import type { AuditDraft } from '../services/audit.js';
-import type { Access } from '../services/authorization.js';
 import type { Caller } from '../services/caller.js';
-import { assertDeclaredLength, MAX_BODY_BYTES, nodeHeader, type Authenticator } from './authenticate.js';
+import { nodeHeader, type Authenticator } from './authenticate.js';
+import { assertDeclaredLength, readBody } from './body-reader.js';
+import { errorReply } from './error-reply.js';
 import type { AuditTrail } from './audit-trail.js';
-import type { OpRoute, OpTable } from './kms-op.js';
+import type { CompiledRoute } from './route-table.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface OpLaneDeps {
-  ops: OpTable;
+  /** The lane's routes by `{version}/{rest}` (route-table.ts `laneKey`). */
+  routes: ReadonlyMap<string, CompiledRoute>;
   authenticator: Authenticator;
   trail?: AuditTrail;
   nextId: () => string;
@@ -28,85 +31,75 @@ export interface OpLaneDeps {
   fallback: RequestListener;
 }
 
-interface Target {
-  route: OpRoute;
-  access: Access;
+export interface LaneTarget {
+  route: CompiledRoute;
+  /** The path as sent (the signature covers it). */
   path: string;
   rawQuery: string;
   projectId: string;
 }
 
-const PREFIX = '/v1.0/';
-const KMS = '/kms/';
-const EMPTY = Buffer.alloc(0);
 const JSON_TYPE = 'application/json';
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** The operation a request target names, when it is one of `ops` in canonical form. */
-export function matchOp(url: string, ops: OpTable): Target | undefined {
-  if (!url.startsWith(PREFIX)) return undefined;
+/** The lane route a request target names, if any (the path decoded as Hono decodes it). */
+export function matchLane(url: string, routes: ReadonlyMap<string, CompiledRoute>): LaneTarget | undefined {
+  if (url.charCodeAt(0) !== 47 /* / */) return undefined;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  // Hono decodes escapes before routing; such paths are left to it.
-  if (path.includes('%')) return undefined;
-  const pidEnd = path.indexOf('/', PREFIX.length);
-  if (pidEnd <= PREFIX.length || !path.startsWith(KMS, pidEnd)) return undefined;
-  const name = path.slice(pidEnd + KMS.length);
-  const op = name.includes('/') ? undefined : ops.get(name);
-  if (!op) return undefined;
-  return { route: op.run, access: op.access, path, rawQuery: q < 0 ? '' : url.slice(q + 1), projectId: path.slice(PREFIX.length, pidEnd) };
+  let decoded = path;
+  if (path.includes('%')) {
+    try {
+      decoded = decodeURI(path);
+    } catch {
+      return undefined;
+    }
+  }
+  const versionEnd = decoded.indexOf('/', 1);
+  if (versionEnd < 0) return undefined;
+  const pidEnd = decoded.indexOf('/', versionEnd + 1);
+  if (pidEnd <= versionEnd + 1) return undefined;
+  const route = routes.get(decoded.slice(1, versionEnd) + decoded.slice(pidEnd));
+  if (!route) return undefined;
+  return { route, path, rawQuery: q < 0 ? '' : url.slice(q + 1), projectId: decoded.slice(versionEnd + 1, pidEnd) };
 }
 
-/**
- * Reads the whole body, then calls `done` once: with the bytes, or with KMS.0203 as soon as more
- * than MAX_BODY_BYTES arrive (the rest is not buffered). Plain callbacks: a promise and a third
- * listener per request cost measurably on this path. An aborted request never calls back (nobody
- * is left to answer).
- */
-function readBody(req: IncomingMessage, done: (err: DewError | undefined, body: Buffer) => void): void {
-  let first: Buffer | undefined;
-  let chunks: Buffer[] | undefined;
-  let size = 0;
-  req.on('data', (chunk: Buffer) => {
-    if (size < 0) return;
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      size = -1;
-      req.resume();
-      done(kmsErrors.tooLarge(), EMPTY);
-    } else if (first === undefined) first = chunk;
-    else (chunks ??= [first]).push(chunk);
-  });
-  req.on('end', () => {
-    if (size >= 0) done(undefined, chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY));
-  });
-}
-
-function headersFor(payload: string | undefined, requestId: string, close: boolean): OutgoingHttpHeaders {
+function headersFor(payload: string | undefined, requestId: string, close: boolean, extra: Record<string, string> | undefined): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders =
     payload === undefined
       ? { 'x-request-id': requestId, 'content-length': 0 }
       : { 'content-type': JSON_TYPE, 'x-request-id': requestId, 'content-length': Buffer.byteLength(payload) };
+  if (extra) Object.assign(headers, extra);
   if (close) headers.connection = 'close';
   return headers;
+}
+
+/** One query-string parameter, parsed on first use. */
+function lazyQuery(rawQuery: string): (name: string) => string | undefined {
+  let params: URLSearchParams | undefined;
+  return (name) => (rawQuery === '' ? undefined : ((params ??= new URLSearchParams(rawQuery)).get(name) ?? undefined));
 }
 
 export function opLane(d: OpLaneDeps): RequestListener {
   const writer = new CoalescedWriter((err) => d.logError(err, ''));
   // The writer skips answers whose client has gone by the time it writes.
-  const send = (res: ServerResponse, status: number, payload: string | undefined, requestId: string, close: boolean): void =>
-    writer.write(res, status, headersFor(payload, requestId, close), payload);
-  const finish = (res: ServerResponse, requestId: string, draft: AuditDraft | undefined, caller: Caller | undefined, req: IncomingMessage, err: unknown, answer: unknown, close: boolean): void => {
+  const send = (res: ServerResponse, status: number, payload: string | undefined, requestId: string, close: boolean, extra?: Record<string, string>): void =>
+    writer.write(res, status, headersFor(payload, requestId, close, extra), payload);
+
+  const finish = (req: IncomingMessage, res: ServerResponse, t: LaneTarget, requestId: string, draft: AuditDraft | undefined, caller: Caller | undefined, err: unknown, answer: unknown, extra?: Record<string, string>): void => {
     try {
-      let status = 200;
+      let status: number = t.route.status;
       let payload: string | undefined;
+      let close = false;
       if (err !== undefined) {
-        const e = toClientError(err, (x) => d.logError(x, requestId));
+        const e = errorReply(err, requestId, d.logError);
         status = e.status;
-        payload = JSON.stringify(toErrorBody(e, requestId));
-      } else if (answer !== undefined) {
+        payload = e.payload;
+        close = e.close;
+      } else if (answer !== undefined && status !== 204) {
         payload = JSON.stringify(answer);
       }
-      send(res, status, payload, requestId, close);
+      send(res, status, payload, requestId, close, err === undefined ? extra : undefined);
       d.trail?.close(draft, caller, req.headers.authorization, req.socket.remoteAddress ?? '', status, err);
     } catch (e) {
       // Never an unhandled rejection: the request is answered 500 if it still can be.
@@ -115,7 +108,7 @@ export function opLane(d: OpLaneDeps): RequestListener {
     }
   };
 
-  const run = (req: IncomingMessage, res: ServerResponse, t: Target, requestId: string, draft: AuditDraft | undefined, body: Buffer): void => {
+  const run = (req: IncomingMessage, res: ServerResponse, t: LaneTarget, requestId: string, draft: AuditDraft | undefined, body: Buffer): void => {
     let caller: Caller | undefined;
     try {
       caller = d.authenticator.authenticate({
@@ -124,35 +117,37 @@ export function opLane(d: OpLaneDeps): RequestListener {
         rawQuery: t.rawQuery,
         header: nodeHeader(req),
         body,
-        decodedPath: t.path,
         projectId: t.projectId,
         sourceIp: req.socket.remoteAddress ?? '',
-        access: t.access,
+        access: t.route.access,
       });
       d.trail?.bindCaller(draft, caller);
       const c = caller;
-      t.route(caller, body, draft).then(
-        (answer) => finish(res, requestId, draft, c, req, undefined, answer, false),
-        (err: unknown) => finish(res, requestId, draft, c, req, err, undefined, false),
-      );
+      let extra: Record<string, string> | undefined;
+      t.route
+        .run({ caller, raw: body, audit: draft, params: NO_PARAMS, query: lazyQuery(t.rawQuery), setHeader: (name, value) => ((extra ??= {})[name.toLowerCase()] = value) })
+        .then(
+          (answer) => finish(req, res, t, requestId, draft, c, undefined, answer, extra),
+          (err: unknown) => finish(req, res, t, requestId, draft, c, err, undefined),
+        );
     } catch (err) {
-      finish(res, requestId, draft, caller, req, err, undefined, false);
+      finish(req, res, t, requestId, draft, caller, err, undefined);
     }
   };
 
   return (req, res) => {
-    const t = req.method === 'POST' ? matchOp(req.url ?? '', d.ops) : undefined;
+    const t = req.method === 'POST' ? matchLane(req.url ?? '', d.routes) : undefined;
     if (!t) return d.fallback(req, res);
     const requestId = d.nextId();
-    const draft = d.trail?.openOp(t.access.operation, requestId);
+    const draft = d.trail?.open(t.route.access.operation, requestId);
     try {
       assertDeclaredLength(req.headers['content-length']);
     } catch (err) {
       // The body is left unread: the connection closes after the answer.
-      return finish(res, requestId, draft, undefined, req, err, undefined, true);
+      return finish(req, res, t, requestId, draft, undefined, err, undefined);
     }
     readBody(req, (err, body) => {
-      if (err) finish(res, requestId, draft, undefined, req, err, undefined, true);
+      if (err) finish(req, res, t, requestId, draft, undefined, err, undefined);
       else run(req, res, t, requestId, draft, body);
     });
   };

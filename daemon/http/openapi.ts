@@ -1,15 +1,6 @@
-/** Builds the OpenAPI 3.1 document from the request schemas in schemas/kms. */
+/** Builds the OpenAPI 3.1 document from the route table: every declared route, with its body schema from schemas/. */
 import type { JsonSchema } from '../../schemas/index.js';
-
-/** Operations whose path is not `POST /kms/{name}`. */
-const SPECIAL: Record<string, { method: string; path: string }> = {
-  'kms/create-tag': { method: 'post', path: '/v1.0/{project_id}/kms/{key_id}/tags' },
-  'kms/batch-tags': { method: 'post', path: '/v1.0/{project_id}/kms/{key_id}/tags/action' },
-  'kms/resource-instances': { method: 'post', path: '/v1.0/{project_id}/kms/resource_instances/action' },
-  'dew/stack-lock': { method: 'post', path: '/v1.0/{project_id}/dew/stacks/{stack}/lock' },
-  'dew/stack-object-put': { method: 'put', path: '/v1.0/{project_id}/dew/stacks/{stack}/objects' },
-  'dew/stack-object-delete': { method: 'delete', path: '/v1.0/{project_id}/dew/stacks/{stack}/objects' },
-};
+import type { RouteTable } from './route-table.js';
 
 const errorBody = {
   type: 'object',
@@ -31,29 +22,37 @@ function stripExtensions(schema: unknown): unknown {
   return schema;
 }
 
-export function buildOpenApi(schemas: Map<string, JsonSchema>, version: string): Record<string, unknown> {
+/** `/v1.0/:project_id/kms/:key_id/tags` → `/v1.0/{project_id}/kms/{key_id}/tags`, with its parameter names. */
+function openApiPath(pattern: string): { path: string; params: string[] } {
+  const params: string[] = [];
+  const path = pattern.replace(/:([a-z_]+)/g, (_m, name: string) => {
+    params.push(name);
+    return `{${name}}`;
+  });
+  return { path, params };
+}
+
+export function buildOpenApi(routes: RouteTable, schemas: ReadonlyMap<string, JsonSchema>, version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  const params = [{ name: 'project_id', in: 'path', required: true, schema: { type: 'string' } }];
-  for (const [id, schema] of schemas) {
-    const name = id.split('/')[1];
-    const where = SPECIAL[id] ?? { method: 'post', path: `/v1.0/{project_id}/kms/${name}` };
-    const pathParams = [
-      ...params,
-      ...['key_id', 'stack'].filter((p) => where.path.includes(`{${p}}`)).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
-    ];
-    paths[where.path] = {
-      ...paths[where.path],
-      [where.method]: {
-        operationId: name,
-        summary: schema.description,
-        parameters: pathParams,
+  for (const r of routes.all) {
+    const { path, params } = openApiPath(r.pattern);
+    const schema = r.schema === undefined ? undefined : schemas.get(r.schema);
+    paths[path] = {
+      ...paths[path],
+      [r.method.toLowerCase()]: {
+        operationId: `${r.module}.${r.access.operation}.${r.method.toLowerCase()}`,
+        summary: (schema?.description as string | undefined) ?? r.access.operation,
+        tags: [r.module],
+        'x-dew-operation': r.access.operation,
+        'x-dew-permission': r.access.permission,
+        parameters: params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
         security: [{ aksk: [] }, { token: [] }],
-        requestBody: { required: true, content: { 'application/json': { schema: stripExtensions(schema) } } },
+        ...(schema ? { requestBody: { required: true, content: { 'application/json': { schema: stripExtensions(schema) } } } } : {}),
         responses: {
-          '200': { description: 'Success' },
+          [String(r.status)]: { description: 'Success' },
           '400': { description: 'Invalid request', content: { 'application/json': { schema: errorBody } } },
           '401': { description: 'Authentication failed (APIGW.0301)' },
-          '403': { description: 'No permission' },
+          '403': { description: 'No permission (KMS.0307)' },
           '404': { description: 'Not found' },
         },
       },
@@ -61,7 +60,7 @@ export function buildOpenApi(schemas: Map<string, JsonSchema>, version: string):
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'dew KMS API', version, description: 'Huawei-DEW-shaped key management API served by the dew daemon.' },
+    info: { title: 'dew API', version, description: 'Huawei-DEW-shaped key management API served by the dew daemon.' },
     components: {
       securitySchemes: {
         aksk: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'SDK-HMAC-SHA256 request signature' },

@@ -2,6 +2,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { DewError, kmsErrors, REFERENCE_MESSAGES } from '../errors.js';
 import type { JsonSchema } from '../../schemas/index.js';
+import { strNum } from '../modules/wire.js';
 
 /** A validator that returns the typed body or throws the reference error. */
 export type BodyValidator<T> = (body: unknown) => T;
@@ -12,10 +13,6 @@ interface StrNum {
   multipleOf?: number;
 }
 
-/** Reads a "string number" (KMS sends many integers as JSON strings). */
-export function strNum(v: unknown): number {
-  return typeof v === 'number' ? v : Number(v);
-}
 
 function isStrNumValid(rule: StrNum, data: unknown): boolean {
   if (typeof data === 'string' && !/^[0-9]{1,10}$/.test(data)) return false;

@@ -1,0 +1,77 @@
+/**
+ * The KMS service module (reference section 1) at `/v1.0/{project_id}/kms`: keys, the data plane,
+ * asymmetric keys and imported material, grants, rotation, aliases and tags, and the stack live
+ * views of the KMS resource types. Routes name the key they are about by `key_id` in the body, or
+ * in the answer once an alias is resolved.
+ */
+import type { KeyService } from '../../services/keys.js';
+import type { DataPlane } from '../../services/data-plane.js';
+import type { EncryptionService } from '../../services/encryption.js';
+import type { TagService } from '../../services/tags.js';
+import type { AsymmetricService } from '../../services/asymmetric.js';
+import type { KeyImportService } from '../../services/key-import.js';
+import type { GrantService } from '../../services/grants.js';
+import type { AliasService } from '../../services/aliases.js';
+import type { RotationService } from '../../services/rotation.js';
+import { defineModule, type LiveView, type ServiceModule } from '../contract.js';
+import { keyRoutes } from './key-routes.js';
+import { dataRoutes } from './data-routes.js';
+import { asymRoutes } from './asym-routes.js';
+import { grantRoutes } from './grant-routes.js';
+import { rotationRoutes } from './rotation-routes.js';
+import { aliasRoutes } from './alias-routes.js';
+import { tagRoutes } from './tag-routes.js';
+
+const KEY_ID = /^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/;
+
+export interface KmsModuleDeps {
+  keys: KeyService;
+  data: DataPlane;
+  encryption: EncryptionService;
+  tags: TagService;
+  asym: AsymmetricService;
+  imports: KeyImportService;
+  grants: GrantService;
+  aliases: AliasService;
+  rotation: RotationService;
+}
+
+export function kmsModule(d: KmsModuleDeps): ServiceModule {
+  return defineModule({
+    name: 'kms',
+    base: '/v1.0/:project_id/kms',
+    resource: {
+      request: (r) => r.body.key_id,
+      answer: (a) => (a as { key_id?: unknown }).key_id,
+      resolve: (caller, named) => (KEY_ID.test(named) ? named : d.keys.find(caller, named)?.keyId),
+    },
+    routes: [
+      ...keyRoutes({ keys: d.keys, grantsPerKeyUsed: (projectId) => d.grants.mostGrantsPerKey(projectId) }),
+      ...dataRoutes(d),
+      ...asymRoutes(d),
+      ...grantRoutes(d),
+      ...rotationRoutes(d),
+      ...aliasRoutes(d),
+      ...tagRoutes(d),
+    ],
+    liveViews: { dew_kms_alias: aliasView(d.aliases), dew_kms_grant: grantView(d.keys, d.grants) },
+  });
+}
+
+/** A stack's alias object (id as huaweicloud_kms_alias: `<key_id>?<alias>`). */
+function aliasView(aliases: AliasService): LiveView {
+  return (caller, objectId) => {
+    const a = aliases.get(caller, objectId.slice(objectId.indexOf('?') + 1));
+    return a ? { live: { ...aliases.toEntity(a) }, revision: a.revision } : { live: null, revision: 0 };
+  };
+}
+
+/** A stack's grant object (id as huaweicloud_kms_grant: `<key_id>/<grant_id>`); grants never change, so revision 1 while they exist. */
+function grantView(keys: KeyService, grants: GrantService): LiveView {
+  return async (caller, objectId) => {
+    const slash = objectId.indexOf('/');
+    const [keyId, grantId] = [objectId.slice(0, slash), objectId.slice(slash + 1)];
+    const found = keys.find(caller, keyId) ? (await grants.list(caller, keyId)).grants.find((g) => g.grant_id === grantId) : undefined;
+    return found ? { live: found, revision: 1 } : { live: null, revision: 0 };
+  };
+}

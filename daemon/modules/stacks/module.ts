@@ -1,0 +1,51 @@
+/**
+ * The stack module at `/v1.0/{project_id}/dew/stacks` for the declarative tool: read a stack with
+ * its live objects, take and release its lock, record and forget objects. The daemon is the state.
+ */
+import { DewError } from '../../errors.js';
+import type { StackService, StackObjectInput } from '../../services/stacks.js';
+import { defineModule, type ServiceModule } from '../contract.js';
+
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+function stackName(name: string): string {
+  if (!STACK_NAME.test(name)) throw new DewError('KMS.0308', 400, 'Invalid stack name: 1 to 128 of A-Z a-z 0-9 _ . -');
+  return name;
+}
+
+/** A query-string integer in [0, max] (`dflt` when absent). */
+function int(v: string | undefined, dflt: number, max: number, field: string): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new DewError('KMS.0308', 400, `Invalid ${field}.`);
+  return n;
+}
+
+export function stacksModule(d: { stacks: StackService }): ServiceModule {
+  const s = d.stacks;
+  return defineModule({
+    name: 'stacks',
+    base: '/v1.0/:project_id/dew/stacks',
+    resource: { request: (r) => r.params.stack },
+    routes: [
+      { method: 'GET', path: '/:stack', operation: 'read-stack', permission: 'read',
+        handler: (r) => {
+          const limit = Math.max(1, int(r.query('limit'), 1000, 1000, 'limit'));
+          const offset = int(r.query('marker'), 0, 2 ** 31 - 1, 'marker');
+          return s.read(r.caller, stackName(r.params.stack), limit, offset);
+        } },
+      { method: 'POST', path: '/:stack/lock', operation: 'lock-stack', permission: 'manage', schema: 'dew/stack-lock',
+        handler: (r) => s.lock(r.caller, stackName(r.params.stack), String(r.body.who), String(r.body.operation)) },
+      { method: 'DELETE', path: '/:stack/lock', operation: 'unlock-stack', permission: 'manage', status: 204,
+        handler: async (r) => {
+          const lockId = r.query('lock_id');
+          if (!lockId) throw new DewError('KMS.0204', 400, 'The request message lacks required parameters: lock_id.');
+          await s.unlock(r.caller, stackName(r.params.stack), lockId);
+        } },
+      { method: 'PUT', path: '/:stack/objects', operation: 'put-stack-object', permission: 'manage', schema: 'dew/stack-object-put',
+        handler: (r) => s.putObject(r.caller, stackName(r.params.stack), r.body as unknown as StackObjectInput) },
+      { method: 'DELETE', path: '/:stack/objects', operation: 'delete-stack-object', permission: 'manage', schema: 'dew/stack-object-delete',
+        handler: (r) => s.deleteObject(r.caller, stackName(r.params.stack), String(r.body.lock_id), String(r.body.address)) },
+    ],
+  });
+}
