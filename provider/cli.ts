@@ -1,7 +1,7 @@
-#!/usr/bin/env node
-/** The `dew` executable: argument dispatch and the one exit point. */
+/** The `dew` command line: argument dispatch and the one place errors are printed (bin/dew.ts is the executable). */
 import { createInterface } from 'node:readline/promises';
-import { CliError, type Command, type CommandContext } from './commands/context.js';
+import { CliError, type Command, type CommandContext, type DaemonEntry } from './commands/context.js';
+import { daemonEntry } from './commands/offline.js';
 import { onInterrupt } from './commands/interrupts.js';
 
 type Loader = () => Promise<Command>;
@@ -27,21 +27,16 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: Loader }>> = Ob
   'force-unlock': { summary: 'force-unlock ID: release a stuck stack lock', load: async () => (await import('./commands/force-unlock.js')).forceUnlockCommand },
 });
 
-/** `dew daemon`: the daemon is loaded by path at run time; provider/ and daemon/ share no code. */
-const daemonCommand: Command = async (ctx) => {
-  const entry = new URL('../daemon/main.js', import.meta.url).href;
-  const daemon = (await import(entry)) as {
-    runDaemon: (argv: readonly string[], env: CommandContext['env'], cwd: string, io: { log: (l: string) => void }) => Promise<number>;
-  };
-  return daemon.runDaemon(ctx.argv, ctx.env, ctx.cwd, { log: (line) => ctx.stderr.write(line + '\n') });
-};
+/** `dew daemon`: runs through the entry module's DaemonEntry; provider/ and daemon/ share no code. */
+const daemonCommand: Command = async (ctx) => daemonEntry(ctx).runDaemon(ctx.argv, ctx.env, ctx.cwd, { log: (line) => ctx.stderr.write(line + '\n') });
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`);
   return `usage: dew <command> [args]\n\ncommands:\n${rows.join('\n')}\n`;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one `dew` invocation; returns its exit code. */
+export async function runCli(argv: readonly string[], daemon?: DaemonEntry): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
@@ -77,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
       : undefined,
     now: Date.now,
     onInterrupt,
+    daemon,
   };
   try {
     return await (await entry.load())(ctx);
@@ -89,13 +85,3 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`dew: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  },
-);

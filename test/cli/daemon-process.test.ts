@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signRequest } from '../../provider/client/signer.js';
 
-const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 
 /** A daemon process; `exited` settles with its exit code whenever it exits (even before anyone waits for it). */
 function startDaemon(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; log: () => string; exited: Promise<number | null> }> {
