@@ -8,7 +8,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** Resolves once the daemon logs its address; `creds` are the bootstrap admin's. */
 export async function startDaemonProcess(dataDir, extraArgs = []) {
-  const child = spawn(process.execPath, [join(root, 'dist/provider/cli.js'), 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
+  const child = spawn(process.execPath, [join(root, 'dist/bin/dew.js'), 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';

@@ -14,6 +14,8 @@ import { verifyTrail } from './services/audit-verify.js';
 import { LifecycleJobs } from './scheduler/jobs.js';
 import { loadMasterKey } from './master-key-loader.js';
 import { parseDaemonArgs, ConfigError } from './config.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export interface OfflineIo {
   out: (text: string) => void;
@@ -22,6 +24,13 @@ export interface OfflineIo {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The file of a `file:` database URL that does not exist (opening it would create an empty one), else undefined. */
+function missingFile(dbUrl: string): string | undefined {
+  if (!dbUrl.startsWith('file:')) return undefined;
+  const path = dbUrl.startsWith('file://') ? fileURLToPath(dbUrl) : dbUrl.slice('file:'.length).split('?')[0];
+  return existsSync(path) ? undefined : path;
+}
 
 /** Runs the lifecycle jobs once; prints the report as JSON. Exit 0, or 1 when any item failed, 2 on bad flags. */
 export async function runDueJobs(argv: readonly string[], env: Env, cwd: string, io: OfflineIo): Promise<number> {
@@ -35,6 +44,11 @@ export async function runDueJobs(argv: readonly string[], env: Env, cwd: string,
       return 2;
     }
     throw err;
+  }
+  const absent = missingFile(config.dbUrl);
+  if (absent) {
+    io.log(`dew rotate: no database at ${absent} (give the daemon's --data-dir DIR or --db URL)`);
+    return 1;
   }
   const database = await openDatabase(config.dbUrl);
   try {
@@ -76,6 +90,11 @@ export async function runAuditVerify(argv: readonly string[], env: Env, cwd: str
       return 2;
     }
     throw err;
+  }
+  const missing = missingFile(config.dbUrl);
+  if (missing) {
+    io.log(`dew audit verify: no database at ${missing} (give the daemon's --data-dir DIR or --db URL, or run without them to verify through the daemon)`);
+    return 1;
   }
   const database = await openDatabase(config.dbUrl);
   try {

@@ -1,56 +1,111 @@
-#!/usr/bin/env node
-/** The `dew` executable: argument dispatch and the one exit point. */
+/** The `dew` command line: argument dispatch and the one place errors are printed (bin/dew.ts is the executable). */
 import { createInterface } from 'node:readline/promises';
-import { CliError, type Command, type CommandContext } from './commands/context.js';
+import { CliError, type Command, type CommandContext, type DaemonEntry } from './commands/context.js';
+import { daemonEntry } from './commands/offline.js';
+import { HELP, renderHelp } from './commands/help-table.js';
+import { didYouMean } from './config/did-you-mean.js';
 import { onInterrupt } from './commands/interrupts.js';
 
 type Loader = () => Promise<Command>;
 
 /** Commands load lazily so `dew kms …` never pays for the HCL parser. */
-const COMMANDS: Readonly<Record<string, { summary: string; load: Loader }>> = Object.freeze({
-  daemon: { summary: 'run the KMS daemon', load: async () => daemonCommand },
-  kms: { summary: 'call any KMS operation and print the JSON answer', load: async () => (await import('./commands/kms.js')).kmsCommand },
-  auth: { summary: 'auth token: get an X-Auth-Token for DEW_TOKEN', load: async () => (await import('./commands/auth.js')).authCommand },
-  iam: { summary: 'users, access keys, roles and IP allow-lists (admin)', load: async () => (await import('./commands/iam.js')).iamCommand },
-  validate: { summary: 'check the configuration files (no daemon needed)', load: async () => (await import('./commands/validate.js')).validateCommand },
-  fmt: { summary: 'rewrite configuration files in canonical style', load: async () => (await import('./commands/fmt.js')).fmtCommand },
-  plan: { summary: 'show what apply would change', load: async () => (await import('./commands/plan.js')).planCommand },
-  apply: { summary: 'apply the configuration or a saved plan', load: async () => (await import('./commands/apply.js')).applyCommand },
-  destroy: { summary: 'destroy every object the stack owns', load: async () => (await import('./commands/apply.js')).destroyCommand },
-  show: { summary: 'show a saved plan or the stack', load: async () => (await import('./commands/show.js')).showCommand },
-  output: { summary: 'print output values', load: async () => (await import('./commands/output.js')).outputCommand },
-  state: { summary: 'state list: the objects the stack owns', load: async () => (await import('./commands/state.js')).stateCommand },
-  import: { summary: 'import ADDR ID: adopt an existing object into the stack', load: async () => (await import('./commands/import.js')).importCommand },
-  quickstart: { summary: 'start the daemon, apply examples/quickstart (or DIR), keep the daemon running', load: async () => (await import('./commands/quickstart.js')).quickstartCommand },
-  rotate: { summary: 'rotate --due: run the scheduled key jobs once; rotate --key ID: rotate now', load: async () => (await import('./commands/rotate.js')).rotateCommand },
-  audit: { summary: 'audit list|usage|verify: read and check the audit trail', load: async () => (await import('./commands/audit.js')).auditCommand },
-  'force-unlock': { summary: 'force-unlock ID: release a stuck stack lock', load: async () => (await import('./commands/force-unlock.js')).forceUnlockCommand },
+const COMMANDS: Readonly<Record<string, { load: Loader; /** only for a command not yet in HELP */ summary?: string }>> = Object.freeze({
+  daemon: { load: async () => daemonCommand },
+  kms: { load: async () => (await import('./commands/kms.js')).kmsCommand },
+  auth: { load: async () => (await import('./commands/auth.js')).authCommand },
+  iam: { load: async () => (await import('./commands/iam.js')).iamCommand },
+  validate: { load: async () => (await import('./commands/validate.js')).validateCommand },
+  fmt: { load: async () => (await import('./commands/fmt.js')).fmtCommand },
+  plan: { load: async () => (await import('./commands/plan.js')).planCommand },
+  apply: { load: async () => (await import('./commands/apply.js')).applyCommand },
+  destroy: { load: async () => (await import('./commands/apply.js')).destroyCommand },
+  show: { load: async () => (await import('./commands/show.js')).showCommand },
+  output: { load: async () => (await import('./commands/output.js')).outputCommand },
+  state: { load: async () => (await import('./commands/state.js')).stateCommand },
+  import: { load: async () => (await import('./commands/import.js')).importCommand },
+  quickstart: { load: async () => (await import('./commands/quickstart.js')).quickstartCommand },
+  rotate: { load: async () => (await import('./commands/rotate.js')).rotateCommand },
+  audit: { load: async () => (await import('./commands/audit.js')).auditCommand },
+  'force-unlock': { load: async () => (await import('./commands/force-unlock.js')).forceUnlockCommand },
 });
 
-/** `dew daemon`: the daemon is loaded by path at run time; provider/ and daemon/ share no code. */
-const daemonCommand: Command = async (ctx) => {
-  const entry = new URL('../daemon/main.js', import.meta.url).href;
-  const daemon = (await import(entry)) as {
-    runDaemon: (argv: readonly string[], env: CommandContext['env'], cwd: string, io: { log: (l: string) => void }) => Promise<number>;
-  };
-  return daemon.runDaemon(ctx.argv, ctx.env, ctx.cwd, { log: (line) => ctx.stderr.write(line + '\n') });
-};
+/** `dew daemon`: runs through the entry module's DaemonEntry; provider/ and daemon/ share no code. */
+const daemonCommand: Command = async (ctx) => daemonEntry(ctx).runDaemon(ctx.argv, ctx.env, ctx.cwd, { log: (line) => ctx.stderr.write(line + '\n') });
 
 function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`);
-  return `usage: dew <command> [args]\n\ncommands:\n${rows.join('\n')}\n`;
+  const rows = Object.keys(COMMANDS).map((name) => `  ${name.padEnd(14)}${HELP[name]?.summary ?? COMMANDS[name].summary ?? ''}`);
+  return `usage: dew <command> [args]\n\ncommands:\n${rows.join('\n')}\n\n\`dew <command> --help\` (or \`dew help <command>\`) describes a command and its flags.\n`;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+function unknownCommand(name: string): CliError {
+  const near = didYouMean(name, Object.keys(COMMANDS));
+  return new CliError('usage', `unknown command ${name}${near ? `. Did you mean "${near}"?` : ''}`, { hint: 'Run `dew --help` for the list of commands.', exitCode: 2 });
+}
+
+/** The help of `dew NAME [WORDS…]`: a subcommand's or KMS operation's when WORDS names one; undefined when the command has no table entry. */
+async function helpText(name: string, words: readonly string[]): Promise<string | undefined> {
+  const help = HELP[name];
+  const sub = words.find((w) => !w.startsWith('-'));
+  if (name === 'kms' && sub && sub !== 'help') {
+    const kms = await import('./commands/kms.js');
+    if (!kms.kmsOperations().includes(sub)) {
+      const near = didYouMean(sub, kms.kmsOperations());
+      throw new CliError('usage', `dew kms: unknown operation ${sub}${near ? `. Did you mean "${near}"?` : ''}`, { exitCode: 2 });
+    }
+    return kms.operationHelp(sub);
+  }
+  if (help?.subcommands && sub && sub !== 'help') {
+    const s = help.subcommands[sub];
+    if (!s) {
+      const near = didYouMean(sub, Object.keys(help.subcommands));
+      throw new CliError('usage', `dew ${name}: unknown command ${sub}${near ? `. Did you mean "${near}"?` : ''}`, { hint: renderHelp(help).trimEnd(), exitCode: 2 });
+    }
+    return renderHelp(s);
+  }
+  return help && renderHelp(help);
+}
+
+/** True when argv asks for help (`--help`/`-h` before any `--`). */
+function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h' || a === '-help');
+}
+
+/** One line (and a hint) for any failure: never a stack trace, unless DEW_DEBUG asks for it. */
+function describeError(err: unknown, env: CommandContext['env']): string {
+  if (err instanceof CliError) return `Error: ${err.message}\n${err.hint ? `\n${err.hint}\n` : ''}`;
+  const e = err as { name?: unknown; message?: unknown; code?: unknown; hint?: unknown; stack?: unknown } | null;
+  const debug = env.DEW_DEBUG && typeof e?.stack === 'string' ? `\n${e.stack}\n` : '';
+  const message = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(err);
+  if (e?.name === 'DewNetworkError' || e?.name === 'DewApiError' || e?.name === 'StackLockedError') {
+    const code = e.name === 'DewApiError' && typeof e.code === 'string' ? `${e.code}: ` : '';
+    return `Error: ${code}${message}\n${typeof e.hint === 'string' ? `\n${e.hint}\n` : ''}${debug}`;
+  }
+  return `dew: unexpected error: ${message}\n${debug || '(set DEW_DEBUG=1 for the stack trace)\n'}`;
+}
+
+/** Runs one `dew` invocation; returns its exit code. */
+export async function runCli(argv: readonly string[], daemon?: DaemonEntry): Promise<number> {
+  const [first, ...afterFirst] = argv;
+  const asksHelp = first === 'help' || wantsHelp(argv);
+  const [name, ...rest] = first === 'help' ? afterFirst : argv;
+  if (!name || name === '--help' || name === '-h' || name === '-help') {
     process.stdout.write(usage());
-    return name ? 0 : 1;
+    return name || asksHelp ? 0 : 1;
   }
   const entry = COMMANDS[name];
-  if (!entry) {
-    process.stderr.write(`dew: unknown command ${name}\n\n${usage()}`);
-    return 1;
+  try {
+    if (!entry) throw unknownCommand(name);
+    if (asksHelp) {
+      const text = await helpText(name, rest);
+      if (text !== undefined) {
+        process.stdout.write(text);
+        return 0;
+      }
+    }
+  } catch (err) {
+    process.stderr.write(describeError(err, process.env));
+    return err instanceof CliError ? err.exitCode : 1;
   }
   const ctx: CommandContext = {
     argv: rest,
@@ -77,25 +132,12 @@ async function main(argv: string[]): Promise<number> {
       : undefined,
     now: Date.now,
     onInterrupt,
+    daemon,
   };
   try {
     return await (await entry.load())(ctx);
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`Error: ${err.message}\n${err.hint ? `\n${err.hint}\n` : ''}`);
-      return err.exitCode;
-    }
-    process.stderr.write(`dew: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-    return 1;
+    process.stderr.write(describeError(err, ctx.env));
+    return err instanceof CliError ? err.exitCode : 1;
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`dew: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  },
-);

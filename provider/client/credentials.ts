@@ -1,5 +1,5 @@
-/** Resolves the CLI's daemon credentials: --credentials FILE, then DEW_CREDENTIALS, then DEW_* variables, then ./.dew/credentials.json. */
-import { isAbsolute, join, resolve } from 'node:path';
+/** Resolves the CLI's daemon credentials: --credentials FILE, then DEW_CREDENTIALS, then DEW_* variables, then .dew/credentials.json in the folder or its nearest parent. */
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 export interface Credentials {
   readonly endpoint: string;
@@ -73,7 +73,31 @@ export function resolveCredentials(
     const missing = ENV_KEYS.filter((k) => !isSet(env[k]));
     throw new CredentialsError('incomplete_env', `environment credentials are incomplete: ${missing.join(', ')} not set`, `set all of ${ENV_KEYS.join(', ')}, or unset them and ${HINT}`);
   }
-  return fromFile(resolve(cwd, DEFAULT_CREDENTIALS_PATH), 'default_file', readFile, true);
+  return nearestDefaultFile(cwd, readFile);
+}
+
+/** `.dew/credentials.json` in cwd or the nearest parent (a stack folder inside the one `dew quickstart` ran in). */
+function nearestDefaultFile(cwd: string, readFile: ReadTextFile): ResolvedCredentials {
+  const searched: string[] = [];
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const path = join(dir, DEFAULT_CREDENTIALS_PATH);
+    searched.push(path);
+    try {
+      readFile(path);
+    } catch (cause) {
+      if ((cause as { code?: unknown } | null)?.code !== 'ENOENT') return fromFile(path, 'default_file', readFile, true);
+      if (dirname(dir) === dir) {
+        throw new CredentialsError(
+          'not_found',
+          `no daemon credentials found: --credentials not given, DEW_CREDENTIALS not set, ${ENV_KEYS.join('/')} not set, and no file at ${searched.join(', ')}`,
+          `${HINT}, or set DEW_CREDENTIALS to the daemon's credentials.json`,
+          { cause },
+        );
+      }
+      continue;
+    }
+    return fromFile(path, 'default_file', readFile, true);
+  }
 }
 
 function fromFile(path: string, source: CredentialsSource, readFile: ReadTextFile, isDefault: boolean): ResolvedCredentials {

@@ -1,17 +1,15 @@
 /**
  * `dew audit list [--key ID] [--since T] [--limit N] [--json]`, `dew audit usage --key ID` (through the
- * API, as the signed-in user) and `dew audit verify [--db URL] [--data-dir DIR]` (on the database
- * directly: exit 0 when every chain is intact, 1 naming the first bad record).
+ * API, as the signed-in user) and `dew audit verify` (through the API, or with --db URL/--data-dir DIR
+ * on the database directly: exit 0 when every chain is intact, 1 naming the first bad record).
  */
 import { CliError, type Command, type CommandContext } from './context.js';
+import { HELP, renderHelp, unknownSubcommand } from './help-table.js';
 import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
 import { parseArgs } from './args.js';
 import { runOffline } from './offline.js';
 
-const USAGE = `usage: dew audit list [--key ID] [--since TIME] [--limit N] [--json] [--credentials FILE]
-       dew audit usage --key ID [--credentials FILE]
-       dew audit verify [--db URL] [--data-dir DIR]
-  TIME is epoch milliseconds or ISO 8601 (2030-01-01T00:00:00Z).`;
+const USAGE = renderHelp(HELP.audit).trimEnd();
 
 interface Page {
   records: Record<string, unknown>[];
@@ -58,6 +56,27 @@ async function usage(ctx: CommandContext, argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * With --db or --data-dir, on the database (the daemon may be stopped); otherwise through the
+ * daemon's `GET …/dew/audit/verify` as the signed-in operator administrator.
+ */
+async function verify(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { rest, credentialsFile } = takeCredentialsFlag(argv);
+  const a = parseArgs(rest, { db: 'string', 'data-dir': 'string' }, 'audit verify');
+  if (a.positionals.length) throw new CliError('usage', `dew audit verify: unexpected argument ${a.positionals[0]}`, { hint: USAGE, exitCode: 2 });
+  if (a.strings.has('db') || a.strings.has('data-dir')) {
+    if (credentialsFile) throw new CliError('usage', 'dew audit verify: --credentials (through the daemon) or --db/--data-dir (on the database), not both', { exitCode: 2 });
+    return runOffline('runAuditVerify', ctx, [...a.strings].flatMap(([k, v]) => [`--${k}`, v]));
+  }
+  const { client } = connect(ctx, credentialsFile);
+  const report = (await client.request('GET', '/v1.0/{project_id}/dew/audit/verify')).body as { ok?: boolean; first_bad?: { chain_id?: string; chain_seq?: number; reason?: string } };
+  ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (report?.ok) return 0;
+  const b = report?.first_bad;
+  if (b) ctx.stderr.write(`dew audit verify: the trail is broken at record ${b.chain_seq} of chain ${b.chain_id}: ${b.reason}\n`);
+  return 1;
+}
+
 export const auditCommand: Command = async (ctx) => {
   const [sub, ...rest] = ctx.argv;
   return printingApiErrors(ctx, async () => {
@@ -67,10 +86,7 @@ export const auditCommand: Command = async (ctx) => {
       case 'usage':
         return await usage(ctx, rest);
       case 'verify':
-        for (const a of rest) {
-          if (a.startsWith('-') && !/^--?(db|data-dir)(=|$)/.test(a)) throw new CliError('usage', `dew audit verify: unknown flag ${a}`, { hint: USAGE });
-        }
-        return await runOffline('runAuditVerify', ctx, rest.map((a) => a.replace(/^-(?=[a-z])/, '--')));
+        return await verify(ctx, rest);
       case undefined:
       case 'help':
       case '--help':
@@ -78,7 +94,7 @@ export const auditCommand: Command = async (ctx) => {
         ctx.stdout.write(USAGE + '\n');
         return sub ? 0 : 1;
       default:
-        throw new CliError('usage', `dew audit: unknown subcommand ${sub}`, { hint: USAGE });
+        throw unknownSubcommand('audit', sub);
     }
   });
 };

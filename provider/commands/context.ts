@@ -22,21 +22,25 @@ export interface CommandContext {
    * at once); returns the function that unregisters it. Absent where there are no signals (tests).
    */
   onInterrupt?: (handler: () => void) => () => void;
+  /** The daemon's commands, wired by the entry module (bin/dew.ts); absent in in-process tests. */
+  daemon?: DaemonEntry;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * What the CLI runs of the daemon: provider/ never imports daemon/, so bin/dew.ts (the one module
+ * that imports both) implements this with typed imports of daemon/main.ts and daemon/offline.ts.
+ */
+export interface DaemonEntry {
+  runDaemon(argv: readonly string[], env: Env, cwd: string, io: { log: (line: string) => void }): Promise<number>;
+  runDueJobs(argv: readonly string[], env: Env, cwd: string, io: { out: (text: string) => void; log: (line: string) => void }): Promise<number>;
+  runAuditVerify(argv: readonly string[], env: Env, cwd: string, io: { out: (text: string) => void; log: (line: string) => void }): Promise<number>;
+  /** The `dew` executable's file, for commands that start `dew daemon` as a child (quickstart). */
+  readonly executable: string;
 }
 
 /** A command's result is its exit code; commands throw CliError instead of calling process.exit. */
 export type Command = (ctx: CommandContext) => Promise<number>;
 
-/** A user-facing failure with a stable code and a hint; the CLI prints it and exits 1. */
-export class CliError extends Error {
-  readonly code: string;
-  readonly hint?: string;
-  readonly exitCode: number;
-  constructor(code: string, message: string, opts: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
-    super(message, { cause: opts.cause });
-    this.name = 'CliError';
-    this.code = code;
-    this.hint = opts.hint;
-    this.exitCode = opts.exitCode ?? 1;
-  }
-}
+export { CliError } from '../cli-error.js';

@@ -2,6 +2,7 @@
 import type { DewClient } from '../client/dew-client.js';
 import { parseArgs } from './args.js';
 import { CliError, type Command, type CommandContext } from './context.js';
+import { HELP, renderHelp, unknownSubcommand } from './help-table.js';
 import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
 
 const IAM = '/v1.0/{project_id}/dew/iam';
@@ -17,19 +18,7 @@ const ROLE_ALIASES: Readonly<Record<string, string>> = Object.freeze({
 });
 const role = (r: string) => ROLE_ALIASES[r.toLowerCase()] ?? r;
 
-const USAGE = `usage: dew iam <command> [args] [--credentials FILE]
-  create-user NAME [--role ROLE]… [--account ACCOUNT]   new user and AK/SK (the secret is shown once)
-  list-users [--account ACCOUNT]
-  delete-user USER [--account ACCOUNT]                  USER is a user id or name
-  create-access-key USER [--account ACCOUNT]
-  delete-access-key AK
-  set-roles USER [ROLE…] [--account ACCOUNT]            replaces the roles (none given: no role)
-  assign-role USER ROLE [--account ACCOUNT]             adds one role
-  set-ip-acl [--account ACCOUNT] CIDR…                  IPv4/IPv6 allow-list of the account
-  clear-ip-acl [--account ACCOUNT]
-  show-ip-acl [--account ACCOUNT]
-  Roles: "KMS Administrator" (admin), "KMS CMKFullAccess" (full-access), "KMS ReadOnlyAccess" (read-only).
-  ACCOUNT is an account name or domain id; naming an unknown one in create-user creates it.`;
+const USAGE = renderHelp(HELP.iam).trimEnd();
 
 type Sub = (client: DewClient, pos: string[], account: string | undefined, roles: string[]) => Promise<unknown>;
 
@@ -87,7 +76,7 @@ export const iamCommand: Command = async (ctx: CommandContext) => {
     return name ? 0 : 1;
   }
   const sub = SUBCOMMANDS[name];
-  if (!sub) throw new CliError('usage', `dew iam: unknown command ${name}`, { hint: USAGE });
+  if (!sub) throw unknownSubcommand('iam', name);
   const parsed = parseArgs(args, { role: 'multi', account: 'string' }, `iam ${name}`);
   const { client } = connect(ctx, credentialsFile);
   return printingApiErrors(ctx, async () => {

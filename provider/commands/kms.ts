@@ -1,9 +1,11 @@
 /** `dew kms <operation> [--field value]…`: calls any KMS operation and prints the JSON answer. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { schemasDir } from '../../schemas/index.js';
 import { CliError, type Command, type CommandContext } from './context.js';
 import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
+import { didYouMean } from '../config/did-you-mean.js';
+import { HELP, renderHelp } from './help-table.js';
 
 /** Operations that are not `POST /kms/{operation}` with a JSON body. */
 const SPECIAL: Readonly<Record<string, { method: string; path: (b: Record<string, unknown>) => string; keep?: string[] }>> = Object.freeze({
@@ -20,6 +22,31 @@ const SPECIAL: Readonly<Record<string, { method: string; path: (b: Record<string
 function enc(v: unknown): string {
   if (typeof v !== 'string' || v === '') throw new CliError('usage', 'this operation needs --key-id (and --tag-key for delete-tag)');
   return encodeURIComponent(v);
+}
+
+/** Every operation `dew kms` knows: one per request schema, the SPECIAL ones and import-material. */
+export function kmsOperations(): string[] {
+  const schemas = readdirSync(join(schemasDir(), 'kms')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  return [...new Set([...schemas, ...Object.keys(SPECIAL), 'import-material'])].sort();
+}
+
+/** `dew kms OP --help`: the operation's description and fields from its schema. */
+export function operationHelp(operation: string): string {
+  const file = join(schemasDir(), 'kms', `${operation}.json`);
+  const schema = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { description?: string; required?: string[]; properties?: Record<string, { type?: string | string[]; enum?: unknown[]; description?: string }> }) : {};
+  const props = Object.entries(schema.properties ?? {});
+  const rows = props.map(([name, p]) => {
+    const flag = `--${name.replace(/_/g, '-')}`;
+    const type = p.enum ? p.enum.join('|') : [p.type ?? 'value'].flat().join('|');
+    return `  ${flag.padEnd(32)}${schema.required?.includes(name) ? 'required, ' : ''}${type}${p.description ? `: ${p.description}` : ''}`;
+  });
+  return [`${schema.description ?? `the KMS operation ${operation}`}`, '', `usage: dew kms ${operation} [--field-name value]… [--json '{…}'] [-credentials FILE]`, ...(rows.length ? ['', 'fields:', ...rows] : [])].join('\n') + '\n';
+}
+
+/** A usage error for an operation dew does not know, naming the nearest one. */
+function unknownOperation(operation: string): CliError {
+  const near = didYouMean(operation, kmsOperations());
+  return new CliError('usage', `dew kms: unknown operation ${operation}${near ? `. Did you mean "${near}"?` : ''}`, { hint: `Operations: ${kmsOperations().join(', ')}` });
 }
 
 type FieldTypes = Record<string, string[]>;
@@ -78,13 +105,7 @@ export function parseFields(operation: string, argv: readonly string[]): Record<
   return body;
 }
 
-const USAGE = `usage: dew kms <operation> [--field-name value]… [--json '{…}'] [--credentials FILE]
-  e.g. dew kms create-key --key-alias app
-       dew kms encrypt-data --key-id app --plain-text hi
-       dew kms import-material --key KEY --file material.bin|key.pem   (wraps locally, then imports)
-  Field names are the API's, with - for _. Operations: the reference KMS operations
-  (create-key, describe-key, list-keys, encrypt-data, decrypt-data, create-datakey, …) and
-  ${Object.keys(SPECIAL).join(', ')}.`;
+const USAGE = renderHelp(HELP.kms).trimEnd();
 
 export const kmsCommand: Command = async (ctx: CommandContext) => {
   const { rest, credentialsFile } = takeCredentialsFlag(ctx.argv);
@@ -97,7 +118,7 @@ export const kmsCommand: Command = async (ctx: CommandContext) => {
     const argv = [...(credentialsFile ? ['--credentials', credentialsFile] : []), ...fields];
     return (await import('./kms-import.js')).importMaterialCommand({ ...ctx, argv });
   }
-  if (!/^[a-z0-9-]+$/.test(operation)) throw new CliError('usage', `unknown operation ${operation}`, { hint: USAGE });
+  if (!kmsOperations().includes(operation)) throw unknownOperation(operation);
   const body = parseFields(operation, fields);
   const { client } = connect(ctx, credentialsFile);
   return printingApiErrors(ctx, async () => {

@@ -8,7 +8,7 @@ import { isEmptyPlan, type Plan } from '../plan/change.js';
 import { renderPlanText, useColor } from '../plan/render-text.js';
 import { renderPlanJson } from '../plan/render-json.js';
 import { renderPlanMarkdown } from '../plan/render-markdown.js';
-import { writeSavedPlan } from '../plan/saved-plan.js';
+import { writeSavedPlan } from '../apply/saved-plan.js';
 import { SAVED_PLAN_MARKER } from '../config/load.js';
 import { resolve } from 'node:path';
 import type { Config } from '../config/model.js';

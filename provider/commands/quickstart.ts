@@ -12,6 +12,7 @@ import { parseArgs } from './args.js';
 import { applyCommand } from './apply.js';
 import { CliError, type Command, type CommandContext } from './context.js';
 import { connect } from './connect.js';
+import { daemonEntry } from './offline.js';
 
 const WAIT_MS = 30_000;
 const QUICKSTART_USER = 'quickstart-app';
@@ -55,7 +56,7 @@ async function healthy(endpoint: string | undefined): Promise<boolean> {
 }
 
 function startDaemon(ctx: CommandContext, dataDir: string): ChildProcess {
-  const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
+  const cli = daemonEntry(ctx).executable;
   ctx.stderr.write(`Starting dew daemon (data dir ${dataDir}); its log follows on stderr.\n`);
   return spawn(process.execPath, [cli, 'daemon', '--data-dir', dataDir], { cwd: ctx.cwd, env: { ...process.env, ...ctx.env }, stdio: ['ignore', 'inherit', 'inherit'] });
 }

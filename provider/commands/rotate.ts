@@ -5,11 +5,11 @@
  * one key now through the API (rotate-on-demand).
  */
 import { CliError, type Command } from './context.js';
+import { HELP, renderHelp } from './help-table.js';
 import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
 import { runOffline } from './offline.js';
 
-const USAGE = `usage: dew rotate --due [--db URL] [--data-dir DIR]   run the scheduled jobs once (cron-friendly)
-       dew rotate --key ID [--credentials FILE]       rotate one key now`;
+const USAGE = renderHelp(HELP.rotate).trimEnd();
 
 export const rotateCommand: Command = async (ctx) => {
   const argv = [...ctx.argv];

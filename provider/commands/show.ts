@@ -1,5 +1,5 @@
 /** `dew show [FILE] [-json]`: a saved plan, or the stack's objects as the daemon holds them. */
-import { readSavedPlan } from '../plan/saved-plan.js';
+import { readSavedPlan } from '../apply/saved-plan.js';
 import { renderPlanText, useColor } from '../plan/render-text.js';
 import { renderPlanJson } from '../plan/render-json.js';
 import { redact } from '../plan/redact.js';

@@ -1,8 +1,8 @@
 /** dew_kms_key_material: imports material from a file into an external key, wrapped client-side (as `dew kms import-material`). */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CliError } from '../commands/context.js';
-import { readMaterial, wrapMaterial, type WrappingAlgorithm } from '../commands/kms-import.js';
+import { CliError } from '../cli-error.js';
+import { readMaterial, wrapMaterial, type WrappingAlgorithm } from '../crypto/wrap-material.js';
 import type { DewApi } from './api.js';
 import { loadResourceSchema } from './load-schema.js';
 import { str, type ResourceType } from './resource-type.js';
@@ -24,7 +24,7 @@ export interface MaterialWrapper {
 
 const SYMMETRIC: readonly string[] = Object.freeze(['AES_256', 'SM4']);
 
-/** The client-side wrapping of `dew kms import-material` (provider/commands/kms-import.ts). */
+/** The client-side wrapping of `dew kms import-material` (provider/crypto/wrap-material.ts). */
 export const clientSideWrapper: MaterialWrapper = {
   async wrap(file, params) {
     const plain = readMaterial(file, params.keySpec);

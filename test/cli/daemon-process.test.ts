@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signRequest } from '../../provider/client/signer.js';
 
-const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 
 /** A daemon process; `exited` settles with its exit code whenever it exits (even before anyone waits for it). */
 function startDaemon(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; log: () => string; exited: Promise<number | null> }> {
@@ -110,9 +110,17 @@ t.test('the daemon and the CLI as a user runs them', async (t) => {
   const none = dew(['kms', 'gen-random', '--random-data-length', '64'], other);
   t.equal(none.code, 1);
   t.match(none.err, /dew daemon/, 'a hint says how to get credentials: ' + none.err);
-  const token = dew(['auth', 'token'], home).json().token;
+  const bare = dew(['auth', 'token'], home);
+  t.equal(bare.code, 0, bare.err);
+  const token = bare.out.trim();
+  t.match(token, /^[A-Za-z0-9._~+/=-]{20,}$/, 'dew auth token prints the bare token, ready for DEW_TOKEN="$(dew auth token)"');
+  t.equal(dew(['auth', 'token', '-json'], home).json().token === undefined, false, '-json prints the object with the token');
   const withToken = dew(['kms', 'gen-random', '--random-data-length', '8'], home, { DEW_TOKEN: token });
   t.equal(withToken.code, 0, withToken.err);
+  // with credentials only (no --db), audit verify asks the running daemon (GET …/dew/audit/verify)
+  const verified = dew(['audit', 'verify'], home);
+  t.equal(verified.code, 0, verified.err);
+  t.equal(verified.json().ok, true, 'the daemon verified the trail');
 
   // SIGTERM while requests are in flight: every answered request succeeded, and the daemon exits 0.
   const url = `${d.url}/v1.0/${creds.project_id}/kms/encrypt-data`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startTestDaemon, databaseFor, apiError } from '../helpers/daemon.js';
 import { sqlOn, type Any } from './scheduler-helpers.js';
 
-const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 
 function dew(args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DewClient } from '../../provider/client/dew-client.js';
 import { sqlOn, type Any } from './scheduler-helpers.js';
 
-const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 
 function startDaemon(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [cli, 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--schedule', 'off'], { stdio: ['ignore', 'ignore', 'pipe'] });

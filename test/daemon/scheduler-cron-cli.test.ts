@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startTestDaemon, databaseFor } from '../helpers/daemon.js';
 import { clockClient, kmsOf, sqlOn, eventually, DAY, type Any } from './scheduler-helpers.js';
 
-const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 
 t.test('the cron schedule runs the jobs on its own', async (t) => {
   let clock = Date.now();

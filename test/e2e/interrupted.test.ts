@@ -47,7 +47,7 @@ t.test('killing `dew apply` mid-way leaves a stack the next plan describes truth
   const w = await world(t);
   const n = 40;
   w.write({ 'main.hcl': `dew {\n  stack = "killed"\n}\n\nresource "dew_kms_key" "k" {\n  count     = ${n}\n  key_alias = "killed-\${count.index}"\n}\n` });
-  const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+  const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
   const child = spawn(process.execPath, [cli, 'apply', '-auto-approve', '-parallelism', '1'], { cwd: w.dir, env: { ...process.env, ...w.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve) => {
@@ -83,7 +83,7 @@ t.test('killing `dew apply` mid-way leaves a stack the next plan describes truth
 
 /** Runs `dew apply` as a process and sends it `signal` once `after` creations completed. */
 async function interruptApply(w: Awaited<ReturnType<typeof world>>, after: number, signal: NodeJS.Signals) {
-  const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+  const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
   const child = spawn(process.execPath, [cli, 'apply', '-auto-approve', '-parallelism', '2'], { cwd: w.dir, env: { ...process.env, ...w.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

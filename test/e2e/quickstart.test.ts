@@ -8,7 +8,7 @@ import { join } from 'node:path';
 t.test('dew quickstart on a clean folder', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'dew-qs-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
-  const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+  const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
   const env: NodeJS.ProcessEnv = { ...process.env, DEW_LISTEN: '127.0.0.1:0', NO_COLOR: '1' };
   delete env.DEW_CREDENTIALS;
   const child = spawn(process.execPath, [cli, 'quickstart'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { Dag } from '../../provider/graph/dag.js';
 import { walkDag, STOPPED } from '../../provider/graph/walk.js';
-import { changeGraph } from '../../provider/plan/apply-plan.js';
+import { changeGraph } from '../../provider/apply/apply-plan.js';
 import type { ResourceChange } from '../../provider/plan/change.js';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -9,7 +9,7 @@ import { createPlan, type PlanInput } from '../../provider/plan/create-plan.js';
 import { renderPlanText } from '../../provider/plan/render-text.js';
 import { planToJson } from '../../provider/plan/render-json.js';
 import { renderPlanMarkdown } from '../../provider/plan/render-markdown.js';
-import { checkStaleness } from '../../provider/plan/saved-plan.js';
+import { checkStaleness } from '../../provider/apply/saved-plan.js';
 import type { StackObject, StackSnapshot } from '../../provider/state/stack-state.js';
 
 async function configOf(hcl: string, vars: string[] = []): Promise<Pick<PlanInput, 'config' | 'variables'>> {

@@ -10,7 +10,7 @@ import type { DewApi } from '../resources/api.js';
 import { resourceType } from '../resources/registry.js';
 import { PartialCreateError, type ApplyContext, type Attributes } from '../resources/resource-type.js';
 import type { StackStore } from '../state/stack-state.js';
-import type { Plan, ResourceChange } from './change.js';
+import type { Plan, ResourceChange } from '../plan/change.js';
 
 export interface ApplyInput {
   plan: Plan;

@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SAVED_PLAN_MARKER } from '../config/load.js';
 import type { StackSnapshot } from '../state/stack-state.js';
-import type { Plan } from './change.js';
+import type { Plan } from '../plan/change.js';
 
 export const SAVED_PLAN_VERSION = 1;
 

@@ -1,0 +1,15 @@
+/** The user-facing failure every layer of the CLI may throw; the entry point prints it (no stack) and exits with its code. */
+
+/** A user-facing failure with a stable code and a hint; the CLI prints it and exits 1. */
+export class CliError extends Error {
+  readonly code: string;
+  readonly hint?: string;
+  readonly exitCode: number;
+  constructor(code: string, message: string, opts: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'CliError';
+    this.code = code;
+    this.hint = opts.hint;
+    this.exitCode = opts.exitCode ?? 1;
+  }
+}

@@ -1,0 +1,217 @@
+/** Every `dew` command, subcommand and flag with its one-line description: the data `--help`, `dew help X` and suggestions read. */
+import { CliError } from '../cli-error.js';
+import { didYouMean } from '../config/did-you-mean.js';
+
+export interface FlagHelp {
+  /** As typed, with its value: `-target ADDR`, `--key ID`. */
+  readonly flag: string;
+  readonly text: string;
+}
+
+export interface CommandHelp {
+  readonly summary: string;
+  readonly usage: string;
+  readonly flags?: readonly FlagHelp[];
+  /** Environment variables the command reads. */
+  readonly env?: readonly FlagHelp[];
+  readonly subcommands?: Readonly<Record<string, CommandHelp>>;
+  /** Extra lines after the flags (examples, value lists). */
+  readonly notes?: readonly string[];
+}
+
+const f = (flag: string, text: string): FlagHelp => ({ flag, text });
+
+const CREDENTIALS = f('-credentials FILE', 'daemon credentials file (default: DEW_CREDENTIALS, DEW_* variables, then .dew/credentials.json here or in a parent folder)');
+const CONFIG: readonly FlagHelp[] = [
+  f('-chdir DIR', 'read the configuration in DIR (default: the working directory, or the DIR argument)'),
+  f('-var NAME=VALUE', 'set an input variable (repeatable; later wins)'),
+  f('-var-file FILE', 'read input variables from a .dewvars/.tfvars file (repeatable)'),
+  CREDENTIALS,
+  f('-no-color', 'no colour in the output (also NO_COLOR)'),
+];
+const PLAN_SHAPE: readonly FlagHelp[] = [
+  f('-target ADDR', 'plan only ADDR and what it needs (repeatable)'),
+  f('-replace ADDR', 'plan to replace ADDR even when it has not changed (repeatable)'),
+  f('-parallelism N', 'at most N operations at a time (default 10)'),
+];
+const OFFLINE_DB: readonly FlagHelp[] = [
+  f('--db URL', 'the daemon database (file:, libsql://, http://; default: DIR/dew.db)'),
+  f('--data-dir DIR', 'the daemon data folder (default: DEW_DATA_DIR or .dew)'),
+];
+const KEY_ID = f('--key ID', 'key id or alias');
+
+export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
+  daemon: {
+    summary: 'run the KMS daemon',
+    usage: 'dew daemon [flags]',
+    flags: [
+      f('--listen HOST:PORT', 'address to serve (default 127.0.0.1:8787; port 0 picks a free one)'),
+      f('--data-dir DIR', 'data folder: database, master key, credentials.json (default .dew)'),
+      f('--db URL', 'database URL instead of DIR/dew.db (file:, libsql://, http://, ws://)'),
+      f('--region NAME', 'region name in answers and tokens'),
+      f('--key-quota N', 'keys an account may hold (pending deletion included)'),
+      f('--sync-interval MS', 'how often replicas pick up changes'),
+      f('--schedule CRON|off', 'when rotation and deletion jobs run (off: use `dew rotate --due`)'),
+      f('--audit on|off', 'record the audit trail'),
+      f('--audit-flush MS', 'audit writer flush interval'),
+    ],
+    env: [f('DEW_LISTEN', 'as --listen'), f('DEW_DATA_DIR', 'as --data-dir'), f('DEW_DB', 'as --db')],
+  },
+  kms: {
+    summary: 'call any KMS operation and print the JSON answer',
+    usage: "dew kms <operation> [--field-name value]… [--json '{…}'] [-credentials FILE]",
+    flags: [f('--FIELD-NAME VALUE', "a field of the request body (the API's name, - for _)"), f('--json JSON', 'fields as one JSON object'), CREDENTIALS],
+    notes: [
+      'e.g. dew kms create-key --key-alias app',
+      '     dew kms encrypt-data --key-id app --plain-text hi',
+      '     dew kms import-material --key KEY --file material.bin|key.pem   (wraps locally, then imports)',
+      '`dew kms <operation> --help` lists the fields of one operation.',
+    ],
+  },
+  auth: {
+    summary: 'auth token: get an X-Auth-Token for DEW_TOKEN',
+    usage: 'dew auth token [-json] [-credentials FILE]',
+    subcommands: {
+      token: {
+        summary: 'trade the access key for a 24-hour X-Auth-Token; prints the bare token (DEW_TOKEN="$(dew auth token)")',
+        usage: 'dew auth token [-json] [-credentials FILE]',
+        flags: [f('-json', 'print {"token", "expires_at"} as JSON instead of the bare token'), CREDENTIALS],
+      },
+    },
+  },
+  iam: {
+    summary: 'users, access keys, roles and IP allow-lists (admin)',
+    usage: 'dew iam <command> [args] [-credentials FILE]',
+    notes: [
+      'Roles: "KMS Administrator" (admin), "KMS CMKFullAccess" (full-access), "KMS ReadOnlyAccess" (read-only).',
+      'ACCOUNT is an account name or domain id; naming an unknown one in create-user creates it.',
+    ],
+    subcommands: {
+      'create-user': { summary: 'new user and AK/SK (the secret is shown once)', usage: 'dew iam create-user NAME [--role ROLE]… [--account ACCOUNT]', flags: [f('--role ROLE', 'a role for the user (repeatable)'), f('--account ACCOUNT', 'the account (default: yours)'), CREDENTIALS] },
+      'list-users': { summary: 'the users of the account', usage: 'dew iam list-users [--account ACCOUNT]', flags: [f('--account ACCOUNT', 'the account (default: yours)'), CREDENTIALS] },
+      'delete-user': { summary: 'delete a user (USER is an id or name)', usage: 'dew iam delete-user USER [--account ACCOUNT]', flags: [f('--account ACCOUNT', 'the account (default: yours)'), CREDENTIALS] },
+      'create-access-key': { summary: 'a new AK/SK for USER (the secret is shown once)', usage: 'dew iam create-access-key USER [--account ACCOUNT]', flags: [f('--account ACCOUNT', 'the account (default: yours)'), CREDENTIALS] },
+      'delete-access-key': { summary: 'delete the access key AK', usage: 'dew iam delete-access-key AK', flags: [CREDENTIALS] },
+      'set-roles': { summary: 'replace the roles of USER (none given: no role)', usage: 'dew iam set-roles USER [ROLE…] [--account ACCOUNT]', flags: [f('--role ROLE', 'a role (repeatable, as the positional ROLEs)'), f('--account ACCOUNT', 'the account (default: yours)'), CREDENTIALS] },
+      'assign-role': { summary: 'add one role to USER', usage: 'dew iam assign-role USER ROLE [--account ACCOUNT]', flags: [f('--account ACCOUNT', 'the account (default: yours)'), CREDENTIALS] },
+      'set-ip-acl': { summary: 'set the IPv4/IPv6 allow-list of the account', usage: 'dew iam set-ip-acl [--account ACCOUNT] CIDR…', flags: [f('--account ACCOUNT', 'the account (default: yours)'), CREDENTIALS] },
+      'clear-ip-acl': { summary: 'remove the allow-list of the account', usage: 'dew iam clear-ip-acl [--account ACCOUNT]', flags: [f('--account ACCOUNT', 'the account (default: yours)'), CREDENTIALS] },
+      'show-ip-acl': { summary: 'print the allow-list of the account', usage: 'dew iam show-ip-acl [--account ACCOUNT]', flags: [f('--account ACCOUNT', 'the account (default: yours)'), CREDENTIALS] },
+    },
+  },
+  validate: { summary: 'check the configuration files (no daemon needed)', usage: 'dew validate [DIR] [flags]', flags: [...CONFIG, f('-json', 'print the result as JSON')] },
+  fmt: {
+    summary: 'rewrite configuration files in canonical style',
+    usage: 'dew fmt [DIR|FILE…] [flags]',
+    flags: [f('-check', 'change nothing; exit 3 when a file is not canonical'), f('-diff', 'print the changes as a diff'), f('-chdir DIR', 'work in DIR')],
+  },
+  plan: {
+    summary: 'show what apply would change',
+    usage: 'dew plan [DIR] [flags]',
+    flags: [
+      ...CONFIG,
+      f('-out FILE', 'save the plan for `dew apply FILE`'),
+      f('-json', 'print the plan as JSON'),
+      f('-markdown', 'print the plan as Markdown (for a pull-request comment)'),
+      f('-detailed-exitcode', 'exit 0 when nothing changes, 2 when something would'),
+      f('-destroy', 'plan to destroy every object the stack owns'),
+      ...PLAN_SHAPE,
+    ],
+  },
+  apply: {
+    summary: 'apply the configuration or a saved plan',
+    usage: 'dew apply [DIR|PLANFILE] [flags]',
+    flags: [
+      ...CONFIG,
+      f('-auto-approve', 'do not ask for approval'),
+      f('-stack NAME', 'the stack (default: the configuration\'s)'),
+      f('-json', 'print the plan as JSON'),
+      f('-markdown', 'print the plan as Markdown'),
+      f('-detailed-exitcode', 'exit 2 when something changed'),
+      f('-destroy', 'destroy instead (as `dew destroy`)'),
+      ...PLAN_SHAPE,
+    ],
+  },
+  destroy: {
+    summary: 'destroy every object the stack owns',
+    usage: 'dew destroy [DIR] [flags]',
+    flags: [...CONFIG, f('-auto-approve', 'do not ask for approval'), f('-stack NAME', 'the stack (default: the configuration\'s)'), f('-json', 'print the plan as JSON'), f('-detailed-exitcode', 'exit 2 when something changed'), ...PLAN_SHAPE],
+  },
+  show: { summary: 'show a saved plan or the stack', usage: 'dew show [PLANFILE] [flags]', flags: [...CONFIG, f('-json', 'print as JSON'), f('-stack NAME', 'the stack (default: the configuration\'s)')] },
+  output: { summary: 'print output values', usage: 'dew output [NAME] [flags]', flags: [...CONFIG, f('-json', 'print as JSON'), f('-raw', 'print a string value without quotes')] },
+  state: {
+    summary: 'state list|show: the objects the stack owns',
+    usage: 'dew state <list|show> [flags]',
+    subcommands: {
+      list: { summary: 'the addresses of the objects the stack owns', usage: 'dew state list [ADDRESS…] [flags]', flags: [...CONFIG, f('-stack NAME', 'the stack (default: the configuration\'s)'), f('-id ID', 'only the object with this id')] },
+      show: { summary: 'the attributes of one object', usage: 'dew state show ADDRESS [flags]', flags: [...CONFIG, f('-stack NAME', 'the stack (default: the configuration\'s)')] },
+    },
+  },
+  import: { summary: 'import ADDR ID: adopt an existing object into the stack', usage: 'dew import [flags] ADDR ID', flags: CONFIG },
+  quickstart: {
+    summary: 'start the daemon, apply examples/quickstart (or DIR), keep the daemon running',
+    usage: 'dew quickstart [DIR] [flags]',
+    flags: [f('--data-dir DIR', 'daemon data folder (default: DEW_DATA_DIR or .dew)'), f('--no-daemon-wait', 'stop the daemon after the apply instead of keeping it in the foreground')],
+    env: [
+      f('DEW_LISTEN', 'address the daemon serves (default 127.0.0.1:8787); set another when the port is taken'),
+      f('DEW_DATA_DIR', 'as --data-dir'),
+      f('DEW_CREDENTIALS', 'credentials file to use (default DIR/credentials.json of the data folder)'),
+    ],
+  },
+  rotate: {
+    summary: 'rotate --due: run the scheduled key jobs once; rotate --key ID: rotate now',
+    usage: 'dew rotate --due [--db URL] [--data-dir DIR] | dew rotate --key ID [-credentials FILE]',
+    flags: [f('--due', 'run the due rotations, deletions and material expiries once, on the database (cron-friendly)'), ...OFFLINE_DB, f('--key ID', 'rotate this key now through the daemon'), CREDENTIALS],
+  },
+  audit: {
+    summary: 'audit list|usage|verify: read and check the audit trail',
+    usage: 'dew audit <list|usage|verify> [flags]',
+    subcommands: {
+      list: {
+        summary: 'audit records you may read, newest last',
+        usage: 'dew audit list [--key ID] [--since TIME] [--limit N] [--json]',
+        flags: [f('--key ID', 'only records about this key'), f('--since TIME', 'epoch milliseconds or ISO 8601 (2030-01-01T00:00:00Z)'), f('--limit N', 'at most N records (default 1000)'), f('--json', 'print JSON'), CREDENTIALS],
+      },
+      usage: { summary: 'how a key was used', usage: 'dew audit usage --key ID', flags: [KEY_ID, CREDENTIALS] },
+      verify: {
+        summary: 'check every audit chain: through the daemon, or on the database with --db/--data-dir',
+        usage: 'dew audit verify [-credentials FILE] | dew audit verify --db URL | --data-dir DIR',
+        flags: [CREDENTIALS, ...OFFLINE_DB],
+        notes: ['Exit 0 when every chain is intact, 1 naming the first bad record.'],
+      },
+    },
+  },
+  'force-unlock': {
+    summary: 'force-unlock ID: release a stuck stack lock',
+    usage: 'dew force-unlock LOCK_ID [flags]',
+    flags: [...CONFIG, f('-stack NAME', 'the stack (default: the configuration\'s)'), f('-force', 'do not ask for confirmation')],
+  },
+});
+
+/** The help text of `dew NAME [SUB]`. */
+export function renderHelp(help: CommandHelp): string {
+  const lines = [`${help.summary}`, '', `usage: ${help.usage}`];
+  if (help.subcommands) {
+    lines.push('', 'commands:');
+    const w = Math.max(...Object.keys(help.subcommands).map((n) => n.length)) + 2;
+    for (const [n, s] of Object.entries(help.subcommands)) lines.push(`  ${n.padEnd(w)}${s.summary}`);
+  }
+  const table = (title: string, rows: readonly FlagHelp[] | undefined) => {
+    if (!rows?.length) return;
+    const w = Math.max(...rows.map((r) => r.flag.length)) + 2;
+    lines.push('', `${title}:`, ...rows.map((r) => `  ${r.flag.padEnd(w)}${r.text}`));
+  };
+  table('flags', help.flags);
+  table('environment', help.env);
+  if (help.notes?.length) lines.push('', ...help.notes);
+  return lines.join('\n') + '\n';
+}
+
+/** The usage error for `dew COMMAND SUB` when SUB is not one of the command's subcommands, naming the nearest. */
+export function unknownSubcommand(command: string, sub: string | undefined): CliError {
+  const help = HELP[command];
+  const names = Object.keys(help?.subcommands ?? {});
+  if (sub === undefined) return new CliError('usage', `dew ${command} needs a command: ${names.join(', ')}`, { hint: help && renderHelp(help).trimEnd(), exitCode: 2 });
+  const near = didYouMean(sub, names);
+  return new CliError('usage', `dew ${command}: unknown command ${sub}${near ? `. Did you mean "${near}"?` : ''}`, { hint: help && renderHelp(help).trimEnd(), exitCode: 2 });
+}

@@ -1,0 +1,170 @@
+/**
+ * The `dew` executable as a newcomer meets it: every command and subcommand with the daemon
+ * stopped and with bad arguments ends with a non-zero exit and no stack trace; `--help`, `-h` and
+ * `dew help X` describe every command and flag (exit 0); typos get the nearest name.
+ */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HELP } from '../../provider/commands/help-table.js';
+
+const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
+const home = mkdtempSync(join(tmpdir(), 'dew-cli-messages-'));
+t.teardown(() => rmSync(home, { recursive: true, force: true }));
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+function dew(argv: string[], env: Record<string, string> = {}, cwd = home): Run {
+  const r = spawnSync(process.execPath, [cli, ...argv], { cwd, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Lines as Node prints a stack frame, or a library's error dump. */
+const TRACE = /^\s+at |unexpected error|\bError: [A-Za-z]+Error\b|node:internal/m;
+
+function commandPaths(): string[][] {
+  const paths: string[][] = [];
+  for (const [name, help] of Object.entries(HELP)) {
+    paths.push([name]);
+    for (const sub of Object.keys(help.subcommands ?? {})) paths.push([name, sub]);
+  }
+  return paths;
+}
+
+t.test('--help, -h and `dew help X` on every command and subcommand: a summary, every flag described, exit 0', async (t) => {
+  for (const path of commandPaths()) {
+    const help = path.length === 1 ? HELP[path[0]] : HELP[path[0]].subcommands![path[1]];
+    for (const argv of [[...path, '--help'], [...path, '-h'], ['help', ...path]]) {
+      const r = dew(argv);
+      t.equal(r.code, 0, `dew ${argv.join(' ')} exits 0 (${r.err})`);
+      t.ok(r.out.startsWith(help.summary + '\n'), `dew ${argv.join(' ')} starts with its one-line summary`);
+      for (const f of help.flags ?? []) t.ok(r.out.includes(f.flag) && r.out.includes(f.text), `dew ${argv.join(' ')} describes ${f.flag}`);
+    }
+  }
+  const top = dew(['--help']);
+  t.equal(top.code, 0);
+  for (const name of Object.keys(HELP)) t.match(top.out, new RegExp(`^  ${name} `, 'm'), `the command list names ${name}`);
+  const listed = [...top.out.matchAll(/^  ([a-z-]+) /gm)].map((m) => m[1]);
+  for (const name of listed) t.ok(HELP[name], `${name} has its row in the help table (provider/commands/help-table.ts)`);
+});
+
+t.test('help details the issue names', async (t) => {
+  const destroy = dew(['destroy', '--help']).out;
+  for (const flag of ['-destroy', '-out', '-markdown']) t.notMatch(destroy, new RegExp(`^\\s+${flag}\\b`, 'm'), `destroy's help does not offer ${flag}`);
+  const quickstart = dew(['quickstart', '--help']).out;
+  for (const word of ['DEW_LISTEN', '--data-dir', '--no-daemon-wait']) t.match(quickstart, word, `quickstart's help names ${word}`);
+  const createKey = dew(['kms', 'create-key', '--help']);
+  t.equal(createKey.code, 0, createKey.err);
+  t.match(createKey.out, /--key-alias/, "a KMS operation's help lists its fields");
+  t.match(createKey.out, /--key-spec\s.*AES_256/, 'with their values');
+  const daemon = dew(['daemon', '--help']);
+  t.equal(daemon.code, 0, daemon.err);
+  t.match(daemon.out, /--listen HOST:PORT/);
+});
+
+t.test('an unknown command, subcommand or KMS operation names the nearest', async (t) => {
+  const cases: [string[], string][] = [
+    [['plna'], '"plan"'],
+    [['kms', 'create-kye'], '"create-key"'],
+    [['kms', 'create-kye', '--help'], '"create-key"'],
+    [['iam', 'list-usr'], '"list-users"'],
+    [['audit', 'verfy'], '"verify"'],
+    [['auth', 'tokn'], '"token"'],
+    [['help', 'aply'], '"apply"'],
+  ];
+  for (const [argv, near] of cases) {
+    const r = dew(argv);
+    t.not(r.code, 0, `dew ${argv.join(' ')} fails`);
+    t.match(r.err, `Did you mean ${near}?`, `dew ${argv.join(' ')} suggests ${near}`);
+    t.notMatch(r.err, TRACE, 'no trace');
+  }
+});
+
+t.test('every command with the daemon stopped, and with bad arguments: non-zero exit, one message, no trace', async (t) => {
+  const port = await closedPort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const creds = join(home, 'down.json');
+  writeFileSync(creds, JSON.stringify({ endpoint, project_id: 'p', access_key: 'AK', secret_key: 'SK' }));
+  const stack = join(home, 'stack');
+  mkdirSync(stack, { recursive: true });
+  writeFileSync(join(stack, 'main.hcl'), 'dew {\n  stack = "down"\n}\n\nresource "dew_kms_key" "k" {\n  key_alias = "down-k"\n}\n\noutput "id" {\n  value = dew_kms_key.k.key_id\n}\n');
+  const env = { DEW_CREDENTIALS: creds };
+  // Each needs the daemon; quickstart and daemon would start one, so they only get bad arguments.
+  const down: string[][] = [
+    ['kms', 'list-keys'],
+    ['kms', 'create-key', '--key-alias', 'x'],
+    ['kms', 'encrypt-data', '--key-id', 'x', '--plain-text', 'hi'],
+    ['kms', 'list-key-tags', '--key-id', 'x'],
+    ['auth', 'token'],
+    ['auth', 'token', '-json'],
+    ...Object.keys(HELP.iam.subcommands!).map((s) => ['iam', s, 'u', 'KMS Administrator']),
+    ['iam', 'set-ip-acl', '10.0.0.0/8'],
+    ['audit', 'list'],
+    ['audit', 'usage', '--key', 'x'],
+    ['audit', 'verify'],
+    ['audit', 'verify', '--data-dir', join(home, 'nonexistent')],
+    ['audit', 'verify', '--db', `file:${join(home, 'nonexistent.db')}`],
+    ['rotate', '--key', 'x'],
+    ['rotate', '--due', '--data-dir', join(home, 'nonexistent')],
+    ['plan', stack],
+    ['apply', stack, '-auto-approve'],
+    ['destroy', stack, '-auto-approve'],
+    ['show', stack],
+    ['output', stack],
+    ['state', 'list', '-chdir', stack],
+    ['import', '-chdir', stack, 'dew_kms_key.k', 'x'],
+    ['force-unlock', '-chdir', stack, '-force', 'lock-id'],
+  ];
+  for (const argv of down) {
+    const r = dew(argv, env);
+    t.not(r.code, 0, `dew ${argv.join(' ')} with the daemon stopped fails`);
+    t.notMatch(r.err + r.out, TRACE, `dew ${argv.join(' ')}: no trace\n${r.err}`);
+    const offline = argv.includes('--data-dir') || argv.includes('--db');
+    t.match(r.err, offline ? /no database at/ : new RegExp(`${endpoint.replace(/\./g, '\\.')}|dew daemon`), `dew ${argv.join(' ')} names the endpoint or the database and what to do`);
+  }
+  const names = new Set(down.map((a) => a[0]));
+  for (const name of Object.keys(HELP)) if (!['daemon', 'quickstart', 'validate', 'fmt'].includes(name)) t.ok(names.has(name), `${name} is run with the daemon stopped`);
+
+  const noCreds = dew(['kms', 'list-keys'], {}, stack);
+  t.equal(noCreds.code, 1);
+  t.match(noCreds.err, 'DEW_CREDENTIALS', 'no credentials: says DEW_CREDENTIALS');
+  t.match(noCreds.err, join(stack, '.dew', 'credentials.json'), 'and names the folder searched');
+  t.match(noCreds.err, join(home, '.dew', 'credentials.json'), 'and its parents');
+
+  for (const path of commandPaths()) {
+    for (const bad of [['--no-such-flag'], ['--no-such-flag=1', 'extra', 'words']]) {
+      const argv = [...path, ...bad];
+      const r = dew(argv, env);
+      t.not(r.code, 0, `dew ${argv.join(' ')} fails`);
+      t.notMatch(r.err + r.out, TRACE, `dew ${argv.join(' ')}: no trace\n${r.err}`);
+      t.ok(r.err.trim().length > 0, `dew ${argv.join(' ')} says why`);
+    }
+  }
+});
+
+t.test('credentials in a parent folder are found (a stack folder inside the one the daemon runs in)', async (t) => {
+  const port = await closedPort();
+  const root = join(home, 'project');
+  mkdirSync(join(root, '.dew'), { recursive: true });
+  mkdirSync(join(root, 'stacks', 'app'), { recursive: true });
+  writeFileSync(join(root, '.dew', 'credentials.json'), JSON.stringify({ endpoint: `http://127.0.0.1:${port}`, project_id: 'p', access_key: 'AK', secret_key: 'SK' }));
+  const r = dew(['kms', 'list-keys'], {}, join(root, 'stacks', 'app'));
+  t.equal(r.code, 1);
+  t.match(r.err, `cannot reach the dew daemon at http://127.0.0.1:${port}`, 'the parent folder\'s credentials were used');
+});
