@@ -13,7 +13,7 @@ import { Authenticator, nodeHeader } from './http/authenticate.js';
 import { opLane, type RequestListener } from './http/op-lane.js';
 import { createAjv } from './http/validate.js';
 import { buildRouteTable, type CompiledRoute, type RouteTable } from './http/route-table.js';
-import { readBodyOf, assertDeclaredLength, MAX_BODY_BYTES } from './http/body-reader.js';
+import { readBodyOf, assertDeclaredLength, endAfterAnswer, MAX_BODY_BYTES } from './http/body-reader.js';
 import { errorReply, requestIds } from './http/error-reply.js';
 import { splitRequestUrl } from './http/auth/sdk-request.js';
 import { buildOpenApi } from './http/openapi.js';
@@ -106,7 +106,11 @@ export function createApp(d: AppDeps): HttpFront {
     const requestId = c.get('requestId') ?? '';
     const e = errorReply(err, requestId, d.logError);
     c.header('X-Request-Id', requestId);
-    if (e.close) c.header('Connection', 'close');
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (e.close) {
+      c.header('Connection', 'close');
+      if (incoming) endAfterAnswer(incoming);
+    }
     return c.body(e.payload, e.status as 400, { 'Content-Type': 'application/json' });
   });
   app.notFound((c) => c.json(toErrorBody(kmsErrors.unknownApi(), c.get('requestId') ?? ''), 404));

@@ -3,7 +3,7 @@
  * request stream up to MAX_BODY_BYTES and stops buffering there, so no route holds more than the
  * limit in memory, whatever a client streams (issue 10: a 500 MB chunked body to an
  * unauthenticated route used to be buffered whole). Over the limit the caller answers KMS.0203 and
- * the connection closes (`Connection: close`): the rest is discarded, never kept.
+ * the connection ends (`endAfterAnswer`): the rest is discarded, never kept.
  */
 import type { IncomingMessage } from 'node:http';
 import { kmsErrors, type DewError } from '../errors.js';
@@ -53,4 +53,26 @@ export function readBodyOf(req: IncomingMessage): Promise<Buffer> {
     return Promise.reject(err);
   }
   return new Promise((resolve, reject) => readBody(req, (err, body) => (err ? reject(err) : resolve(body))));
+}
+
+/** How long a connection refused for its body may go on sending (discarded) before it is cut. */
+const GRACE_MS = 2000;
+
+/**
+ * Makes the `Connection: close` after this answer graceful: node ends such a connection by
+ * destroying the socket as soon as the answer is written, and with the client's unread body still
+ * arriving that sends a reset, on which the client's TCP stack may drop the answer before reading
+ * it. Here the socket sends its FIN instead, what the client still sends is read and discarded,
+ * and it is cut GRACE_MS later at the latest.
+ */
+export function endAfterAnswer(req: IncomingMessage): void {
+  const socket = req.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  socket.destroySoon = () => {
+    if (!socket.writableEnded) socket.end();
+    const timer = setTimeout(() => socket.destroy(), GRACE_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+  req.on('data', () => undefined);
+  req.resume();
 }

@@ -12,7 +12,7 @@ export interface ErrorReply {
   readonly status: number;
   /** The JSON body. */
   readonly payload: string;
-  /** True when the connection must close after this answer. */
+  /** True when the connection must end after this answer (http/body-reader.ts `endAfterAnswer`). */
   readonly close: boolean;
 }
 

@@ -14,7 +14,7 @@ import { kmsErrors, toErrorBody } from '../errors.js';
 import type { AuditDraft } from '../services/audit.js';
 import type { Caller } from '../services/caller.js';
 import { nodeHeader, type Authenticator } from './authenticate.js';
-import { assertDeclaredLength, readBody } from './body-reader.js';
+import { assertDeclaredLength, endAfterAnswer, readBody } from './body-reader.js';
 import { errorReply } from './error-reply.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { CompiledRoute } from './route-table.js';
@@ -99,6 +99,7 @@ export function opLane(d: OpLaneDeps): RequestListener {
       } else if (answer !== undefined && status !== 204) {
         payload = JSON.stringify(answer);
       }
+      if (close) endAfterAnswer(req);
       send(res, status, payload, requestId, close, err === undefined ? extra : undefined);
       d.trail?.close(draft, caller, req.headers.authorization, req.socket.remoteAddress ?? '', status, err);
     } catch (e) {
