@@ -8,7 +8,7 @@ export interface SmCryptoSm2 {
   doVerifySignature(msg: number[], sigHex: string, publicKeyHex: string, opts: { der?: boolean; hash?: boolean }): boolean;
   doEncrypt(msg: number[], publicKeyHex: string, cipherMode: 0 | 1): string;
 }
-export const smCrypto = createRequire(import.meta.url)('sm-crypto') as { sm2: SmCryptoSm2 };
+export const smCrypto = createRequire(import.meta.url)('sm-crypto') as { sm2: SmCryptoSm2; sm3: (msg: number[] | string, opts?: { key: string }) => string };
 
 /** The hash OpenSSL uses for each signing algorithm (null: pure Ed25519). */
 export const HASH: Record<string, string | null> = {

@@ -1,9 +1,12 @@
 /** The KMS behaviour suite, run unchanged against an embedded file database and a sqld server. */
 import type { Test } from 'tap';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestDaemon, databaseFor, apiError, type Backend } from '../helpers/daemon.js';
+import { readKeyMaterial } from '../helpers/key-material.js';
+import { openssl } from '../hsm-asym/fixtures/openssl.js';
+import { smCrypto } from './asym-helpers.js';
 
 type Any = Record<string, any>;
 
@@ -217,7 +220,56 @@ export function kmsSuite(t: Test, backend: Backend): Promise<void> {
       t.equal(e.code, 'KMS.0308');
       e = await apiError(kms('generate-mac', { key_id: 'suite-a', mac_algorithm: 'HMAC_SHA_256', message }));
       t.equal(e.code, 'KMS.0308', 'an AES key cannot MAC');
-      await kms('create-key', { key_alias: 'suite-sm3', key_spec: 'HMAC_SM3' }).catch(() => undefined);
+      const material = await readKeyMaterial({ dbUrl, dataDir: d.dataDir, passphrase: env.DEW_MASTER_PASSPHRASE, keyId: m.key_id });
+      t.equal(m.mac, createHmac('sha256', material).update('message to authenticate').digest('base64'), 'the HMAC-SHA-256 node:crypto computes');
+    });
+
+    await t.test('HMAC_384, HMAC_512 and HMAC_SM3 keys: MACs match independent implementations', async (t) => {
+      // The suite's daemon has used its quota of 5: these keys live on a daemon of their own.
+      const macUrl = await databaseFor(t, backend);
+      const md = await startTestDaemon(t, { dbUrl: macUrl, env });
+      const mkms = (op: string, body: object = {}) => md.client.kms(op, body) as Promise<Any>;
+      const specs = [
+        ['HMAC_384', 'HMAC_SHA_384', 'sha384', 48],
+        ['HMAC_512', 'HMAC_SHA_512', 'sha512', 64],
+        ['HMAC_SM3', 'HMAC_SM3', 'sm3', 32],
+      ] as const;
+      const messages = [Buffer.from('m'), Buffer.from('message to authenticate'), randomBytes(4096)];
+      for (const [spec, algorithm, digest, bytes] of specs) {
+        const created = await mkms('create-key', { key_alias: `mac-${spec.toLowerCase()}`, key_spec: spec });
+        const keyId = created.key_info.key_id as string;
+        const info = (await mkms('describe-key', { key_id: keyId })).key_info;
+        t.equal(info.key_spec, spec);
+        t.equal(info.key_usage, 'GENERATE_VERIFY_MAC');
+        const material = await readKeyMaterial({ dbUrl: macUrl, dataDir: md.dataDir, passphrase: env.DEW_MASTER_PASSPHRASE, keyId });
+        t.equal(material.length, bytes, `${spec}: ${bytes} bytes of material`);
+        for (const msg of messages) {
+          const message = msg.toString('base64');
+          const r = await mkms('generate-mac', { key_id: keyId, mac_algorithm: algorithm, message });
+          t.equal(r.key_id, keyId);
+          t.equal(r.mac_algorithm, algorithm);
+          const mac = Buffer.from(r.mac, 'base64');
+          t.equal(mac.toString('hex'), createHmac(digest, material).update(msg).digest('hex'), `${spec}, ${msg.length} B: node:crypto agrees`);
+          if (spec === 'HMAC_SM3') {
+            t.equal(mac.toString('hex'), smCrypto.sm3(Array.from(msg), { key: material.toString('hex') }), `${msg.length} B: sm-crypto's HMAC-SM3 agrees`);
+            const out = openssl(['mac', '-digest', 'SM3', '-macopt', `hexkey:${material.toString('hex')}`, 'HMAC'], msg).toString().trim();
+            t.equal(mac.toString('hex'), out.toLowerCase(), `${msg.length} B: openssl mac HMAC SM3 agrees`);
+          }
+          const v = await mkms('verify-mac', { key_id: keyId, mac_algorithm: algorithm, message, mac: r.mac });
+          t.same(v, { key_id: keyId, mac_algorithm: algorithm, mac_valid: true });
+          const flipped = Buffer.from(mac);
+          flipped[mac.length - 1] ^= 0x80;
+          t.equal((await mkms('verify-mac', { key_id: keyId, mac_algorithm: algorithm, message, mac: flipped.toString('base64') })).mac_valid, false, `${spec}: a flipped bit fails`);
+          const other = (msg.length > 1 ? msg.subarray(1) : Buffer.from('n')).toString('base64');
+          t.equal((await mkms('verify-mac', { key_id: keyId, mac_algorithm: algorithm, message: other, mac: r.mac })).mac_valid, false, `${spec}: another message fails`);
+        }
+        for (const wrong of ['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512', 'HMAC_SM3'].filter((a) => a !== algorithm)) {
+          const e = await apiError(mkms('generate-mac', { key_id: keyId, mac_algorithm: wrong, message: 'bQ==' }));
+          t.equal(e.code, 'KMS.0308', `${spec} refuses ${wrong}`);
+        }
+        const e = await apiError(mkms('encrypt-data', { key_id: keyId, plain_text: 'x' }));
+        t.equal(e.code, 'KMS.0308', `${spec} cannot encrypt`);
+      }
     });
 
     await t.test('tags', async (t) => {
@@ -263,13 +315,16 @@ export function kmsSuite(t: Test, backend: Backend): Promise<void> {
     await t.test('a restart keeps every key and every ciphertext decrypting', async (t) => {
       const e1 = await kms('encrypt-data', { key_id: 'suite-b', plain_text: 'survives restart' });
       const dk = await kms('create-datakey', { key_id: 'suite-a' });
+      const macBefore = await kms('generate-mac', { key_id: 'suite-mac', mac_algorithm: 'HMAC_SHA_256', message: Buffer.from('survives restart').toString('base64') });
       await d.stop();
       const again = await startTestDaemon(t, { dbUrl, dataDir: d.dataDir, args: ['--key-quota', '5'], env });
       t.equal(again.daemon.credentials.access_key, d.daemon.credentials.access_key, 'the same admin credentials');
       t.equal(((await again.client.kms('decrypt-data', { cipher_text: e1.cipher_text })) as Any).plain_text, 'survives restart');
       const dec = (await again.client.kms('decrypt-datakey', { key_id: 'suite-a', cipher_text: dk.cipher_text, datakey_cipher_length: '32' })) as Any;
       t.equal(dec.data_key, dk.plain_text);
-      t.equal(createHmac('sha256', 'x').update('y').digest('hex').length, 64);
+      const message = Buffer.from('survives restart').toString('base64');
+      const mac = (await again.client.kms('generate-mac', { key_id: 'suite-mac', mac_algorithm: 'HMAC_SHA_256', message })) as Any;
+      t.equal(mac.mac, macBefore.mac, 'the HMAC key gives the same MAC after the restart');
     });
   }).then(() => undefined);
 }

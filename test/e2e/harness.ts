@@ -50,7 +50,16 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export async function world(t: Teardown, opts: { stack?: string; keyQuota?: number; answers?: string[] } = {}): Promise<World> {
+export interface WorldOptions {
+  stack?: string;
+  keyQuota?: number;
+  /** Answers to the prompts, in order ('' once they run out). */
+  answers?: string[];
+  /** Answers prompts instead of `answers` (a test that must hold a command at its approval prompt). */
+  prompt?: (question: string) => Promise<string>;
+}
+
+export async function world(t: Teardown, opts: WorldOptions = {}): Promise<World> {
   const td = await startTestDaemon(t, { args: ['--key-quota', String(opts.keyQuota ?? 200)] });
   const home = mkdtempSync(join(tmpdir(), 'dew-e2e-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
@@ -67,7 +76,7 @@ export async function world(t: Teardown, opts: { stack?: string; keyQuota?: numb
       env,
       stdout: { write: (s) => void (out += s), isTTY: false },
       stderr: { write: (s) => void (err += s), isTTY: false },
-      prompt: async () => answers.shift() ?? '',
+      prompt: opts.prompt ?? (async () => answers.shift() ?? ''),
       now: Date.now,
     };
     const cmd = COMMANDS[name];
