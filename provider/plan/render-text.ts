@@ -80,7 +80,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     for (const o of outs)
       out.push(o.action === 'create' ? `  ${p.sym('+')} ${o.name.padEnd(w)} = ${shown(o)}` : `  ${p.sym('~')} ${o.name.padEnd(w)} = ${o.sensitive ? '(sensitive value)' : `${literal(o.before)} -> ${shown(o)}`}`);
   }
-  if (plan.targets.length) out.push('', p.yellow('Warning: Resource targeting is in effect'), '', 'The plan may not be the full set of changes: it covers only the targets given with -target and what they depend on.');
+  if (plan.targets.length) out.push('', p.yellow('Warning: Resource targeting is in effect'), '', `The plan may not be the full set of changes: it covers only the targets given with -target and ${plan.mode === 'destroy' ? 'what depends on them' : 'what they depend on'}.`);
   return out.join('\n') + '\n';
 }
 
