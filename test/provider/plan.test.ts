@@ -157,7 +157,7 @@ t.test('create text, legend and colour', async (t) => {
   const { plan } = createPlan({ ...(await configOf(hcl)), snapshot: stack([]) });
   const text = renderPlanText(plan, { color: false });
   t.match(text, /^Stack: demo\n/);
-  t.match(text, /Resource actions are indicated with the following symbols:\n  \+ create\n\n/);
+  t.match(text, /shown with the following symbols:\n  \+ create\n\n/);
   t.notMatch(text, /- destroy|~ update in-place/, 'the legend lists only the symbols used');
   t.match(text, /  # dew_kms_key\.app will be created\n  \+ resource "dew_kms_key" "app" \{\n/);
   t.match(text, /\n      \+ key_alias += "app"\n/);
@@ -237,4 +237,11 @@ t.test('-destroy -target destroys the target and its dependants, never its depen
   t.equal(text.match(/Resource targeting is in effect/g)?.length, 1, 'the targeting warning is in the plan text once');
   t.notOk(onAlias.diagnostics.some((d) => /targeting/i.test(d.summary)), 'and not a second time as a diagnostic');
   t.match(text, /what depends on them/);
+});
+
+t.test('the plan text does not speak of providers dew does not have (issue 11.13)', async (t) => {
+  const { plan } = createPlan({ ...(await configOf(KEY)), snapshot: stack([]) });
+  const text = renderPlanText(plan, { color: false });
+  t.notMatch(text, /selected providers/);
+  t.match(text, /shown with the following symbols:\n  \+ create/);
 });
