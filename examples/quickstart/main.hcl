@@ -44,10 +44,15 @@ resource "dew_kms_alias" "app" {
   alias  = "alias/${local.prefix}-app"
 }
 
+# The user the application runs as: `dew iam create-access-key` gives it an access key.
+resource "dew_iam_user" "app" {
+  name = "${local.prefix}-app"
+}
+
 # Let the application's user encrypt and decrypt with the key, and nothing else.
 resource "dew_kms_grant" "app_reader" {
   key_id            = dew_kms_key.app.key_id
   name              = "app-reader"
-  grantee_principal = var.app_user_id
+  grantee_principal = dew_iam_user.app.user_id
   operations        = ["encrypt-data", "decrypt-data", "create-datakey"]
 }

@@ -13,3 +13,7 @@ output "key_ids" {
 output "grant_id" {
   value = dew_kms_grant.app_reader.id
 }
+
+output "app_user_id" {
+  value = dew_iam_user.app.user_id
+}

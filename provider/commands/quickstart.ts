@@ -11,21 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from './args.js';
 import { applyCommand } from './apply.js';
 import { CliError, type Command, type CommandContext } from './context.js';
-import { connect } from './connect.js';
 import { daemonEntry } from './offline.js';
 
 const WAIT_MS = 30_000;
-const QUICKSTART_USER = 'quickstart-app';
-
-/** The id of the account's user `name`, created (with the CMKFullAccess role) when it does not exist. */
-async function ensureUser(ctx: CommandContext, name: string): Promise<string> {
-  const { client } = connect(ctx);
-  const list = (await client.request('GET', '/v1.0/{project_id}/dew/iam/users')).body as { users?: { user_id: string; name: string }[] };
-  const found = list.users?.find((u) => u.name === name);
-  if (found) return found.user_id;
-  const created = (await client.request('POST', '/v1.0/{project_id}/dew/iam/users', { name, roles: ['KMS CMKFullAccess'] })).body as { user_id: string };
-  return created.user_id;
-}
 
 /** The package root (the folder with package.json), from the sources or from dist/. */
 function packageRoot(): string {
@@ -110,12 +98,6 @@ export const quickstartCommand: Command = async (ctx) => {
   }
 
   const env: Record<string, string | undefined> = { ...ctx.env, DEW_CREDENTIALS: credentialsPath };
-  if (!args.positionals[0] && !env.DEW_VAR_app_user_id) {
-    // The example grants a key to the application's user: make one the first time (dew iam create-user).
-    const userId = await ensureUser({ ...ctx, env }, QUICKSTART_USER);
-    env.DEW_VAR_app_user_id = userId;
-    ctx.stdout.write(`\nThe grant goes to user ${QUICKSTART_USER} (${userId}); later plans of this folder need DEW_VAR_app_user_id=${userId} or -var app_user_id=${userId}.\n`);
-  }
   ctx.stdout.write(`\nApplying ${dir}\n\n`);
   let code: number;
   try {
@@ -130,7 +112,7 @@ export const quickstartCommand: Command = async (ctx) => {
     if (child && child.exitCode === null) child.kill('SIGTERM');
     return code;
   }
-  ctx.stdout.write(`\nThe daemon keeps running at ${endpointOf(credentialsPath)} (credentials: ${credentialsPath}).\nIn another terminal: DEW_CREDENTIALS=${credentialsPath}${env.DEW_VAR_app_user_id ? ` DEW_VAR_app_user_id=${env.DEW_VAR_app_user_id}` : ''} npx dew plan ${dir}\nPress Ctrl-C to stop it.\n`);
+  ctx.stdout.write(`\nThe daemon keeps running at ${endpointOf(credentialsPath)} (credentials: ${credentialsPath}).\nIn another terminal: DEW_CREDENTIALS=${credentialsPath} npx dew plan ${dir}\nPress Ctrl-C to stop it.\n`);
   const daemonCode = await foreground(child);
   return code !== 0 ? code : daemonCode;
 };

@@ -1,4 +1,4 @@
-/** Reads a config folder: every *.hcl (parsed with the HCL module) and *.json (Terraform JSON syntax) file, with source maps. */
+/** Reads a config folder: every *.hcl (parsed with the HCL module) and *.dew.json (Terraform JSON syntax) file, with source maps. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { error, type Diagnostic } from './diagnostics.js';
@@ -17,14 +17,20 @@ export interface SourceFile {
 /** Marker key of saved plan files, which may sit in the folder and are not configuration. */
 export const SAVED_PLAN_MARKER = 'dew_saved_plan';
 
+/** The files dew reads as configuration, as Terraform reads *.tf and *.tf.json: never package.json and the like. */
+export const CONFIG_SUFFIXES = ['.hcl', '.dew.json'] as const;
+
+export const isConfigFile = (name: string): boolean => CONFIG_SUFFIXES.some((s) => name.endsWith(s));
+
 export async function loadConfigFiles(dir: string): Promise<{ files: SourceFile[]; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
-  let names: string[];
+  let all: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile() && /\.(hcl|json)$/.test(d.name)).map((d) => d.name).sort();
+    all = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name).sort();
   } catch (e) {
     return { files: [], diagnostics: [error('Cannot read the configuration folder', `${dir}: ${(e as Error).message}`)] };
   }
+  const names = all.filter(isConfigFile);
   const files: SourceFile[] = [];
   for (const name of names) {
     const text = await readFile(join(dir, name), 'utf8');
@@ -32,13 +38,17 @@ export async function loadConfigFiles(dir: string): Promise<{ files: SourceFile[
     diagnostics.push(...parsed.diagnostics);
     if (parsed.file) files.push(parsed.file);
   }
-  if (names.length === 0) diagnostics.push(error('No configuration files', `The folder ${dir} holds no *.hcl or *.json files.`, undefined, 'Run dew in the folder that holds your resource files, or pass it as the last argument or with -chdir=DIR.'));
+  if (names.length === 0) {
+    const ignored = all.length ? `It holds ${all.join(', ')}, none of which dew reads${all.some((n) => /\.tf(\.json)?$/.test(n)) ? ' (Terraform files: rename *.tf to *.hcl, *.tf.json to *.dew.json)' : ''}.` : 'It is empty.';
+    diagnostics.push(error('No configuration files', `The folder ${dir} holds no *.hcl or *.dew.json files. ${ignored}`, undefined, 'Run dew in the folder that holds your resource files, or pass it as the last argument or with -chdir=DIR.'));
+  }
   return { files, diagnostics };
 }
 
 /** Parses one file's text by its extension. */
 export async function parseSource(name: string, text: string): Promise<{ file?: SourceFile; diagnostics: Diagnostic[] }> {
   if (name.endsWith('.json')) {
+    // a saved plan's sources keep the names they were read under: *.dew.json
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -92,9 +92,6 @@ export function createPlan(input: PlanInput): PlanResult {
         d = diffInstance(rt, inst, prior, decl.lifecycle, { replace: replace.includes(address) });
         scope.setInstance(decl.address, inst.key, d.planned);
       }
-      const a = d.change.action;
-      if (decl.lifecycle.preventDestroy && (a === 'delete' || a === 'delete-then-create'))
-        diags.push(error('Instance cannot be destroyed', `Resource ${address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be ${a === 'delete' ? 'destroyed' : 'replaced'}.`, decl.range, 'To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using -target.'));
       changes.push({
         address,
         resource: decl.address,
@@ -134,25 +131,13 @@ export function createPlan(input: PlanInput): PlanResult {
     changes.push({ address: o.address, resource: p?.resource ?? o.address, type, name, index: p?.key ?? undefined, change: d.change, objectId: o.object_id, dependencies: o.dependencies, gone: d.gone });
   }
 
-  let selected = changes;
-  if (targets.length) {
-    const wanted = new Set<string>();
-    for (const t of targets) {
-      const p = parseInstanceAddress(t);
-      if (!p) {
-        diags.push(error('Invalid -target address', `"${t}" is not a resource address such as dew_kms_key.app or dew_kms_key.app["x"].`));
-        continue;
-      }
-      const hits = changes.filter((c) => c.address === t || (p.key === null && c.resource === p.resource));
-      if (hits.length === 0) diags.push(warning('Target not found', `${t} matches no resource in the configuration or the stack.`));
-      for (const h of hits) {
-        wanted.add(h.address);
-        // plus everything it depends on
-        for (const dep of h.dependencies) for (const c of changes) if (c.resource === dep) wanted.add(c.address);
-      }
-    }
-    selected = changes.filter((c) => wanted.has(c.address));
-    diags.push(warning('Resource targeting is in effect', 'You are creating a plan with -target, which may not be the full set of changes. Use it only for exceptional situations, such as recovering from errors.'));
+  const selected = targets.length ? selectTargets(changes, targets, mode, diags) : changes;
+  // prevent_destroy judges only what this plan will do: after -target has narrowed it
+  for (const c of selected) {
+    const decl = config.resources.get(c.resource);
+    const a = c.change.action;
+    if (decl?.lifecycle.preventDestroy && (a === 'delete' || a === 'delete-then-create'))
+      diags.push(error('Instance cannot be destroyed', `Resource ${c.address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be ${a === 'delete' ? 'destroyed' : 'replaced'}.`, decl.range, 'To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using -target.'));
   }
   for (const c of selected) markSensitiveBefore(c);
 
@@ -204,6 +189,40 @@ function priorScope(config: Config, variables: ReadonlyMap<string, Value>, snaps
     if (p && config.resources.has(p.resource)) scope.setInstance(p.resource, p.key, o.attributes as Value);
   }
   return scope;
+}
+
+/**
+ * The changes -target selects. Planning: each target and what it depends on. Destroying: each target
+ * and what depends on it, never what it depends on (as Terraform does).
+ */
+function selectTargets(changes: ResourceChange[], targets: string[], mode: 'normal' | 'destroy', diags: Diagnostic[]): ResourceChange[] {
+  const wanted = new Set<string>();
+  for (const t of targets) {
+    const p = parseInstanceAddress(t);
+    if (!p) {
+      diags.push(error('Invalid -target address', `"${t}" is not a resource address such as dew_kms_key.app or dew_kms_key.app["x"].`));
+      continue;
+    }
+    const hits = changes.filter((c) => c.address === t || (p.key === null && c.resource === p.resource));
+    if (hits.length === 0) diags.push(warning('Target not found', `${t} matches no resource in the configuration or the stack.`));
+    for (const h of hits) wanted.add(h.address);
+  }
+  if (mode === 'normal') {
+    for (const h of changes.filter((c) => wanted.has(c.address)))
+      for (const dep of h.dependencies) for (const c of changes) if (c.resource === dep) wanted.add(c.address);
+  } else {
+    // dependants, to a fixed point: a stack object records only its direct dependencies
+    for (let grew = true; grew; ) {
+      grew = false;
+      const resources = new Set(changes.filter((c) => wanted.has(c.address)).map((c) => c.resource));
+      for (const c of changes)
+        if (!wanted.has(c.address) && c.dependencies.some((d) => resources.has(d))) {
+          wanted.add(c.address);
+          grew = true;
+        }
+    }
+  }
+  return changes.filter((c) => wanted.has(c.address));
 }
 
 function dedupe(diags: Diagnostic[]): Diagnostic[] {

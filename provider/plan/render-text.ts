@@ -66,7 +66,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     out.push('', 'Unless you have made equivalent changes to your configuration, or ignored the relevant attributes using ignore_changes, the following plan will undo these changes.', '');
   }
   const used = new Set(plan.changes.map((c) => c.change.action));
-  out.push('dew used the selected providers to generate the following execution', 'plan. Resource actions are indicated with the following symbols:');
+  out.push('dew compared the configuration with the stack and will take these actions,', 'shown with the following symbols:');
   for (const [a, text] of LEGEND) if (used.has(a)) out.push(text.replace(SYMBOL[a], p.sym(SYMBOL[a])));
   out.push('', `dew will perform the following actions on stack "${plan.stack}":`);
   for (const c of plan.changes) if (c.change.action !== 'no-op') out.push('', ...renderResource(c, p));
@@ -80,7 +80,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     for (const o of outs)
       out.push(o.action === 'create' ? `  ${p.sym('+')} ${o.name.padEnd(w)} = ${shown(o)}` : `  ${p.sym('~')} ${o.name.padEnd(w)} = ${o.sensitive ? '(sensitive value)' : `${literal(o.before)} -> ${shown(o)}`}`);
   }
-  if (plan.targets.length) out.push('', p.yellow('Warning: Resource targeting is in effect'), '', 'The plan may not be the full set of changes: it covers only the targets given with -target and what they depend on.');
+  if (plan.targets.length) out.push('', p.yellow('Warning: Resource targeting is in effect'), '', `The plan may not be the full set of changes: it covers only the targets given with -target and ${plan.mode === 'destroy' ? 'what depends on them' : 'what they depend on'}.`);
   return out.join('\n') + '\n';
 }
 

@@ -1,11 +1,12 @@
 /** The resource types dew knows, by type name. */
+import { dewIamUser } from './dew-iam-user.js';
 import { dewKmsAlias } from './dew-kms-alias.js';
 import { dewKmsGrant } from './dew-kms-grant.js';
 import { dewKmsKey } from './dew-kms-key.js';
 import { dewKmsKeyMaterial } from './dew-kms-key-material.js';
 import type { ResourceType } from './resource-type.js';
 
-const TYPES: ReadonlyMap<string, ResourceType> = new Map([dewKmsKey, dewKmsAlias, dewKmsGrant, dewKmsKeyMaterial].map((t) => [t.type, t]));
+const TYPES: ReadonlyMap<string, ResourceType> = new Map([dewKmsKey, dewKmsAlias, dewKmsGrant, dewKmsKeyMaterial, dewIamUser].map((t) => [t.type, t]));
 
 export function resourceType(name: string): ResourceType | undefined {
   return TYPES.get(name);

@@ -48,7 +48,7 @@ const MORE_JSON = JSON.stringify({
 
 t.test('a folder of HCL and JSON keys: plan, apply, no changes, drift, destroy', async (t) => {
   const w = await world(t);
-  w.write({ 'main.hcl': MAIN_HCL, 'more.json': MORE_JSON });
+  w.write({ 'main.hcl': MAIN_HCL, 'more.dew.json': MORE_JSON });
 
   const p = await w.dew('plan', '-detailed-exitcode');
   t.equal(p.code, 2, `changes → 2 ${p.err}`);
@@ -94,7 +94,7 @@ t.test('a folder of HCL and JSON keys: plan, apply, no changes, drift, destroy',
   t.equal((await w.dew('plan', '-detailed-exitcode')).code, 0, 'and then no changes');
 
   // an object dropped from the configuration is planned for destruction; destroy schedules deletion
-  w.remove('more.json');
+  w.remove('more.dew.json');
   const drop = await w.dew('plan');
   t.match(drop.out, /# dew_kms_key\.json_key will be destroyed\n  # \(because dew_kms_key\.json_key is not in configuration\)/);
   t.match(drop.out, /scheduled for deletion in 7 days/);
@@ -108,7 +108,7 @@ t.test('a folder of HCL and JSON keys: plan, apply, no changes, drift, destroy',
   t.match(gone.key_alias, /^dev-json-deleted-/, 'its alias was freed');
   t.equal((await w.dew('state', 'list')).out, 'dew_kms_key.app\ndew_kms_key.keep\ndew_kms_key.sm4\n');
   // the freed alias can be used again at once
-  w.write({ 'more.json': MORE_JSON });
+  w.write({ 'more.dew.json': MORE_JSON });
   const back = await w.dew('apply', '-auto-approve');
   t.equal(back.code, 0, back.err);
   t.match(back.out, /1 added/);

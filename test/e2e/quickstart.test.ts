@@ -1,6 +1,6 @@
 /** `dew quickstart` as the README runs it: starts the daemon, applies examples/quickstart, keeps the daemon up until Ctrl-C. */
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,12 +31,16 @@ t.test('dew quickstart on a clean folder', async (t) => {
   await ready;
   t.match(err, /dew daemon listening on http:\/\/127\.0\.0\.1:\d+/, 'the daemon was started and logs to stderr');
   t.match(out, /Stack: quickstart/);
-  t.match(out, /Plan: 5 to add, 0 to change, 0 to destroy\./, 'the plan is shown');
-  t.match(out, /Apply complete! Resources: 5 added, 0 changed, 0 destroyed\./);
+  t.match(out, /Plan: 6 to add, 0 to change, 0 to destroy\./, 'the plan is shown');
+  t.match(out, /Apply complete! Resources: 6 added, 0 changed, 0 destroyed\./);
   t.match(out, /app_key_id = "[0-9a-f-]{36}"/);
   t.match(out, /grant_id = "[0-9a-f]{64}"/, 'the grant to the quickstart user was created');
   t.match(out, /rotation_enabled\s+= true/, 'rotation is part of the plan');
-  t.match(out, /The grant goes to user quickstart-app \([0-9a-f]{32}\)/);
+  t.match(out, /app_user_id = "[0-9a-f]{32}"/, 'the grantee is a user the stack made');
+  // issue 11.7: every dew command just works afterwards, with no extra variables
+  const plan = spawnSync(process.execPath, [cli, 'plan', '-detailed-exitcode', join(process.cwd(), 'examples', 'quickstart')], { cwd: home, env, encoding: 'utf8' });
+  t.equal(plan.status, 0, `dew plan examples/quickstart after dew quickstart: no changes, no error\n${plan.stdout}${plan.stderr}`);
+  t.match(plan.stdout, /No changes\./);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGINT');
   t.equal(await exited, 0, 'Ctrl-C stops the daemon and quickstart exits 0');

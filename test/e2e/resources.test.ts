@@ -143,7 +143,7 @@ resource "dew_kms_key" "e" {
 }
 `,
     'b.hcl': 'resource "dew_kms_key" "x" {\n  key_alias = \n}\n',
-    'c.json': '{"resource":{"dew_kms_key":{"j":{"key_alias":"j","rotation_intervall":3}}}}\n',
+    'c.dew.json': '{"resource":{"dew_kms_key":{"j":{"key_alias":"j","rotation_intervall":3}}}}\n',
   });
   for (const cmd of ['validate', 'plan']) {
     const r = await w.dew(cmd);
@@ -155,6 +155,6 @@ resource "dew_kms_key" "e" {
     t.match(e, /Error: Reference to undeclared resource\n\n  on a\.hcl:16:3:/, `${cmd}: reference to nothing`);
     t.match(e, /Error: Cycle\n\n  on a\.hcl:\d+:1:[\s\S]*dew_kms_key\.d, dew_kms_key\.e/, `${cmd}: cycle listing its addresses`);
     t.match(e, /Error: Invalid expression\n\n  on b\.hcl:2:\d+:/, `${cmd}: syntax error`);
-    t.match(e, /Error: Unsupported argument "rotation_intervall"\n\n  on c\.json:1:\d+:[\s\S]*Did you mean "rotation_interval"\?/, `${cmd}: JSON files too`);
+    t.match(e, /Error: Unsupported argument "rotation_intervall"\n\n  on c\.dew\.json:1:\d+:[\s\S]*Did you mean "rotation_interval"\?/, `${cmd}: JSON files too`);
   }
 });

@@ -31,7 +31,7 @@ const where = (d: Diagnostic): string => `${d.range?.file}:${d.range?.line}:${d.
 t.test('loads HCL and JSON files together; the stack defaults to the folder name', async (t) => {
   const dir = folder({
     'keys.hcl': 'resource "dew_kms_key" "a" {\n  key_alias = "a"\n}\n',
-    'more.json': JSON.stringify({ resource: { dew_kms_key: { b: { key_alias: '${dew_kms_key.a.key_alias}-b' } } }, output: { b: { value: '${dew_kms_key.b.key_alias}' } } }, null, 2),
+    'more.dew.json': JSON.stringify({ resource: { dew_kms_key: { b: { key_alias: '${dew_kms_key.a.key_alias}-b' } } }, output: { b: { value: '${dew_kms_key.b.key_alias}' } } }, null, 2),
   });
   const { config, diagnostics } = await loadConfig(dir);
   t.same(diagnostics, []);
@@ -40,6 +40,27 @@ t.test('loads HCL and JSON files together; the stack defaults to the folder name
   const r = createPlan({ config, variables: new Map(), snapshot: emptyStack('myapp') });
   t.same(r.diagnostics, []);
   t.same(r.plan.outputs, [{ name: 'b', action: 'create', before: null, value: 'a-b', unknown: false, sensitive: false }], 'JSON expressions are evaluated too');
+});
+
+t.test('only *.hcl and *.dew.json are configuration: package.json, tsconfig.json, main.tf are not (issue 11.5)', async (t) => {
+  const dir = folder({
+    'main.hcl': 'resource "dew_kms_key" "a" {\n  key_alias = "a"\n}\n',
+    'package.json': '{"name": "app", "version": "1.0.0", "scripts": {"test": "tap"}}',
+    'package-lock.json': '{"lockfileVersion": 3, "packages": {}}',
+    'tsconfig.json': '{"compilerOptions": {"strict": true}}',
+  });
+  const { config, diagnostics } = await loadConfig(dir);
+  t.same(diagnostics, []);
+  t.same([...config.resources.keys()], ['dew_kms_key.a']);
+  t.same([...config.sources.keys()], ['main.hcl']);
+
+  const none = await loadConfig(folder({ 'main.tf': 'resource "dew_kms_key" "a" {}\n', 'package.json': '{}' }));
+  t.match(none.diagnostics, [{ severity: 'error', summary: 'No configuration files' }]);
+  const said = `${none.diagnostics[0].detail}\n${none.diagnostics[0].hint ?? ''}`;
+  t.match(said, /\*\.hcl/);
+  t.match(said, /\*\.dew\.json/);
+  t.match(said, /main\.tf/, 'the ignored main.tf is named');
+  t.match(said, /package\.json/, 'and every other file looked at');
 });
 
 t.test('dew { stack } names the stack', async (t) => {

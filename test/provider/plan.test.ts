@@ -120,7 +120,8 @@ const TWO = 'resource "dew_kms_key" "app" {\n  key_alias = "app"\n}\nresource "d
 t.test('-target selects the resource and its dependencies only', async (t) => {
   const { plan, diagnostics } = createPlan({ ...(await configOf(TWO)), snapshot: stack([]), targets: ['dew_kms_alias.a'] });
   t.same(plan.changes.map((c) => c.address), ['dew_kms_alias.a', 'dew_kms_key.app']);
-  t.match(diagnostics, [{ severity: 'warning', summary: 'Resource targeting is in effect' }]);
+  t.same(diagnostics, []);
+  t.match(renderPlanText(plan, { color: false }), /Resource targeting is in effect[^]*what they depend on/);
 });
 
 t.test('-replace forces replacement; references to the replaced key become unknown and replace the alias', async (t) => {
@@ -156,7 +157,7 @@ t.test('create text, legend and colour', async (t) => {
   const { plan } = createPlan({ ...(await configOf(hcl)), snapshot: stack([]) });
   const text = renderPlanText(plan, { color: false });
   t.match(text, /^Stack: demo\n/);
-  t.match(text, /Resource actions are indicated with the following symbols:\n  \+ create\n\n/);
+  t.match(text, /shown with the following symbols:\n  \+ create\n\n/);
   t.notMatch(text, /- destroy|~ update in-place/, 'the legend lists only the symbols used');
   t.match(text, /  # dew_kms_key\.app will be created\n  \+ resource "dew_kms_key" "app" \{\n/);
   t.match(text, /\n      \+ key_alias += "app"\n/);
@@ -211,4 +212,36 @@ t.test('an object the daemon cannot describe (live absent) keeps its last applie
   delete o.live;
   const { plan } = createPlan({ ...(await configOf(KEY)), snapshot: stack([o]) });
   t.equal(plan.changes[0].change.action, 'no-op');
+});
+
+t.test('prevent_destroy is checked after -target: destroying an unprotected target succeeds (issue 11.3)', async (t) => {
+  const hcl = KEY + 'resource "dew_kms_key" "keep" {\n  key_alias = "keep"\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n';
+  const cfg = await configOf(hcl);
+  const snap = stack([keyObject('dew_kms_key.app', 'k1', keyLive('k1')), keyObject('dew_kms_key.keep', 'k2', keyLive('k2', { key_alias: 'keep' }), { key_alias: 'keep' })]);
+  const all = createPlan({ ...cfg, snapshot: snap, mode: 'destroy' });
+  t.match(all.diagnostics.filter((d) => d.severity === 'error'), [{ summary: 'Instance cannot be destroyed', detail: /dew_kms_key\.keep/ }]);
+  const narrowed = createPlan({ ...cfg, snapshot: snap, mode: 'destroy', targets: ['dew_kms_key.app'] });
+  t.same(narrowed.diagnostics.filter((d) => d.severity === 'error'), []);
+  t.same(narrowed.plan.changes.map((c) => [c.address, c.change.action]), [['dew_kms_key.app', 'delete']]);
+});
+
+t.test('-destroy -target destroys the target and its dependants, never its dependencies (issue 11.4)', async (t) => {
+  const cfg = await configOf(TWO);
+  const alias = (): StackObject => ({ address: 'dew_kms_alias.a', type: 'dew_kms_alias', object_id: 'alias/app', attributes: { id: 'alias/app', key_id: 'k1', alias: 'alias/app' } as StackObject['attributes'], dependencies: ['dew_kms_key.app'], revision: 1, live: { key_id: 'k1', alias: 'alias/app' } });
+  const snap = stack([keyObject('dew_kms_key.app', 'k1', keyLive('k1')), alias(), keyObject('dew_kms_key.other', 'k3', keyLive('k3', { key_alias: 'other' }), { key_alias: 'other' })]);
+  const onAlias = createPlan({ ...cfg, snapshot: snap, mode: 'destroy', targets: ['dew_kms_alias.a'] });
+  t.same(onAlias.plan.changes.map((c) => c.address), ['dew_kms_alias.a']);
+  const onKey = createPlan({ ...cfg, snapshot: snap, mode: 'destroy', targets: ['dew_kms_key.app'] });
+  t.same(onKey.plan.changes.map((c) => c.address), ['dew_kms_alias.a', 'dew_kms_key.app']);
+  const text = renderPlanText(onAlias.plan, { color: false });
+  t.equal(text.match(/Resource targeting is in effect/g)?.length, 1, 'the targeting warning is in the plan text once');
+  t.notOk(onAlias.diagnostics.some((d) => /targeting/i.test(d.summary)), 'and not a second time as a diagnostic');
+  t.match(text, /what depends on them/);
+});
+
+t.test('the plan text does not speak of providers dew does not have (issue 11.13)', async (t) => {
+  const { plan } = createPlan({ ...(await configOf(KEY)), snapshot: stack([]) });
+  const text = renderPlanText(plan, { color: false });
+  t.notMatch(text, /selected providers/);
+  t.match(text, /shown with the following symbols:\n  \+ create/);
 });
