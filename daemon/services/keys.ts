@@ -1,7 +1,7 @@
 /** Key lifecycle: create, describe, list, enable/disable, deletion scheduling, alias and description. */
 import { randomUUID } from 'node:crypto';
 import { DewError, kmsErrors } from '../errors.js';
-import { DEFAULT_PARTITION, type SoftwareHsm } from '../hsm/software-hsm.js';
+import { DEFAULT_PARTITION, type Hsm } from '../hsm/hsm.js';
 import { keySpecInfo } from '../hsm/key-specs.js';
 import type { KeyRepo, KeyRow } from '../store/key-repo.js';
 import { AliasTakenError } from '../store/key-repo.js';
@@ -48,7 +48,7 @@ export class KeyService {
   constructor(
     private readonly repo: KeyRepo,
     private readonly cache: KeyCache,
-    private readonly hsm: SoftwareHsm,
+    private readonly hsm: Hsm,
     private readonly opts: KeyServiceOptions,
   ) {}
 
