@@ -23,6 +23,7 @@ import { buildOpenApi } from './http/openapi.js';
 import { issueToken } from './http/auth/token.js';
 import type { AkLockout } from './http/auth/ak-lockout.js';
 import type { AppEnv } from './http/env.js';
+import type { TokenMac } from './hsm/token-mac.js';
 import { auditTrail, AuditTrail } from './http/audit-trail.js';
 import { rotationRoutes } from './http/rotation-routes.js';
 import { auditRoutes } from './http/audit-routes.js';
@@ -52,7 +53,7 @@ export interface AppDeps {
   grants?: GrantService;
   iam?: IamAdmin;
   identity: IdentityService;
-  tokenKey: Uint8Array;
+  tokenKey: TokenMac;
   schemas: Map<string, JsonSchema>;
   now: () => number;
   version: string;

@@ -158,7 +158,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       identity,
       grants,
       iam,
-      tokenKey: hsm.tokenKey(),
+      tokenKey: { macToken: (b) => hsm.macToken(b), verifyTokenMac: (b, m) => hsm.verifyTokenMac(b, m) },
       schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew')]),
       now,
       version: io.version ?? packageVersion(),

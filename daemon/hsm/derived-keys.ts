@@ -5,20 +5,22 @@
  */
 import { createHmac, hkdfSync } from 'node:crypto';
 import { seal, open } from './aead.js';
+import { createTokenMac, type TokenMac } from './token-mac.js';
 
 const derive = (master: Buffer, info: string): Buffer => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, 32));
 const secretContext = (context: string) => `dew/secret/v1|${context}`;
 
 export class DerivedKeys {
-  /** Authenticates X-Auth-Token bearer tokens. */
-  readonly tokenKey: Buffer;
+  readonly tokenMac: TokenMac;
   private readonly importTokenKey: Buffer;
   private readonly importDigestKey: Buffer;
 
   /** `master` stays owned by the caller (the HSM), which keeps it for sealing secrets. */
   constructor(private readonly master: Buffer) {
     if (master.length !== 32) throw new TypeError('master: 32 bytes expected');
-    this.tokenKey = derive(master, 'dew/token-mac/v1');
+    const tokenKey = derive(master, 'dew/token-mac/v1');
+    this.tokenMac = createTokenMac(tokenKey);
+    tokenKey.fill(0);
     this.importTokenKey = derive(master, 'dew/import-token/v1');
     this.importDigestKey = derive(master, 'dew/import-digest/v1');
   }

@@ -5,13 +5,14 @@
  * Design. The HSM holds partitions by id (partition.ts): each an isolated key hierarchy with its
  * own root key, generating, wrapping and using the keys under it. Every key operation takes a
  * KeyRef whose `partitionId` picks the partition; the HSM only routes. What is HSM-wide stays here:
- * the master-key-derived import-token MAC, sealing of small secrets, random
+ * the master-key-derived token MACs (bearer and import tokens), sealing of small secrets, random
  * bytes and reading a blob's header. Partition `DEFAULT_PARTITION` (the stored id `'default'`,
  * keystore `'0'` of the reference) is opened at start; a dedicated HSM instance (issue 14) is one
  * more partition opened by id (`SoftwareHsm.openPartition`, or a PKCS#11 partition added beside it),
  * and its keystore maps to that id (services/keystores.ts). A reference to a partition that is not
  * open is refused (UnknownPartitionError), never created on first use.
  */
+import type { TokenMac } from './token-mac.js';
 import type { WrappingAlgorithm } from './import-unwrap.js';
 import type { BlobHeader } from './ciphertext-blob.js';
 import type { ImportWrappingKey, KeyOperations } from './partition.js';
@@ -19,7 +20,7 @@ import type { ImportWrappingKey, KeyOperations } from './partition.js';
 /** The id under which the default partition's root is stored (daemon/store `partitions` table). */
 export const DEFAULT_PARTITION = 'default';
 
-export interface Hsm extends KeyOperations {
+export interface Hsm extends KeyOperations, TokenMac {
   /** Whether partition `partitionId` is open here (key references to it can be served). */
   hasPartition(partitionId: string): boolean;
   /** A fresh wrapping key for one import token, its private half sealed under partition `partitionId`. */
@@ -37,6 +38,7 @@ export interface Hsm extends KeyOperations {
 
 export type { KeyRef, ImportWrapping, ImportWrappingKey, ImportedMaterial } from './partition.js';
 export type { BlobHeader, BlobKind } from './ciphertext-blob.js';
+export type { TokenMac } from './token-mac.js';
 export { DecryptError } from './symmetric.js';
 export { BlobFormatError } from './ciphertext-blob.js';
 export { KeyMaterialMissingError, UnknownPartitionError } from './errors.js';

@@ -156,9 +156,13 @@ export class SoftwareHsm implements Hsm {
     return this.derived.importTokenMac(data);
   }
 
-  /** The key that authenticates X-Auth-Token bearer tokens (derived from the master key). */
-  tokenKey(): Buffer {
-    return this.derived.tokenKey;
+  /** X-Auth-Token MACs: the key stays here (derived-keys.ts); the HTTP edge gets this capability only. */
+  macToken(bytes: Uint8Array | string): Buffer {
+    return this.derived.tokenMac.macToken(bytes);
+  }
+
+  verifyTokenMac(bytes: Uint8Array | string, mac: Uint8Array): boolean {
+    return this.derived.tokenMac.verifyTokenMac(bytes, mac);
   }
 
   sealSecret(secret: Uint8Array, context: string): Buffer {

@@ -13,6 +13,7 @@ import { verifySdkSignature, type SdkSignedRequest, type SignatureFailure } from
 import { splitRequestUrl } from './auth/sdk-request.js';
 import { verifyToken, type TokenFailure, type TokenClaims } from './auth/token.js';
 import type { AppEnv } from './env.js';
+import type { TokenMac } from '../hsm/token-mac.js';
 import { AkLockout } from './auth/ak-lockout.js';
 import { accessFor, allows, isGrantable, type Access } from '../services/authorization.js';
 
@@ -42,7 +43,8 @@ export function unauthorized(message: string): DewError {
 
 export interface AuthDeps {
   identity: IdentityService;
-  tokenKey: Uint8Array;
+  /** MACs and checks bearer tokens; the key stays in the HSM. */
+  tokenKey: TokenMac;
   now: () => number;
   /** The AK lockout (shared with other daemons by the caller); one of this daemon's own when absent. */
   lockout?: AkLockout;
@@ -83,7 +85,7 @@ export class Authenticator {
   private readonly lockout: AkLockout;
 
   constructor(private readonly deps: AuthDeps) {
-    if (!deps?.identity || !(deps.tokenKey instanceof Uint8Array)) throw new TypeError('deps: identity and tokenKey are required');
+    if (!deps?.identity || typeof deps.tokenKey?.verifyTokenMac !== 'function') throw new TypeError('deps: identity and tokenKey are required');
     this.lockout = deps.lockout ?? new AkLockout(deps.now);
   }
 
