@@ -19,6 +19,7 @@ import { splitRequestUrl } from './http/auth/sdk-request.js';
 import { buildOpenApi } from './http/openapi.js';
 import type { AkLockout } from './http/auth/ak-lockout.js';
 import type { AppEnv } from './http/env.js';
+import type { TokenMac } from './hsm/token-mac.js';
 import { auditTrail, AuditTrail } from './http/audit-trail.js';
 import type { AuditLog } from './services/audit.js';
 import type { IdentityService } from './services/identity.js';
@@ -29,7 +30,7 @@ export interface AppDeps {
   /** The service modules to serve (KMS, IAM, stacks, audit, tokens, …). */
   modules: readonly ServiceModule[];
   identity: IdentityService;
-  tokenKey: Uint8Array;
+  tokenKey: TokenMac;
   schemas: ReadonlyMap<string, JsonSchema>;
   now: () => number;
   version: string;

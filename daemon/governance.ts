@@ -3,7 +3,7 @@
  * the daemon's database, HSM and caches, and owns their start and graceful stop.
  */
 import type { Database } from './store/db.js';
-import type { SoftwareHsm } from './hsm/software-hsm.js';
+import type { Hsm } from './hsm/hsm.js';
 import type { ChangeFeed } from './services/change-feed.js';
 import type { KeyCache } from './services/key-cache.js';
 import type { KeyService } from './services/keys.js';
@@ -41,7 +41,7 @@ export interface Governance {
 
 export async function createGovernance(d: {
   database: Database;
-  hsm: SoftwareHsm;
+  hsm: Hsm;
   feed: ChangeFeed;
   cache: KeyCache;
   keys: KeyService;

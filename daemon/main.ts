@@ -23,6 +23,7 @@ import { GrantRepo } from './store/grant-repo.js';
 import { GrantService } from './services/grants.js';
 import { IamAdmin } from './services/iam-admin.js';
 import { createApp } from './app.js';
+import type { TokenMac } from './hsm/token-mac.js';
 import { EncryptionService } from './services/encryption.js';
 import { kmsModule } from './modules/kms/module.js';
 import { iamModule } from './modules/iam/module.js';
@@ -141,7 +142,8 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       for (const ak of ids) lockout.merge(ak, states.get(ak));
     });
 
-    const tokenKey = hsm.tokenKey();
+    // The edge MACs bearer tokens through the HSM; it never holds the key (hsm/token-mac.ts).
+    const tokenKey: TokenMac = { macToken: (b) => hsm.macToken(b), verifyTokenMac: (b, m) => hsm.verifyTokenMac(b, m) };
     const modules = [
       kmsModule({ keys, data, encryption: new EncryptionService(data, asym), tags, asym, imports, grants, aliases, rotation: gov.rotation }),
       iamModule({ iam }),

@@ -11,6 +11,7 @@ import type { IdentityService, Principal } from '../services/identity.js';
 import type { Caller } from '../services/caller.js';
 import { verifySdkSignature, type SdkSignedRequest, type SignatureFailure } from './auth/sdk-signature.js';
 import { verifyToken, type TokenFailure, type TokenClaims } from './auth/token.js';
+import type { TokenMac } from '../hsm/token-mac.js';
 import { AkLockout } from './auth/ak-lockout.js';
 import { allows, isGrantable, type Access } from '../services/authorization.js';
 
@@ -38,7 +39,8 @@ export function unauthorized(message: string): DewError {
 
 export interface AuthDeps {
   identity: IdentityService;
-  tokenKey: Uint8Array;
+  /** MACs and checks bearer tokens; the key stays in the HSM. */
+  tokenKey: TokenMac;
   now: () => number;
   /** The AK lockout (shared with other daemons by the caller); one of this daemon's own when absent. */
   lockout?: AkLockout;
@@ -72,7 +74,7 @@ export class Authenticator {
   private readonly lockout: AkLockout;
 
   constructor(private readonly deps: AuthDeps) {
-    if (!deps?.identity || !(deps.tokenKey instanceof Uint8Array)) throw new TypeError('deps: identity and tokenKey are required');
+    if (!deps?.identity || typeof deps.tokenKey?.verifyTokenMac !== 'function') throw new TypeError('deps: identity and tokenKey are required');
     this.lockout = deps.lockout ?? new AkLockout(deps.now);
   }
 

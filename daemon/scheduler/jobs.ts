@@ -6,7 +6,7 @@
  * compare-and-set in the database, so daemons running the same jobs at once act on each item once.
  */
 import { randomBytes } from 'node:crypto';
-import type { SoftwareHsm } from '../hsm/software-hsm.js';
+import type { Hsm } from '../hsm/hsm.js';
 import type { LifecycleRepo, DueKey, CasOutcome } from '../store/lifecycle-repo.js';
 import type { AuditLog } from '../services/audit.js';
 import { rotateKeyVersion } from '../services/rotation.js';
@@ -31,7 +31,7 @@ export interface JobReport {
 
 export interface JobDeps {
   repo: LifecycleRepo;
-  hsm: SoftwareHsm;
+  hsm: Hsm;
   audit?: AuditLog;
   now: () => number;
   log: (line: string) => void;

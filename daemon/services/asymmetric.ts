@@ -1,6 +1,6 @@
 /** Asymmetric data plane (reference 1b, 1c): sign, verify, get-publickey, RSAES-OAEP and SM2 encrypt/decrypt. */
 import { DewError, kmsErrors } from '../errors.js';
-import type { SoftwareHsm } from '../hsm/software-hsm.js';
+import type { Hsm } from '../hsm/hsm.js';
 import {
   isAsymmetricKeySpec, SIGNING_ALGORITHMS_BY_SPEC, ENCRYPTION_ALGORITHMS_BY_SPEC,
   type EncryptionAlgorithm, type MessageType, type SigningAlgorithm,
@@ -21,7 +21,7 @@ export const MAX_SIGN_MESSAGE = 4096;
 export class AsymmetricService {
   constructor(
     private readonly keys: KeyService,
-    private readonly hsm: SoftwareHsm,
+    private readonly hsm: Hsm,
     private readonly now: () => number,
   ) {}
 

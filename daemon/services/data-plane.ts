@@ -1,7 +1,7 @@
 /** Symmetric data plane: encrypt/decrypt data, data keys, random bytes and MACs. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DewError, kmsErrors } from '../errors.js';
-import { DecryptError, BlobFormatError, type SoftwareHsm } from '../hsm/software-hsm.js';
+import { DecryptError, BlobFormatError, type Hsm } from '../hsm/hsm.js';
 import { MAC_ALGORITHM_FOR_SPEC } from '../hsm/key-specs.js';
 import type { Caller } from './caller.js';
 import type { KeyService } from './keys.js';
@@ -49,7 +49,7 @@ function dekDigest(k: KeyRecord, dek: Uint8Array): Buffer {
 export class DataPlane {
   constructor(
     private readonly keys: KeyService,
-    private readonly hsm: SoftwareHsm,
+    private readonly hsm: Hsm,
     private readonly now: () => number,
   ) {}
 

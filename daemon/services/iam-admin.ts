@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DewError } from '../errors.js';
-import type { SoftwareHsm } from '../hsm/software-hsm.js';
+import type { Hsm } from '../hsm/hsm.js';
 import { NameTakenError, type AccountRow, type IdentityRepo, type UserRow } from '../store/identity-repo.js';
 import { IpAllowList, MAX_CIDRS, validateCidrs } from '../http/auth/ip-allow-list.js';
 import { ROLE, ROLE_NAMES } from './authorization.js';
@@ -47,7 +47,7 @@ export class IamAdmin {
   constructor(
     private readonly repo: IdentityRepo,
     private readonly identity: IdentityService,
-    private readonly hsm: SoftwareHsm,
+    private readonly hsm: Hsm,
     private readonly opts: { region: string; now: () => number },
   ) {}
 

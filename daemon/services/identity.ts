@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IdentityRepo, AccessKeyRow, UserRow, ProjectRow, AccountRow } from '../store/identity-repo.js';
-import type { SoftwareHsm } from '../hsm/software-hsm.js';
+import type { Hsm } from '../hsm/hsm.js';
 import { IpAllowList } from '../http/auth/ip-allow-list.js';
 import { ROLE, permissionBits } from './authorization.js';
 
@@ -57,7 +57,7 @@ export class IdentityService {
 
   constructor(
     private readonly repo: IdentityRepo,
-    private readonly hsm: SoftwareHsm,
+    private readonly hsm: Hsm,
     private readonly opts: { region: string; now: () => number },
   ) {}
 

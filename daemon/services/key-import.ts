@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DewError, kmsErrors } from '../errors.js';
-import type { SoftwareHsm } from '../hsm/software-hsm.js';
+import type { Hsm } from '../hsm/hsm.js';
 import type { WrappingAlgorithm } from '../hsm/import-unwrap.js';
 import type { KeyRepo, ImportTokenRow } from '../store/key-repo.js';
 import type { Caller } from './caller.js';
@@ -56,7 +56,7 @@ export class KeyImportService {
     private readonly keys: KeyService,
     private readonly repo: KeyRepo,
     private readonly cache: KeyCache,
-    private readonly hsm: SoftwareHsm,
+    private readonly hsm: Hsm,
     private readonly opts: { now: () => number; warn: (message: string) => void },
   ) {}
 

@@ -1,6 +1,6 @@
 /** The in-memory key record and its mapping to the reference API's KeyDetails. */
 import type { KeyRow } from '../store/key-repo.js';
-import type { KeyRef } from '../hsm/software-hsm.js';
+import type { KeyRef } from '../hsm/hsm.js';
 
 export interface KeyRecord extends KeyRow {
   tags: Record<string, string>;

@@ -1,7 +1,8 @@
 /** Key lifecycle: create, describe, list, enable/disable, deletion scheduling, alias and description. */
 import { randomUUID } from 'node:crypto';
 import { DewError, kmsErrors } from '../errors.js';
-import { DEFAULT_PARTITION, type SoftwareHsm } from '../hsm/software-hsm.js';
+import type { Hsm } from '../hsm/hsm.js';
+import { DEFAULT_KEYSTORE, Keystores, type KeystoreLookup } from './keystores.js';
 import { keySpecInfo } from '../hsm/key-specs.js';
 import type { KeyRepo, KeyRow } from '../store/key-repo.js';
 import { AliasTakenError } from '../store/key-repo.js';
@@ -13,12 +14,15 @@ import { KEY_ID_RE, KEY_STATE, toKeyDetails, type KeyRecord } from './key-record
 /** Services whose default key `<service>/default` is created on first use (SPEC: Default keys). */
 export const DEFAULT_KEY_SERVICES = Object.freeze(['obs', 'evs', 'ims', 'vbs', 'sfs', 'kps', 'csms', 'rds', 'dew']);
 const DAY_MS = 86_400_000;
+const DEFAULT_KEYSTORES: KeystoreLookup = new Keystores();
 
 export interface KeyServiceOptions {
   region: string;
   /** Custom keys per project (default 20). */
   keyQuota: number;
   now: () => number;
+  /** Keystore → partition (default: keystore '0' only). */
+  keystores?: KeystoreLookup;
 }
 
 export interface CreateKeyInput {
@@ -48,7 +52,7 @@ export class KeyService {
   constructor(
     private readonly repo: KeyRepo,
     private readonly cache: KeyCache,
-    private readonly hsm: SoftwareHsm,
+    private readonly hsm: Hsm,
     private readonly opts: KeyServiceOptions,
   ) {}
 
@@ -158,8 +162,9 @@ export class KeyService {
     if (origin === 'external' && spec.family === 'hmac') {
       throw new DewError('KMS.0308', 400, `Invalid origin: ${keySpec} keys cannot take imported material.`);
     }
-    const keystoreId = input.keystore_id ?? '0';
-    if (keystoreId !== '0') throw new DewError('KMS.0308', 400, 'Invalid keystore_id: the keystore does not exist.');
+    const keystoreId = input.keystore_id ?? DEFAULT_KEYSTORE;
+    const partitionId = (this.opts.keystores ?? DEFAULT_KEYSTORES).partitionFor(keystoreId);
+    if (partitionId === undefined) throw new DewError('KMS.0308', 400, 'Invalid keystore_id: the keystore does not exist.');
     if (this.cache.getByAlias(caller.projectId, input.key_alias) || this.aliasLookup(caller.projectId, input.key_alias)) throw kmsErrors.aliasExists();
     const now = this.opts.now();
     const row: KeyRow = {
@@ -177,7 +182,7 @@ export class KeyService {
       scheduledDeletionDate: null,
       expirationTime: null,
       keystoreId,
-      partitionId: DEFAULT_PARTITION,
+      partitionId,
       rotationEnabled: 0,
       rotationInterval: 365,
       lastRotationTime: null,

@@ -10,7 +10,7 @@
  * and AWS rotates its managed keys every year.
  */
 import { DewError, kmsErrors } from '../errors.js';
-import type { SoftwareHsm } from '../hsm/software-hsm.js';
+import type { Hsm } from '../hsm/hsm.js';
 import type { LifecycleRepo, CasOutcome } from '../store/lifecycle-repo.js';
 import type { AuditHook } from '../store/audit-repo.js';
 import type { Caller } from './caller.js';
@@ -54,7 +54,7 @@ export class RotationService {
     private readonly keys: KeyService,
     private readonly repo: LifecycleRepo,
     private readonly cache: KeyCache,
-    private readonly hsm: SoftwareHsm,
+    private readonly hsm: Hsm,
     private readonly now: () => number,
   ) {}
 
@@ -130,7 +130,7 @@ export class RotationService {
  * stored; a crash after leaves the new one; ciphertexts only ever name committed versions.
  */
 export async function rotateKeyVersion(
-  hsm: SoftwareHsm,
+  hsm: Hsm,
   repo: LifecycleRepo,
   k: Pick<KeyRecord, 'keyId' | 'keySpec' | 'partitionId' | 'currentVersion'>,
   at: number,

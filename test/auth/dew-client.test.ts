@@ -7,13 +7,14 @@ import { serve } from '@hono/node-server';
 import { verifySdkSignature } from '../../daemon/http/auth/sdk-signature.js';
 import { toSdkSignedRequest } from '../../daemon/http/auth/sdk-request.js';
 import { issueToken, verifyToken } from '../../daemon/http/auth/token.js';
+import { createTokenMac } from '../../daemon/hsm/token-mac.js';
 import { DewClient } from '../../provider/client/dew-client.js';
 import { DewApiError, DewNetworkError } from '../../provider/client/errors.js';
 
 const AK = 'AK-CLIENT-TEST';
 const SK = 'sk-client-test-0123456789';
 const PID = '0123456789abcdef0123456789abcdef';
-const TOKEN_KEY = new Uint8Array(32).fill(3);
+const TOKEN_KEY = createTokenMac(new Uint8Array(32).fill(3));
 const lookup = (ak: string) => (ak === AK ? Buffer.from(SK, 'utf8') : undefined);
 
 interface Seen {

@@ -2,9 +2,11 @@
 import t from 'tap';
 import { createHmac } from 'node:crypto';
 import { issueToken, verifyToken, type TokenClaims } from '../../daemon/http/auth/token.js';
+import { createTokenMac } from '../../daemon/hsm/token-mac.js';
 
-const KEY = new Uint8Array(32).fill(7);
-const OTHER_KEY = new Uint8Array(32).fill(8);
+const KEY_BYTES = new Uint8Array(32).fill(7);
+const KEY = createTokenMac(KEY_BYTES);
+const OTHER_KEY = createTokenMac(new Uint8Array(32).fill(8));
 const NOW = Date.UTC(2025, 0, 1);
 const CLAIMS: TokenClaims = {
   userId: 'u-1',
@@ -54,7 +56,7 @@ t.test('(f) tampering and expiry', async (t) => {
 t.test('(f) a correctly MACed payload with bad claims is malformed', async (t) => {
   const mint = (json: string) => {
     const signed = 'dewt1.' + Buffer.from(json).toString('base64url');
-    return signed + '.' + createHmac('sha256', KEY).update(signed).digest('base64url');
+    return signed + '.' + createHmac('sha256', KEY_BYTES).update(signed).digest('base64url');
   };
   t.same(verifyToken(KEY, mint('not json'), NOW), { ok: false, reason: 'malformed' });
   t.same(verifyToken(KEY, mint('[]'), NOW), { ok: false, reason: 'malformed' });
@@ -63,7 +65,8 @@ t.test('(f) a correctly MACed payload with bad claims is malformed', async (t) =
 });
 
 t.test('inputs are asserted', async (t) => {
-  t.throws(() => issueToken(new Uint8Array(16), CLAIMS), TypeError, 'short key');
+  t.throws(() => createTokenMac(new Uint8Array(16)), TypeError, 'short key');
+  t.throws(() => issueToken(new Uint8Array(32) as never, CLAIMS), TypeError, 'key bytes are not a TokenMac');
   t.throws(() => issueToken(KEY, { ...CLAIMS, userId: '' }), TypeError);
   t.throws(() => issueToken(KEY, { ...CLAIMS, expiresAtMs: 1.5 }), TypeError);
   t.throws(() => verifyToken(KEY, 'x', Number.NaN), TypeError);
@@ -78,4 +81,16 @@ t.test('verification stays cheap', async (t) => {
   const us = ((performance.now() - start) * 1000) / n;
   t.comment(`verifyToken: ${us.toFixed(2)} µs each`);
   t.ok(us < 50, 'well under 50 µs even on a noisy machine');
+});
+
+t.test('the token format is unchanged: a token minted with the raw HMAC key verifies, and issueToken makes that exact string', async (t) => {
+  const signed = 'dewt1.' + Buffer.from(JSON.stringify({ user_id: CLAIMS.userId, domain_id: CLAIMS.domainId, project_id: CLAIMS.projectId, access_key: CLAIMS.accessKey, expires_at_ms: CLAIMS.expiresAtMs })).toString('base64url');
+  const byHand = signed + '.' + createHmac('sha256', KEY_BYTES).update(signed).digest('base64url');
+  t.equal(issueToken(KEY, CLAIMS), byHand);
+  t.same(verifyToken(KEY, byHand, NOW), { ok: true, claims: CLAIMS });
+  // The last base64url char carries 2 unused bits: a variant decoding to the same MAC is still refused.
+  const last = byHand.at(-1)!;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const variant = alphabet[alphabet.indexOf(last) ^ 1];
+  t.same(verifyToken(KEY, byHand.slice(0, -1) + variant, NOW), { ok: false, reason: 'bad_mac' }, 'non-canonical MAC encoding');
 });

@@ -14,6 +14,7 @@ import { defineModule, ModuleError, type RouteSpec } from '../../daemon/modules/
 import { buildRouteTable } from '../../daemon/http/route-table.js';
 import { createAjv } from '../../daemon/http/validate.js';
 import { loadSchemas } from '../../schemas/index.js';
+import { createTokenMac } from '../../daemon/hsm/token-mac.js';
 import { GRANT_OPERATIONS } from '../../daemon/services/authorization.js';
 
 interface Creds {
@@ -34,7 +35,7 @@ t.test('a route without a permission, an unknown schema or a twin route refuses 
   const handler = () => ({ ok: true });
   const mod = (routes: RouteSpec[]) => defineModule({ name: 'demo', base: '/v9/:project_id/demo', routes });
   const noPermission = { method: 'GET', path: '/things', operation: 'list-things', handler } as unknown as RouteSpec;
-  const deps = { identity: {} as never, tokenKey: new Uint8Array(32), schemas, now: Date.now, version: 't', logError: () => undefined };
+  const deps = { identity: {} as never, tokenKey: createTokenMac(new Uint8Array(32)), schemas, now: Date.now, version: 't', logError: () => undefined };
   t.throws(
     () => createApp({ ...deps, modules: [mod([{ method: 'POST', path: '/things', operation: 'make-thing', permission: 'manage', handler }, noPermission])] }),
     { name: 'ModuleError', message: /service module demo: route GET \/v9\/:project_id\/demo\/things \(list-things\) declares no permission/ },

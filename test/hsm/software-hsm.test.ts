@@ -2,7 +2,8 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { SoftwareHsm, DEFAULT_PARTITION, KeyMaterialMissingError, type HsmStore } from '../../daemon/hsm/software-hsm.js';
+import { SoftwareHsm, type HsmStore } from '../../daemon/hsm/software-hsm.js';
+import { DEFAULT_PARTITION, KeyMaterialMissingError } from '../../daemon/hsm/hsm.js';
 import { seal, open, UnwrapError } from '../../daemon/hsm/aead.js';
 import { sealMasterKey, unsealMasterKey, WrongPassphraseError, keyCheckValue, checkValueMatches, generateMasterKey } from '../../daemon/hsm/master-key.js';
 import { Lru } from '../../daemon/hsm/lru.js';

@@ -1,5 +1,8 @@
-/** Stateless `X-Auth-Token` bearer tokens: `dewt1.` + base64url(JSON claims) + `.` + base64url(HMAC-SHA256(key, `dewt1.` + payload)). */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+/**
+ * Stateless `X-Auth-Token` bearer tokens: `dewt1.` + base64url(JSON claims) + `.` + base64url(HMAC-SHA256(key, `dewt1.` + payload)).
+ * The key never reaches this module: it MACs and checks through a TokenMac the HSM provides.
+ */
+import type { TokenMac } from '../../hsm/token-mac.js';
 
 /** Who the token speaks for and until when (epoch ms, exclusive). */
 export interface TokenClaims {
@@ -15,16 +18,17 @@ export type TokenFailure = 'malformed' | 'bad_mac' | 'expired';
 export type TokenResult = { readonly ok: true; readonly claims: TokenClaims } | { readonly ok: false; readonly reason: TokenFailure };
 
 const PREFIX = 'dewt1.';
-const MIN_KEY_BYTES = 32;
 const MAC_B64_LENGTH = 43;
 const MAX_TOKEN_LENGTH = 4096;
+/** 32 bytes in unpadded base64url: 42 chars, then one whose low 2 bits are zero. */
+const CANONICAL_MAC = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const MALFORMED: TokenResult = Object.freeze({ ok: false, reason: 'malformed' });
 const BAD_MAC: TokenResult = Object.freeze({ ok: false, reason: 'bad_mac' });
 const EXPIRED: TokenResult = Object.freeze({ ok: false, reason: 'expired' });
 
-/** Issues a token; the caller owns `key` (≥ 32 bytes) and keeps it. Wire claims are snake_case. */
-export function issueToken(key: Uint8Array, claims: TokenClaims): string {
-  assertKey(key);
+/** Issues a token MACed by `mac`. Wire claims are snake_case. */
+export function issueToken(mac: TokenMac, claims: TokenClaims): string {
+  assertTokenMac(mac);
   if (typeof claims !== 'object' || claims === null) throw new TypeError('claims must be an object');
   for (const name of ['userId', 'domainId', 'projectId', 'accessKey'] as const) {
     if (typeof claims[name] !== 'string' || claims[name].length === 0) throw new TypeError(`claims.${name} must be a non-empty string`);
@@ -38,27 +42,25 @@ export function issueToken(key: Uint8Array, claims: TokenClaims): string {
     expires_at_ms: claims.expiresAtMs,
   };
   const signed = PREFIX + Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
-  return signed + '.' + mac(key, signed);
+  return signed + '.' + mac.macToken(signed).toString('base64url');
 }
 
 /** Checks shape, then MAC (constant time), then claims and expiry; never throws on a hostile token. */
-export function verifyToken(key: Uint8Array, token: string, nowMs: number): TokenResult {
-  assertKey(key);
+export function verifyToken(mac: TokenMac, token: string, nowMs: number): TokenResult {
+  assertTokenMac(mac);
   if (!Number.isFinite(nowMs)) throw new TypeError('nowMs must be a finite number');
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !token.startsWith(PREFIX)) return MALFORMED;
   const dot = token.indexOf('.', PREFIX.length);
   if (dot <= PREFIX.length || token.length - dot - 1 !== MAC_B64_LENGTH) return MALFORMED;
   const signed = token.slice(0, dot);
-  const expected = Buffer.from(mac(key, signed), 'latin1');
-  const given = Buffer.from(token.slice(dot + 1), 'utf8');
-  if (given.length !== expected.length || !timingSafeEqual(expected, given)) return BAD_MAC;
+  const tail = token.slice(dot + 1);
+  // Only the canonical encoding of a MAC verifies, as when the text itself was compared: node's
+  // decoder would skip stray characters, take `+/` too and ignore the last char's 2 unused bits.
+  if (!CANONICAL_MAC.test(tail)) return BAD_MAC;
+  if (!mac.verifyTokenMac(signed, Buffer.from(tail, 'base64url'))) return BAD_MAC;
   const claims = decodeClaims(token.slice(PREFIX.length, dot));
   if (claims === undefined) return MALFORMED;
   return nowMs < claims.expiresAtMs ? { ok: true, claims } : EXPIRED;
-}
-
-function mac(key: Uint8Array, signed: string): string {
-  return createHmac('sha256', key).update(signed).digest('base64url');
 }
 
 function decodeClaims(payload: string): TokenClaims | undefined {
@@ -76,6 +78,6 @@ function decodeClaims(payload: string): TokenClaims | undefined {
   return { userId: user_id, domainId: domain_id, projectId: project_id, accessKey: access_key, expiresAtMs: expires_at_ms };
 }
 
-function assertKey(key: Uint8Array): void {
-  if (!(key instanceof Uint8Array) || key.length < MIN_KEY_BYTES) throw new TypeError(`key must be a Uint8Array of at least ${MIN_KEY_BYTES} bytes`);
+function assertTokenMac(mac: TokenMac): void {
+  if (typeof mac?.macToken !== 'function' || typeof mac.verifyTokenMac !== 'function') throw new TypeError('mac must be a TokenMac');
 }

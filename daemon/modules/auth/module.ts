@@ -3,10 +3,11 @@
  * for `X-Auth-Token`, in the `X-Subject-Token` header, valid 24 hours by default.
  */
 import { issueToken } from '../../http/auth/token.js';
+import type { TokenMac } from '../../hsm/token-mac.js';
 import { defineModule, type ServiceModule } from '../contract.js';
 
 export interface AuthModuleDeps {
-  tokenKey: Uint8Array;
+  tokenKey: TokenMac;
   now: () => number;
   /** Token lifetime (default 24 h). */
   tokenTtlMs?: number;

@@ -1,0 +1,17 @@
+/** The software HSM's own errors: storage that holds no usable material, and a partition nobody opened. */
+
+/** No (or no usable) stored material for a key version: a missing row, or material whose size does not fit its spec. */
+export class KeyMaterialMissingError extends Error {
+  constructor(ref: { keyId: string; version: number }) {
+    super(`no material for key ${ref.keyId} version ${ref.version}`);
+    this.name = 'KeyMaterialMissingError';
+  }
+}
+
+/** A key reference names a partition this HSM has not opened (partitions are opened explicitly, never on first use). */
+export class UnknownPartitionError extends Error {
+  constructor(partitionId: string) {
+    super(`no open HSM partition ${JSON.stringify(partitionId.slice(0, 64))}`);
+    this.name = 'UnknownPartitionError';
+  }
+}
