@@ -4,7 +4,7 @@
  */
 import type { Database } from './store/db.js';
 import type { Hsm } from './hsm/hsm.js';
-import type { ChangeFeed } from './services/change-feed.js';
+import type { ChangeFeed, ReloadHandler } from './services/change-feed.js';
 import type { KeyCache } from './services/key-cache.js';
 import type { KeyService } from './services/keys.js';
 import { BatchWorker } from './store/batch-worker.js';
@@ -39,6 +39,23 @@ export interface Governance {
   close(): Promise<void>;
 }
 
+/**
+ * The change-feed handler of kind `key`: reloads the cached records of `ids` and, for a key
+ * destroyed or stripped of material on any daemon, drops its cached material here too.
+ */
+export function keyChangeHandler(cache: KeyCache, hsm: Hsm): ReloadHandler {
+  return async (ids) => {
+    const previous = new Map<string, KeyRecord | undefined>();
+    for (const id of ids) previous.set(id, cache.get(id));
+    await cache.reload(ids);
+    for (const id of ids) {
+      const before = previous.get(id);
+      const after = cache.get(id);
+      if (before && (!after || after.currentVersion < before.currentVersion)) hsm.forget(id, before.currentVersion);
+    }
+  };
+}
+
 export async function createGovernance(d: {
   database: Database;
   hsm: Hsm;
@@ -58,19 +75,6 @@ export async function createGovernance(d: {
   await lifecycle.detectCleanupTables();
   const audit = d.config.audit ? new AuditLog(auditRepo, { now: d.now, log: d.log, writer: 'daemon', flushMs: d.config.auditFlushMs }) : undefined;
   d.keys.setAudit(audit);
-
-  // A key destroyed or stripped of material on any daemon: drop its cached material here too.
-  const previous = new Map<string, KeyRecord | undefined>();
-  d.feed.on('key', async (ids) => {
-    for (const id of ids) previous.set(id, d.cache.get(id));
-    await d.cache.reload(ids);
-    for (const id of ids) {
-      const before = previous.get(id);
-      const after = d.cache.get(id);
-      if (before && (!after || after.currentVersion < before.currentVersion)) d.hsm.forget(id, before.currentVersion);
-    }
-    previous.clear();
-  });
 
   const jobs = new LifecycleJobs({
     repo: lifecycle,

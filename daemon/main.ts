@@ -30,7 +30,7 @@ import { iamModule } from './modules/iam/module.js';
 import { stacksModule } from './modules/stacks/module.js';
 import { auditModule } from './modules/audit/module.js';
 import { authModule } from './modules/auth/module.js';
-import { createGovernance } from './governance.js';
+import { createGovernance, keyChangeHandler } from './governance.js';
 import type { JobReport } from './scheduler/jobs.js';
 import { loadMasterKey } from './master-key-loader.js';
 import { parseDaemonArgs, ConfigError, type DaemonConfig } from './config.js';
@@ -102,7 +102,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     await feed.start();
     const cache = new KeyCache(keyRepo, () => feed.sync());
     const identity = new IdentityService(identityRepo, hsm, { region: config.region, now });
-    feed.on('key', (ids) => cache.reload(ids));
+    feed.on('key', keyChangeHandler(cache, hsm));
     feed.on('access_key', (ids) => identity.reloadAccessKeys(ids));
     feed.on('user', (ids) => identity.reloadUsers(ids));
     feed.on('ip_acl', (ids) => identity.reloadIpAcls(ids));

@@ -5,8 +5,9 @@
  * link (or the head, for the last); reordering breaks the links; an index or time range that no
  * longer matches its records (which would hide them from `--key` or `--since` listings) shows too.
  */
-import { SEGMENT_SPAN, type AuditRepo, type ChainHead, type StoredSegment } from '../store/audit-repo.js';
-import { chainRecords, genesisHash, recordFields, sha256Hex, storedRecordFields, summarize, type IndexRow, type StoredRecord, type UnchainedContent } from './audit-chain.js';
+import type { AuditRepo, StoredSegment } from '../store/audit-repo.js';
+import { chainRecords, genesisHash, recordFields, sha256Hex, storedRecordFields, summarize, type IndexRow, type StoredRecord, type UnchainedContent } from '../audit/chain.js';
+import { SEGMENT_SPAN, type ChainHead } from '../audit/segment-rows.js';
 
 export interface BadRecord {
   chain_id: string;

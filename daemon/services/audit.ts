@@ -8,10 +8,11 @@
  * One writer lock per chain orders both paths, so chain positions are never handed out twice.
  */
 import { randomBytes } from 'node:crypto';
-import { headAfter, isAuditGuardFailure, type AuditRepo, type ChainHead, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
+import { isAuditGuardFailure, type AuditRepo, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
+import { chainSegment, genesisHash, type ChainedContent, type ChainedSegment } from '../audit/chain.js';
+import { headAfter, type ChainHead } from '../audit/segment-rows.js';
 
 export { withAudit, type AuditHook, type AuditStatements } from '../store/audit-repo.js';
-import { chainSegment, genesisHash, type ChainedContent, type ChainedSegment } from './audit-chain.js';
 
 export type AuditOutcome = 'allowed' | 'refused' | 'failed';
 

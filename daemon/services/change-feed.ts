@@ -13,7 +13,9 @@ export class ChangeFeed {
 
   constructor(private readonly repo: KeyRepo) {}
 
+  /** Registers the one handler of `kind`; a second one is refused (it would silently replace the first). */
   on(kind: string, handler: ReloadHandler): void {
+    if (this.handlers.has(kind)) throw new Error(`change feed: a handler for kind '${kind}' is already registered; combine them into one`);
     this.handlers.set(kind, handler);
   }
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { DewError } from '../errors.js';
 import type { Hsm } from '../hsm/hsm.js';
 import { NameTakenError, type AccountRow, type IdentityRepo, type UserRow } from '../store/identity-repo.js';
-import { IpAllowList, MAX_CIDRS, validateCidrs } from '../http/auth/ip-allow-list.js';
+import { IpAllowList, MAX_CIDRS, validateCidrs } from './ip-allow-list.js';
 import { ROLE, ROLE_NAMES } from './authorization.js';
 import type { Caller } from './caller.js';
 import type { AuditHooks } from './audit.js';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IdentityRepo, AccessKeyRow, UserRow, ProjectRow, AccountRow } from '../store/identity-repo.js';
 import type { Hsm } from '../hsm/hsm.js';
-import { IpAllowList } from '../http/auth/ip-allow-list.js';
+import { IpAllowList } from './ip-allow-list.js';
 import { ROLE, permissionBits } from './authorization.js';
 
 export { ROLE };

@@ -1,12 +1,13 @@
 /**
- * Persistence of the audit trail, in segments (schema.ts `auditSegments`): a batch of records and
+ * Persistence of the audit trail, in segments (their rows: audit/segment-rows.ts): a batch of records and
  * the chain head in one transaction, a single guarded record to splice into another repository's
  * batch, and queries for listing, usage and verify that read the records back out of the segments.
  */
 import type { Client, InStatement } from '@libsql/client';
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { chainSegment, storedRecordFields, type ChainedContent, type ChainedRecords, type ChainedSegment, type IndexRow, type StoredRecord, type UnchainedContent } from '../services/audit-chain.js';
+import { chainSegment, storedRecordFields, type ChainedContent, type ChainedSegment, type IndexRow, type StoredRecord, type UnchainedContent } from '../audit/chain.js';
+import { headAfter, SEGMENT_SPAN, segmentStatements, type ChainHead } from '../audit/segment-rows.js';
 
 /** One record as listed (wire shape in services/audit-queries.ts; times in epoch ms). */
 export interface AuditRow extends ChainedContent {
@@ -28,21 +29,6 @@ export interface StoredSegment {
   index: IndexRow[];
 }
 
-export interface ChainHead {
-  chainId: string;
-  headSeq: number;
-  headHash: string;
-  startedAt: number;
-}
-
-/** The head of `head`'s chain once `s` is appended after it. */
-export function headAfter(head: ChainHead, s: ChainedRecords): ChainHead {
-  return { chainId: head.chainId, headSeq: s.lastSeq, headHash: s.hash, startedAt: head.startedAt };
-}
-
-/** Records per segment at most: a record's trail position is its segment's seq × this + its index. */
-export const SEGMENT_SPAN = 10_000;
-
 export interface AuditQuery {
   /** Only records about this key id. */
   resourceId?: string;
@@ -59,33 +45,6 @@ export interface AuditQuery {
 
 /** Chains entries after a head and appends them, returning the new head (see `AuditRepo.appendEntries`). */
 export type AuditAppender = (head: ChainHead, entries: readonly UnchainedContent[]) => Promise<ChainHead>;
-
-/**
- * The statements appending segment `s` and moving its chain head (started at `startedAt`): the
- * segment row, its index rows read from one JSON argument, the head upsert. `guarded`: the
- * segment's hash is NULL (violating NOT NULL, so the whole batch rolls back) when the statement
- * before it changed no row (see `guardedRecord`). Self-contained, like `chainRecords`: the audit
- * writer thread runs it from its source text.
- */
-export function segmentStatements(s: ChainedSegment, startedAt: number, guarded = false): InStatement[] {
-  const hash = guarded ? 'CASE WHEN changes() > 0 THEN ? ELSE NULL END' : '?';
-  return [
-    {
-      sql: `INSERT INTO audit_segments (chain_id, first_seq, last_seq, max_at, prev_hash, hash, records) VALUES (?, ?, ?, ?, ?, ${hash}, ?)`,
-      args: [s.chainId, s.firstSeq, s.lastSeq, s.maxAt, s.prevHash, s.hash, s.records],
-    },
-    {
-      sql:
-        'INSERT INTO audit_index (segment, resource_id, domain_id, operation, outcome, count) ' +
-        'SELECT (SELECT seq FROM audit_segments WHERE chain_id = ? AND first_seq = ?), value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)',
-      args: [s.chainId, s.firstSeq, JSON.stringify(s.index)],
-    },
-    {
-      sql: 'INSERT INTO audit_chains (chain_id, head_seq, head_hash, started_at) VALUES (?, ?, ?, ?) ON CONFLICT (chain_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash',
-      args: [s.chainId, s.lastSeq, s.hash, startedAt],
-    },
-  ];
-}
 
 /** The statements a repository splices in right after the statement making the change (empty when none). */
 export type AuditStatements = readonly ReturnType<Db['run']>[];

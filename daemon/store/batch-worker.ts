@@ -2,43 +2,39 @@
  * The audit writer thread of an embedded (`file:`) database: chains queued audit records, hashes
  * them and appends them as one segment, on a worker thread with its own libSQL connection. The
  * embedded engine executes statements synchronously on the calling thread, and hashing and
- * statement building cost the event loop a few microseconds a record, so all of it happens here.
+ * statement building cost the event loop a few microseconds a record, so all of it happens there
+ * (audit-writer-thread.ts, which imports the chain and the segment rows like the daemon does).
  * WAL mode lets this second connection write beside the daemon's own; the busy timeout waits out
  * the other writer.
  */
 import { Worker } from 'node:worker_threads';
 import { BUSY_TIMEOUT_MS } from './db.js';
-import { segmentStatements, type ChainHead } from './audit-repo.js';
-import { chainRecords, recordFields, summarize, type UnchainedContent } from '../services/audit-chain.js';
+import { recordFields, summarize, type SegmentSummary, type UnchainedContent } from '../audit/chain.js';
+import type { ChainHead } from '../audit/segment-rows.js';
 
-// Plain CommonJS run with `eval`: no compiled file to locate, from the sources or from dist/ alike.
-// The chain and the statements are the daemon's own functions, injected from their source text.
-// @libsql/client is resolved from this module's location, not from the daemon's working directory.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createRequire } = require('node:module');
-const { hash } = require('node:crypto');
-const { createClient } = createRequire(workerData.base)('@libsql/client');
-const client = createClient({ url: workerData.url, timeout: workerData.busyTimeoutMs });
-// Per connection: this one writes only the queued data-path records. In WAL mode NORMAL still never
-// corrupts the database and survives a killed process; only an OS crash or power loss can take the
-// last commits since a checkpoint (queued records are already at risk for one flush interval).
-const ready = client.execute('PRAGMA synchronous = NORMAL').catch(() => undefined);
-const chainRecords = (${chainRecords.toString()});
-const segmentStatements = (${segmentStatements.toString()});
-const sha256Hex = (text) => hash('sha256', text, 'hex');
-parentPort.on('message', async ({ id, head, fields, summary }) => {
-  try {
-    await ready;
-    const chained = chainRecords(sha256Hex, head.chainId, head.headSeq, head.headHash, fields.split('\\n'));
-    const segment = { chainId: head.chainId, ...chained, ...summary };
-    await client.batch(segmentStatements(segment, head.startedAt), 'write');
-    parentPort.postMessage({ id, head: { chainId: head.chainId, headSeq: segment.lastSeq, headHash: segment.hash, startedAt: head.startedAt } });
-  } catch (e) {
-    parentPort.postMessage({ id, error: String((e && e.message) || e) });
-  }
-});
-`;
+/** What the thread is started with. */
+export interface WriterThreadData {
+  url: string;
+  busyTimeoutMs: number;
+}
+
+/** One batch to append: the records' `recordFields` texts joined by newlines, and their summary. */
+export interface AppendRequest {
+  id: number;
+  head: ChainHead;
+  fields: string;
+  summary: SegmentSummary;
+}
+
+/** The new head once the batch is appended, or why it was not. */
+export type AppendReply = { id: number; head: ChainHead; error?: undefined } | { id: number; error: string; head?: undefined };
+
+/**
+ * The thread's entry, beside this module: the compiled file in dist/. When the sources run under a
+ * TypeScript loader (the tests), the thread inherits it through execArgv and it maps the `.js`
+ * name to the `.ts` source, as it does for every other import.
+ */
+const THREAD_ENTRY = new URL('./audit-writer-thread.js', import.meta.url);
 
 export class BatchWorker {
   private readonly worker: Worker;
@@ -48,8 +44,9 @@ export class BatchWorker {
 
   constructor(url: string) {
     if (!url.startsWith('file:')) throw new TypeError('url: a file: database URL expected');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, base: import.meta.url, busyTimeoutMs: BUSY_TIMEOUT_MS } });
-    this.worker.on('message', (m: { id: number; head?: ChainHead; error?: string }) => {
+    const workerData: WriterThreadData = { url, busyTimeoutMs: BUSY_TIMEOUT_MS };
+    this.worker = new Worker(THREAD_ENTRY, { workerData });
+    this.worker.on('message', (m: AppendReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -76,7 +73,8 @@ export class BatchWorker {
       // hashes them as they are instead of serialising them again.
       const fields = new Array<string>(entries.length);
       for (let i = 0; i < entries.length; i++) fields[i] = recordFields(entries[i]);
-      this.worker.postMessage({ id, head, fields: fields.join('\n'), summary: summarize(entries) });
+      const request: AppendRequest = { id, head, fields: fields.join('\n'), summary: summarize(entries) };
+      this.worker.postMessage(request);
     });
   }
 

@@ -9,7 +9,7 @@ import { migrate } from 'drizzle-orm/libsql/migrator';
 import { openDatabase } from '../../daemon/store/db.js';
 import { AuditRepo } from '../../daemon/store/audit-repo.js';
 import { verifyTrail } from '../../daemon/services/audit-verify.js';
-import { genesisHash, sha256Hex } from '../../daemon/services/audit-chain.js';
+import { genesisHash, sha256Hex } from '../../daemon/audit/chain.js';
 
 const migrations = join(process.cwd(), 'daemon', 'store', 'migrations');
 

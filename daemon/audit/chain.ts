@@ -1,11 +1,13 @@
 /**
- * The audit hash chain: each record's hash is SHA-256 over the previous record's hash and the
- * record's canonical content (a JSON array of its fields in a fixed order), so altering, removing
- * or reordering any record breaks every hash after it. A chain starts from a hash of its id.
+ * The audit hash chain and the stored form of its records: each record's hash is SHA-256 over the
+ * previous record's hash and the record's canonical content (a JSON array of its fields in a fixed
+ * order), so altering, removing or reordering any record breaks every hash after it. A chain
+ * starts from a hash of its id.
  *
  * Records are stored in segments: consecutive records of one chain in one row (a flushed batch, or
  * a single state change). The segment keeps each record's fields and hash, the hash it follows, and
- * its index: the records counted by resource, account, operation and outcome.
+ * its index: the records counted by resource, account, operation and outcome. The rows a segment
+ * is written as are in segment-rows.ts.
  */
 import { hash } from 'node:crypto';
 
@@ -88,9 +90,8 @@ export function recordFields(e: UnchainedContent): string {
  * Chains records, given as their `recordFields` texts, after the record at `headSeq` whose hash
  * is `headHash`. A record's hash is SHA-256 over the previous hash, a newline and
  * `JSON.stringify([chainId, chainSeq, at, …, errorCode])`, spliced from the fields text.
- * Self-contained (no reference outside its parameters, no nested functions): the audit writer
- * thread runs this very function from its source text (store/batch-worker.ts), so the chain has
- * one definition.
+ * The daemon's thread and the audit writer thread (store/audit-writer-thread.ts) both import
+ * it, so the chain has one definition.
  */
 export function chainRecords(sha256Hex: (text: string) => string, chainId: string, headSeq: number, headHash: string, fields: readonly string[]): ChainedRecords {
   if (fields.length === 0) throw new RangeError('fields: at least one record is required');

@@ -1,0 +1,22 @@
+/** The change feed: one handler per object kind; a second registration is refused, not a silent replacement. */
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../daemon/store/db.js';
+import { KeyRepo } from '../../daemon/store/key-repo.js';
+import { ChangeFeed } from '../../daemon/services/change-feed.js';
+
+t.test('a second handler for the same kind is refused with a clear Error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dew-feed-'));
+  const database = await openDatabase(`file:${join(dir, 'dew.db')}`);
+  t.teardown(() => {
+    database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const feed = new ChangeFeed(new KeyRepo(database.db, Date.now));
+  await feed.start();
+  feed.on('key', async () => {});
+  t.throws(() => feed.on('key', async () => {}), { message: /a handler for kind 'key' is already registered/ });
+  t.doesNotThrow(() => feed.on('alias', async () => {}), 'another kind is still accepted');
+});
