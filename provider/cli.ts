@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, { load: Loader; /** only for a command n
   show: { load: async () => (await import('./commands/show.js')).showCommand },
   output: { load: async () => (await import('./commands/output.js')).outputCommand },
   state: { load: async () => (await import('./commands/state.js')).stateCommand },
+  envelope: { load: async () => (await import('./commands/envelope.js')).envelopeCommand },
   import: { load: async () => (await import('./commands/import.js')).importCommand },
   quickstart: { load: async () => (await import('./commands/quickstart.js')).quickstartCommand },
   rotate: { load: async () => (await import('./commands/rotate.js')).rotateCommand },

@@ -147,6 +147,22 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
       show: { summary: 'the attributes of one object', usage: 'dew state show ADDRESS [flags]', flags: [...CONFIG, f('-stack NAME', 'the stack (default: the configuration\'s)')] },
     },
   },
+  envelope: {
+    summary: 'envelope encrypt|decrypt: files of any size under a data key from the daemon (- = stdin/stdout)',
+    usage: 'dew envelope <encrypt|decrypt> [flags] IN OUT',
+    subcommands: {
+      encrypt: {
+        summary: 'encrypt IN to OUT under a fresh data key wrapped by -key-id',
+        usage: 'dew envelope encrypt -key-id K [-chunk-size N] IN OUT',
+        flags: [f('-key-id K', 'the master key (id or alias) that wraps the data key (required)'), f('-chunk-size N', 'plaintext bytes per authenticated chunk (4096..16777216, default 1048576)'), f('-credentials FILE', 'credentials file (else DEW_* variables or the usual fallbacks)')],
+      },
+      decrypt: {
+        summary: 'decrypt IN to OUT: needs only the file and credentials',
+        usage: 'dew envelope decrypt IN OUT',
+        flags: [f('-credentials FILE', 'credentials file (else DEW_* variables or the usual fallbacks)')],
+      },
+    },
+  },
   import: { summary: 'import ADDR ID: adopt an existing object into the stack', usage: 'dew import [flags] ADDR ID', flags: CONFIG },
   quickstart: {
     summary: 'start the daemon, apply examples/quickstart (or DIR), keep the daemon running',
