@@ -6,6 +6,7 @@
  * (http/op-lane.ts) serves the same operation without Hono's per-request machinery.
  */
 import type { Hono } from 'hono';
+import { exceedsJsonDepth } from './json-depth.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { kmsErrors } from '../errors.js';
 import type { JsonSchema } from '../../schemas/index.js';
@@ -35,6 +36,7 @@ export interface OpDeps {
 /** Parses the raw body as JSON (KMS.0202 when it is not). */
 export function parseJson(raw: Uint8Array): unknown {
   if (raw.length === 0) return {};
+  if (exceedsJsonDepth(raw)) throw kmsErrors.badJson();
   try {
     return JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
   } catch {
