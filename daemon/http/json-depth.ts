@@ -4,7 +4,7 @@
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * One pass over the UTF-8 bytes: counts `[` and `{` outside strings (a `\` escapes the next byte);
+ * One pass over the UTF-8 bytes: counts `[` and `{` outside strings (a quote after an odd run of `\` is escaped);
  * true when the nesting exceeds `max`. Bytes of multi-byte characters are all >= 0x80, so they
  * never match. Malformed text is left to JSON.parse.
  */
@@ -14,8 +14,12 @@ export function exceedsJsonDepth(bytes: Uint8Array, max = MAX_JSON_DEPTH): boole
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
     if (inString) {
-      if (b === 0x5c) i++;
-      else if (b === 0x22) inString = false;
+      // Jump to the next quote natively (long strings dominate big bodies); odd backslashes before it escape it.
+      i = bytes.indexOf(0x22, i);
+      if (i < 0) return false;
+      let k = i - 1;
+      while (bytes[k] === 0x5c) k--;
+      if ((i - 1 - k) % 2 === 0) inString = false;
     } else if (b === 0x22) inString = true;
     else if (b === 0x5b || b === 0x7b) {
       if (++depth > max) return true;
