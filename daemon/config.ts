@@ -18,6 +18,8 @@ export interface DaemonConfig {
   audit: boolean;
   /** How often queued data-path audit records are written (ms): what a killed daemon may lose, against fewer, larger writes. */
   auditFlushMs: number;
+  /** How long an idle keep-alive connection stays open (ms): above common client pools (Go, Java SDKs keep 60 s or more). */
+  keepAliveTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -33,7 +35,7 @@ function flagValue(argv: readonly string[], i: number, name: string): string {
   return v;
 }
 
-/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`. */
+/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`. */
 export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): DaemonConfig {
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -45,8 +47,8 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
       a = a.slice(0, eq);
     }
     const name = a.replace(/^--?/, '');
-    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush'].includes(name) || !a.startsWith('-')) {
-      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS)`);
+    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout'].includes(name) || !a.startsWith('-')) {
+      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS)`);
     }
     opts[name] = inline ?? flagValue(argv, i++, a);
   }
@@ -69,7 +71,10 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
   if (audit !== 'on' && audit !== 'off') throw new ConfigError('--audit: on or off expected');
   const auditFlushMs = Number(opts['audit-flush'] ?? env.DEW_AUDIT_FLUSH_MS ?? 50);
   if (!Number.isInteger(auditFlushMs) || auditFlushMs < 10 || auditFlushMs > 10_000) throw new ConfigError('--audit-flush: 10 to 10000 ms');
+  const keepAlive = Number(opts['keep-alive-timeout'] ?? env.DEW_KEEP_ALIVE_TIMEOUT ?? 65);
+  if (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > 3600) throw new ConfigError('--keep-alive-timeout: 1 to 3600 seconds');
   return {
+    keepAliveTimeoutMs: keepAlive * 1000,
     auditFlushMs,
     schedule,
     audit: audit === 'on',

@@ -166,7 +166,9 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     });
 
     const server: Server = await new Promise((resolveServer, reject) => {
-      const s = createServer(front.listener);
+      // Node closes idle sockets after 5 s; clients' pools keep them longer and a POST racing the
+      // close fails. Node requires headersTimeout above keepAliveTimeout.
+      const s = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.keepAliveTimeoutMs + 1000 }, front.listener);
       s.once('error', reject);
       s.listen(config.port, config.host, () => resolveServer(s));
     });

@@ -4,6 +4,7 @@ import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { fileURLToPath } from 'node:url';
 import * as schema from './schema.js';
+import { ensureOwnerOnlyFile } from './db-file.js';
 
 export type Db = LibSQLDatabase<typeof schema>;
 
@@ -34,6 +35,7 @@ export async function openDatabase(url: string): Promise<Database> {
   const embedded = url.startsWith('file:');
   // `timeout` is the busy timeout of every pooled connection (a PRAGMA would reach only one; the
   // audit writer thread and other daemons or tools may hold the write lock for a moment).
+  if (embedded) ensureOwnerOnlyFile(url);
   const client = createClient(embedded ? { url, timeout: BUSY_TIMEOUT_MS } : { url });
   if (embedded) {
     // WAL lets readers run beside the single writer; synchronous stays FULL (SQLite's default)
