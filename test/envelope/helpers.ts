@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
-export const cli = join(process.cwd(), 'dist', 'provider', 'cli.js');
+export const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 
 export interface Env {
   d: TestDaemon;
