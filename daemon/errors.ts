@@ -57,8 +57,24 @@ export const kmsErrors = Object.freeze({
     new DewError('KMS.0210', 400, 'The key is in the Pending deletion status and cannot be used.'),
   defaultKey: () => new DewError('KMS.0211', 400, 'Default Master Keys does not support this operation.'),
   invalid: (field: string, code = 'KMS.0308') => new DewError(code, 400, `Invalid ${field}.`),
-  noKeyPermission: () => new DewError('KMS.0306', 403, 'The user has no permission to access the key.'),
-  noApiPermission: () => new DewError('KMS.0307', 403, 'The user role has no permission to access the API.'),
+  /** `Invalid <field>: <why>.`, the reference's KMS.0308 with the reason a user needs to fix it. */
+  invalidAs: (field: string, why: string, code = 'KMS.0308', cause?: unknown) => new DewError(code, 400, `Invalid ${field}: ${why}.`, { cause }),
+  /** A code whose reference message says more than "Invalid <field>." (REFERENCE_MESSAGES below). */
+  reference: (code: keyof typeof REFERENCE_MESSAGES & string) => new DewError(code, 400, REFERENCE_MESSAGES[code]),
+  missingAs: (field: string, why: string, cause?: unknown) =>
+    new DewError('KMS.0204', 400, `The request message lacks required parameters: ${field} (${why}).`, { cause }),
+  noKeyPermission: (why?: string) => new DewError('KMS.0306', 403, `The user has no permission to access the key${why ? `: ${why}` : ''}.`),
+  noApiPermission: (why?: string) => new DewError('KMS.0307', 403, `The user role has no permission to access the API${why ? `: ${why}` : ''}.`),
+  aliasNotFound: (alias: string, keyId?: string) =>
+    new DewError('KMS.0207', 404, `The alias ${alias} does not exist${keyId ? ` for key ${keyId}` : ''}.`),
+  reservedAlias: () => new DewError('KMS.1101', 400, 'Invalid key_alias: aliases ending in /default are reserved for default keys.'),
+  invalidTagKey: () => new DewError('KMS.0406', 400, 'Invalid tag key.'),
+  invalidTagValue: () => new DewError('KMS.0405', 400, 'Invalid tag value.'),
+  tooManyTags: () => new DewError('KMS.0409', 400, 'Too many tags: a key has at most 10 tags.'),
+  /** Ciphertext that does not decrypt under this key (the code depends on the field: KMS.2201, …). */
+  undecryptable: (code: string, why: string, cause?: unknown) =>
+    new DewError(code, 400, `Invalid cipher_text: it cannot be decrypted with this key (${why}).`, { cause }),
+  busy: (why: string) => new DewError('KMS.0101', 500, `KMS error: ${why}; try again.`),
   notImported: () => new DewError('KMS.0309', 400, 'The key must be an imported one.'),
   notPendingImport: () => new DewError('KMS.0310', 400, 'The key is not in the Pending import status.'),
   aliasExists: () => new DewError('KMS.1104', 400, 'Existing CMK alias.'),
@@ -93,4 +109,45 @@ export const REFERENCE_MESSAGES: Readonly<Record<string, string>> = Object.freez
   'KMS.2201': 'Invalid cipher_text.',
   'KMS.2202': 'Invalid datakey_cipher_length: between 1 and 1024 bytes.',
   'KMS.0417': 'The offset must be greater than or equal to 0.',
+});
+
+/** Grants (reference 1d). */
+export const grantErrors = Object.freeze({
+  onlyCreateGrant: () => new DewError('KMS.2401', 400, 'create-grant cannot be the only operation in a grant.'),
+  invalidPrincipal: (what: string) => new DewError('KMS.2402', 400, `Invalid principal: ${what}.`),
+  tooMany: (perKey: number) => new DewError('KMS.2404', 400, `No more grants can be created for the CMK: a key has at most ${perKey} grants.`),
+  notFound: () => new DewError('KMS.2501', 404, 'The grant does not exist.'),
+  wrongKey: () => new DewError('KMS.2502', 400, 'The grant_id does not match the key_id.'),
+  /** A grant passes on only operations its grantee holds. */
+  escalation: (extra: readonly string[]) =>
+    kmsErrors.noKeyPermission(`a grant can pass on only operations its grantee holds (not ${extra.join(', ')})`),
+});
+
+/** Imported key material (reference 1e, codes KMS.2601–2701). */
+export const importErrors = Object.freeze({
+  invalidToken: (why: string) => new DewError('KMS.2601', 400, `Invalid import_token: ${why}.`),
+  expiryPast: () => new DewError('KMS.2602', 400, 'The expiration_time must be later than the current time.'),
+  tokenOtherKey: () => new DewError('KMS.2603', 400, 'The key_id does not match the key_id of the import token.'),
+  tokenRefused: (why: string) => new DewError('KMS.2605', 400, `Token verification failed: ${why}.`),
+  otherMaterial: () => new DewError('KMS.2606', 400, 'The imported key material must be the same as the material imported before.'),
+  deleteState: () => new DewError('KMS.2701', 400, 'CMK material can be deleted only when the CMK is Enabled or Disabled.'),
+});
+
+/** The daemon's IAM administration (dew's own codes, IAM.00xx). */
+export const iamErrors = Object.freeze({
+  invalid: (what: string) => new DewError('IAM.0001', 400, `Invalid ${what}.`),
+  noUser: () => new DewError('IAM.0002', 404, 'The user does not exist.'),
+  noAccessKey: () => new DewError('IAM.0003', 404, 'The access key does not exist.'),
+  nameTaken: () => new DewError('IAM.0004', 409, 'A user with this name already exists in the account.'),
+  invalidRole: (role: string, roles: readonly string[]) => new DewError('IAM.0005', 400, `Invalid role ${JSON.stringify(role.slice(0, 64))}: use ${roles.join(', ')}.`),
+  invalidCidr: (bad: string[]) => new DewError('IAM.0006', 400, `Invalid CIDR: ${bad.map((b) => JSON.stringify(b)).join(', ')} (use A.B.C.D/N or an IPv6 prefix such as 2001:db8::/32).`),
+  lockout: (why: string) => new DewError('IAM.0007', 409, `Refused: ${why}.`),
+  noAccount: () => new DewError('IAM.0008', 404, 'The account does not exist.'),
+  keyQuota: (perUser: number) => new DewError('IAM.0009', 400, `A user has at most ${perUser} access keys.`),
+  otherAccount: () => kmsErrors.noApiPermission('only administrators of the operator account manage other accounts'),
+});
+
+/** Stack locks (dew's own code DEW.0409, the lock holder in `extra.lock`). */
+export const stackErrors = Object.freeze({
+  lockConflict: (message: string, lock?: unknown) => new DewError('DEW.0409', 409, message, { extra: { lock } }),
 });

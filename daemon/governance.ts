@@ -56,8 +56,32 @@ export function keyChangeHandler(cache: KeyCache, hsm: Hsm): ReloadHandler {
   };
 }
 
+/** The audit trail: built first, since every service that changes state writes through it. */
+export interface AuditTrail {
+  log: AuditLog | undefined;
+  repo: AuditRepo;
+  /** Flushes the queue and stops the writer thread (after the server stopped taking requests). */
+  close(): Promise<void>;
+}
+
+export function createAuditTrail(d: { database: Database; config: GovernanceConfig; now: () => number; log: (line: string) => void }): AuditTrail {
+  // Embedded database: bulk audit appends run on a worker thread, off the event loop.
+  const writer = d.config.audit && d.database.embedded ? new BatchWorker(d.database.url) : undefined;
+  const repo = new AuditRepo(d.database.db, d.database.client, writer ? (head, entries) => writer.appendAudit(head, entries) : undefined);
+  const log = d.config.audit ? new AuditLog(repo, { now: d.now, log: d.log, writer: 'daemon', flushMs: d.config.auditFlushMs }) : undefined;
+  return {
+    log,
+    repo,
+    close: async () => {
+      await log?.close().catch((err) => d.log(JSON.stringify({ level: 'error', msg: 'audit flush at shutdown failed', error: (err as Error).message })));
+      await writer?.close();
+    },
+  };
+}
+
 export async function createGovernance(d: {
   database: Database;
+  trail: AuditTrail;
   hsm: Hsm;
   feed: ChangeFeed;
   cache: KeyCache;
@@ -68,13 +92,9 @@ export async function createGovernance(d: {
   /** The operator (bootstrap) account, whose administrators may verify the whole trail over HTTP. */
   isOperatorAccount: (domainId: string) => boolean;
 }): Promise<Governance> {
-  // Embedded database: bulk audit appends run on a worker thread, off the event loop.
-  const writer = d.config.audit && d.database.embedded ? new BatchWorker(d.database.url) : undefined;
-  const auditRepo = new AuditRepo(d.database.db, d.database.client, writer ? (head, entries) => writer.appendAudit(head, entries) : undefined);
   const lifecycle = new LifecycleRepo(d.database.db, d.now);
   await lifecycle.detectCleanupTables();
-  const audit = d.config.audit ? new AuditLog(auditRepo, { now: d.now, log: d.log, writer: 'daemon', flushMs: d.config.auditFlushMs }) : undefined;
-  d.keys.setAudit(audit);
+  const audit = d.trail.log;
 
   const jobs = new LifecycleJobs({
     repo: lifecycle,
@@ -89,7 +109,7 @@ export async function createGovernance(d: {
   const cron = d.config.schedule === 'off' ? undefined : new CronSchedule(d.config.schedule, () => jobs.runDue(), d.log);
   return {
     audit,
-    auditQueries: new AuditQueries(auditRepo, d.keys, () => audit?.flush() ?? Promise.resolve(), d.isOperatorAccount),
+    auditQueries: new AuditQueries(d.trail.repo, d.keys, () => audit?.flush() ?? Promise.resolve(), d.isOperatorAccount),
     rotation: new RotationService(d.keys, lifecycle, d.cache, d.hsm, d.now),
     runJobs: () => jobs.runDue(),
     start: () => {
@@ -99,9 +119,6 @@ export async function createGovernance(d: {
     stopScheduler: async () => {
       await cron?.stop();
     },
-    close: async () => {
-      await audit?.close().catch((err) => d.log(JSON.stringify({ level: 'error', msg: 'audit flush at shutdown failed', error: (err as Error).message })));
-      await writer?.close();
-    },
+    close: () => d.trail.close(),
   };
 }

@@ -30,7 +30,9 @@ import { iamModule } from './modules/iam/module.js';
 import { stacksModule } from './modules/stacks/module.js';
 import { auditModule } from './modules/audit/module.js';
 import { authModule } from './modules/auth/module.js';
-import { createGovernance, keyChangeHandler } from './governance.js';
+import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler } from './governance.js';
+import { GrantIndex } from './services/grant-index.js';
+import { AliasIndex } from './services/alias-index.js';
 import type { JobReport } from './scheduler/jobs.js';
 import { loadMasterKey } from './master-key-loader.js';
 import { parseDaemonArgs, ConfigError, type DaemonConfig } from './config.js';
@@ -81,9 +83,12 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase(config.dbUrl);
   let verifyPool: VerifyPool | undefined;
+  let trail: AuditTrail | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
+    const grantRepo = new GrantRepo(database.db, now);
+    const aliasRepo = new AliasRepo(database.db, now);
     const { master, mode } = await loadMasterKey(identityRepo, config.dataDir, config.passphrase);
     // SM2 and ECDSA-over-a-digest verification on worker threads, off the event loop.
     verifyPool = VerifyPool.create();
@@ -102,33 +107,28 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     await feed.start();
     const cache = new KeyCache(keyRepo, () => feed.sync());
     const identity = new IdentityService(identityRepo, hsm, { region: config.region, now });
-    feed.on('key', keyChangeHandler(cache, hsm));
-    feed.on('access_key', (ids) => identity.reloadAccessKeys(ids));
-    feed.on('user', (ids) => identity.reloadUsers(ids));
-    feed.on('ip_acl', (ids) => identity.reloadIpAcls(ids));
     await cache.load();
     await identity.load();
-    const keys = new KeyService(keyRepo, cache, hsm, { region: config.region, keyQuota: config.keyQuota, now });
-    const grants = new GrantService(new GrantRepo(database.db, now), keys, identity, now);
-    feed.on('grant', (ids) => grants.reload(ids));
-    await grants.load();
-    keys.setGrantCheck(grants.check);
-    const iam = new IamAdmin(identityRepo, identity, hsm, { region: config.region, now });
+    // The audit trail, grant and alias indexes come first: KeyService consults them on every call.
+    trail = createAuditTrail({ database, config, now, log: io.log });
+    const grantIndex = new GrantIndex(grantRepo);
+    const aliasIndex = new AliasIndex(aliasRepo);
+    await grantIndex.load();
+    await aliasIndex.load();
+    const keys = new KeyService(keyRepo, cache, hsm, { region: config.region, keyQuota: config.keyQuota, now }, { grants: grantIndex, aliases: aliasIndex, audit: trail.log });
+    const grants = new GrantService(grantIndex, grantRepo, keys, identity, now);
+    const iam = new IamAdmin(identityRepo, identity, hsm, { region: config.region, now, audit: trail.log });
     const data = new DataPlane(keys, hsm, now);
     const tags = new TagService(keys);
     const stacks = new StackService(new StackRepo(database.db), keys, now);
-    const aliases = new AliasService(new AliasRepo(database.db, now), keys, { region: config.region, now });
-    feed.on('alias', (ids) => aliases.reload(ids));
-    await aliases.load();
-    keys.setAliasLookup((projectId, alias) => aliases.lookup(projectId, alias));
+    const aliases = new AliasService(aliasIndex, aliasRepo, keys, { region: config.region, now });
     const asym = new AsymmetricService(keys, hsm, now);
     const imports = new KeyImportService(keys, keyRepo, cache, hsm, {
       now,
       warn: (message) => io.log(JSON.stringify({ level: 'warn', msg: message })),
     });
     const admin = await identity.ensureBootstrapAdmin();
-    const gov = await createGovernance({ database, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) });
-    iam.setAudit(gov.audit);
+    const gov = await createGovernance({ database, trail, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) });
 
     // AK lockout: counts and locks shared through the database, mirrored from the change feed.
     const lockoutRepo = new LockoutRepo(database.db, now);
@@ -145,8 +145,8 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     // The edge MACs bearer tokens through the HSM; it never holds the key (hsm/token-mac.ts).
     const tokenKey: TokenMac = { macToken: (b) => hsm.macToken(b), verifyTokenMac: (b, m) => hsm.verifyTokenMac(b, m) };
     const modules = [
-      kmsModule({ keys, data, encryption: new EncryptionService(data, asym), tags, asym, imports, grants, aliases, rotation: gov.rotation }),
-      iamModule({ iam }),
+      kmsModule({ keys, data, encryption: new EncryptionService(data, asym), tags, asym, imports, grants, aliases, rotation: gov.rotation, grantIndex, aliasIndex, keyChanges: keyChangeHandler(cache, hsm) }),
+      iamModule({ iam, identity }),
       stacksModule({ stacks }),
       auditModule({ queries: gov.auditQueries }),
       authModule({ tokenKey, now }),
@@ -164,6 +164,11 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       audit: gov.audit,
       logError: (err, requestId) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message })),
     });
+
+    // createApp checked the modules (one handler per change kind among them): register theirs
+    // beside the edge's lockout, then let changes flow.
+    for (const m of modules) for (const [kind, reload] of Object.entries(m.feeds ?? {})) feed.on(kind, async (ids) => reload(ids));
+    feed.open();
 
     const server: Server = await new Promise((resolveServer, reject) => {
       // Node closes idle sockets after 5 s; clients' pools keep them longer and a POST racing the
@@ -207,7 +212,9 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
         })()),
     };
   } catch (err) {
-    void verifyPool?.close();
+    // A start that fails (a port in use, say) leaves no worker thread behind to keep the process alive.
+    await trail?.close();
+    await verifyPool?.close();
     database.close();
     throw err;
   }

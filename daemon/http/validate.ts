@@ -50,7 +50,7 @@ function codeFor(schema: JsonSchema, instancePath: string): string {
 function toError(e: ErrorObject, schema: JsonSchema): DewError {
   if (e.keyword === 'required') return kmsErrors.missing(String(e.params.missingProperty));
   if (e.keyword === 'additionalProperties') {
-    return new DewError('KMS.0308', 400, `Invalid parameter: unknown field ${String(e.params.additionalProperty)}.`);
+    return kmsErrors.invalidAs('parameter', `unknown field ${String(e.params.additionalProperty)}`);
   }
   const field = e.instancePath.split('/').slice(1).join('.');
   if (!field) return kmsErrors.badJson();

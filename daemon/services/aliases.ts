@@ -3,8 +3,9 @@
  * project, usable wherever a key_id is. Held in memory (O(1) lookup on the data path); changes made
  * by other daemons arrive through the change feed (kind 'alias').
  */
-import { DewError, kmsErrors } from '../errors.js';
-import { parseAliasEventId, type AliasRepo, type AliasRow } from '../store/alias-repo.js';
+import { kmsErrors } from '../errors.js';
+import type { AliasRepo, AliasRow } from '../store/alias-repo.js';
+import type { AliasIndex } from './alias-index.js';
 import type { Caller } from './caller.js';
 import { KEY_STATE } from './key-record.js';
 import type { KeyService } from './keys.js';
@@ -21,38 +22,16 @@ export interface AliasEntity {
   update_time: string;
 }
 
-const slot = (projectId: string, alias: string) => `${projectId}\u0000${alias}`;
-
 export class AliasService {
-  private readonly byName = new Map<string, AliasRow>();
-
   constructor(
+    private readonly index: AliasIndex,
     private readonly repo: AliasRepo,
     private readonly keys: KeyService,
     private readonly opts: { region: string; now: () => number },
   ) {}
 
-  async load(): Promise<void> {
-    for (const r of await this.repo.loadAll()) this.byName.set(slot(r.projectId, r.alias), r);
-  }
-
-  /** Reloads aliases changed elsewhere (change-feed object ids `project_id:alias`). */
-  async reload(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      const { projectId, alias } = parseAliasEventId(id);
-      const row = await this.repo.loadOne(projectId, alias);
-      if (row) this.byName.set(slot(projectId, alias), row);
-      else this.byName.delete(slot(projectId, alias));
-    }
-  }
-
-  /** The key an alias names, for KeyService.find (synchronous, O(1)). */
-  lookup(projectId: string, alias: string): string | undefined {
-    return alias.startsWith('alias/') ? this.byName.get(slot(projectId, alias))?.keyId : undefined;
-  }
-
   get(caller: Caller, alias: string): AliasRow | undefined {
-    return this.byName.get(slot(caller.projectId, alias));
+    return this.index.get(caller.projectId, alias);
   }
 
   toEntity(r: AliasRow): AliasEntity {
@@ -67,7 +46,7 @@ export class AliasService {
   }
 
   private assertName(alias: string): void {
-    if (!ALIAS_RE.test(alias)) throw new DewError('KMS.0308', 400, 'Invalid alias: it must start with "alias/" followed by 1 to 249 of A-Z a-z 0-9 : / _ -.');
+    if (!ALIAS_RE.test(alias)) throw kmsErrors.invalidAs('alias', 'it must start with "alias/" followed by 1 to 249 of A-Z a-z 0-9 : / _ -');
   }
 
   private async usableKey(caller: Caller, keyId: string) {
@@ -80,11 +59,11 @@ export class AliasService {
   async create(caller: Caller, keyId: string, alias: string): Promise<AliasEntity> {
     this.assertName(alias);
     const k = await this.usableKey(caller, keyId);
-    if (this.byName.has(slot(caller.projectId, alias)) || this.keys.find(caller, alias)) throw kmsErrors.aliasExists();
+    if (this.index.get(caller.projectId, alias) !== undefined || this.keys.find(caller, alias)) throw kmsErrors.aliasExists();
     const now = this.opts.now();
     const row: AliasRow = { projectId: caller.projectId, alias, keyId: k.keyId, domainId: k.domainId, createTime: now, updateTime: now, revision: 1 };
     if (!(await this.repo.insert(row, this.keys.auditHook(caller)))) throw kmsErrors.aliasExists();
-    this.byName.set(slot(row.projectId, alias), row);
+    this.index.put(row);
     return this.toEntity(row);
   }
 
@@ -93,11 +72,11 @@ export class AliasService {
     const k = this.keys.find(caller, keyId);
     if (!k) throw kmsErrors.notFound();
     for (const a of aliases) {
-      const r = this.byName.get(slot(caller.projectId, a));
-      if (!r || r.keyId !== k.keyId) throw new DewError('KMS.0207', 404, `The alias ${a} does not exist for key ${k.keyId}.`);
+      const r = this.index.get(caller.projectId, a);
+      if (!r || r.keyId !== k.keyId) throw kmsErrors.aliasNotFound(a, k.keyId);
     }
     await this.repo.deleteMany(caller.projectId, k.keyId, aliases, this.keys.auditHook(caller));
-    for (const a of aliases) this.byName.delete(slot(caller.projectId, a));
+    for (const a of aliases) this.index.drop(caller.projectId, a);
   }
 
   list(caller: Caller, keyId: string | undefined, limit: number, marker: number): { aliases: AliasEntity[]; page_info: { next_marker: string; current_count: number } } {
@@ -108,7 +87,7 @@ export class AliasService {
       keyFilter = k.keyId;
     }
     const all: AliasRow[] = [];
-    for (const r of this.byName.values()) if (r.projectId === caller.projectId && (!keyFilter || r.keyId === keyFilter)) all.push(r);
+    for (const r of this.index.all()) if (r.projectId === caller.projectId && (!keyFilter || r.keyId === keyFilter)) all.push(r);
     all.sort((a, b) => a.createTime - b.createTime || (a.alias < b.alias ? -1 : 1));
     const page = all.slice(marker, marker + limit);
     const more = marker + page.length < all.length;
@@ -118,13 +97,13 @@ export class AliasService {
   /** Points an existing alias at another key of the project. */
   async associate(caller: Caller, alias: string, targetKeyId: string): Promise<AliasEntity> {
     this.assertName(alias);
-    const r = this.byName.get(slot(caller.projectId, alias));
-    if (!r) throw new DewError('KMS.0207', 404, `The alias ${alias} does not exist.`);
+    const r = this.index.get(caller.projectId, alias);
+    if (!r) throw kmsErrors.aliasNotFound(alias);
     const k = await this.usableKey(caller, targetKeyId);
     const now = this.opts.now();
-    if (!(await this.repo.associate(caller.projectId, alias, k.keyId, now, this.keys.auditHook(caller)))) throw new DewError('KMS.0207', 404, `The alias ${alias} does not exist.`);
+    if (!(await this.repo.associate(caller.projectId, alias, k.keyId, now, this.keys.auditHook(caller)))) throw kmsErrors.aliasNotFound(alias);
     const next: AliasRow = { ...r, keyId: k.keyId, updateTime: now, revision: r.revision + 1 };
-    this.byName.set(slot(caller.projectId, alias), next);
+    this.index.put(next);
     return this.toEntity(next);
   }
 }

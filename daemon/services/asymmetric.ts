@@ -1,5 +1,5 @@
 /** Asymmetric data plane (reference 1b, 1c): sign, verify, get-publickey, RSAES-OAEP and SM2 encrypt/decrypt. */
-import { DewError, kmsErrors } from '../errors.js';
+import { kmsErrors } from '../errors.js';
 import type { Hsm } from '../hsm/hsm.js';
 import {
   isAsymmetricKeySpec, SIGNING_ALGORITHMS_BY_SPEC, ENCRYPTION_ALGORITHMS_BY_SPEC,
@@ -39,10 +39,10 @@ export class AsymmetricService {
 
   private async signingKey(caller: Caller, keyId: string, algorithm: string): Promise<KeyRecord> {
     const k = await this.key(caller, keyId);
-    if (!isAsymmetricKeySpec(k.keySpec)) throw new DewError('KMS.0308', 400, `Invalid key_spec: ${k.keySpec} keys cannot sign; use an asymmetric key.`);
+    if (!isAsymmetricKeySpec(k.keySpec)) throw kmsErrors.invalidAs('key_spec', `${k.keySpec} keys cannot sign; use an asymmetric key`);
     assertUsage(k, 'SIGN_VERIFY');
     if (!(SIGNING_ALGORITHMS_BY_SPEC[k.keySpec] as readonly string[]).includes(algorithm)) {
-      throw new DewError('KMS.0308', 400, `Invalid signing_algorithm: ${algorithm} does not fit ${k.keySpec} keys (use ${SIGNING_ALGORITHMS_BY_SPEC[k.keySpec].join(', ')}).`);
+      throw kmsErrors.invalidAs('signing_algorithm', `${algorithm} does not fit ${k.keySpec} keys (use ${SIGNING_ALGORITHMS_BY_SPEC[k.keySpec].join(', ')})`);
     }
     return k;
   }
@@ -69,19 +69,19 @@ export class AsymmetricService {
   /** PEM SubjectPublicKeyInfo; the key must be usable (enabled) as for the other operations. */
   async publicKey(caller: Caller, keyId: string): Promise<{ key: KeyRecord; pem: string }> {
     const k = await this.key(caller, keyId);
-    if (!isAsymmetricKeySpec(k.keySpec)) throw new DewError('KMS.0308', 400, `Invalid key_spec: ${k.keySpec} keys have no public key.`);
+    if (!isAsymmetricKeySpec(k.keySpec)) throw kmsErrors.invalidAs('key_spec', `${k.keySpec} keys have no public key`);
     return { key: k, pem: await mapCryptoErrors(() => this.hsm.publicKeyPem(keyRef(k))) };
   }
 
   private async encryptionKey(caller: Caller, keyId: string, algorithm: string): Promise<KeyRecord> {
     const k = await this.key(caller, keyId);
     if (!isAsymmetricKeySpec(k.keySpec)) {
-      throw new DewError('KMS.0308', 400, `Invalid encryption_algorithm: ${algorithm} needs an RSA or SM2 key; ${k.keySpec} keys use SYMMETRIC_DEFAULT.`);
+      throw kmsErrors.invalidAs('encryption_algorithm', `${algorithm} needs an RSA or SM2 key; ${k.keySpec} keys use SYMMETRIC_DEFAULT`);
     }
     assertUsage(k, 'ENCRYPT_DECRYPT');
     const fits = ENCRYPTION_ALGORITHMS_BY_SPEC[k.keySpec].filter((a) => ASYMMETRIC_DATA_ALGORITHMS.includes(a));
     if (!fits.includes(algorithm as EncryptionAlgorithm)) {
-      throw new DewError('KMS.0308', 400, `Invalid encryption_algorithm: ${algorithm} does not fit ${k.keySpec} keys (use ${fits.join(', ') || 'none: they sign only'}).`);
+      throw kmsErrors.invalidAs('encryption_algorithm', `${algorithm} does not fit ${k.keySpec} keys (use ${fits.join(', ') || 'none: they sign only'})`);
     }
     return k;
   }
@@ -100,7 +100,7 @@ export class AsymmetricService {
 
   /** Asymmetric ciphertext names no key: the caller must say which (KMS.0204 without key_id). */
   async decrypt(caller: Caller, keyId: string | undefined, algorithm: string | undefined, ciphertext: Buffer): Promise<{ key: KeyRecord; plaintext: Buffer }> {
-    if (keyId === undefined) throw new DewError('KMS.0204', 400, 'The request message lacks required parameters: key_id (asymmetric ciphertext does not name its key).');
+    if (keyId === undefined) throw kmsErrors.missingAs('key_id', 'asymmetric ciphertext does not name its key');
     const named = await this.key(caller, keyId);
     const alg = algorithm ?? this.defaultAlgorithm(named);
     const k = await this.encryptionKey(caller, keyId, alg);

@@ -2,7 +2,7 @@
  * Reading the audit trail through the API: an account's records for its administrators, one key's
  * records and usage counts for the key's owner (its project), and verification for administrators.
  */
-import { DewError, kmsErrors } from '../errors.js';
+import { kmsErrors } from '../errors.js';
 import type { AuditRepo, AuditRow } from '../store/audit-repo.js';
 import type { Caller } from './caller.js';
 import type { KeyService } from './keys.js';
@@ -67,14 +67,14 @@ export class AuditQueries {
 
   async list(caller: Caller, q: AuditListInput): Promise<{ records: Record<string, unknown>[]; next_marker: string }> {
     const limit = q.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new DewError('KMS.1601', 400, 'Invalid limit: it must be between 1 and 1000.');
-    if (q.marker !== undefined && (!Number.isInteger(q.marker) || q.marker < 0)) throw new DewError('KMS.1602', 400, 'Invalid marker: it must be at least 0.');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw kmsErrors.reference('KMS.1601');
+    if (q.marker !== undefined && (!Number.isInteger(q.marker) || q.marker < 0)) throw kmsErrors.reference('KMS.1602');
     if (q.since !== undefined && !Number.isFinite(q.since)) throw kmsErrors.invalid('since: epoch milliseconds or an ISO 8601 time');
     let query;
     if (q.keyId !== undefined) {
       query = await this.keyScope(caller, q.keyId);
     } else {
-      if (!this.isAdmin(caller)) throw new DewError('KMS.0307', 403, 'The user role has no permission to access the API: only a KMS Administrator reads the whole account trail; pass key_id for one of your keys.');
+      if (!this.isAdmin(caller)) throw kmsErrors.noApiPermission('only a KMS Administrator reads the whole account trail; pass key_id for one of your keys');
       query = { domainId: caller.domainId, projectId: caller.projectId };
     }
     await this.flush();
@@ -100,7 +100,7 @@ export class AuditQueries {
   async verify(caller: Caller): Promise<VerifyReport> {
     // The report spans every account's chains (counts, and the first bad record's request id).
     if (!this.isAdmin(caller) || !this.isOperatorAccount(caller.domainId)) {
-      throw new DewError('KMS.0307', 403, "The user role has no permission to access the API: only a KMS Administrator of the operator account verifies the trail (or run `dew audit verify` against the database).");
+      throw kmsErrors.noApiPermission('only a KMS Administrator of the operator account verifies the trail (or run `dew audit verify` against the database)');
     }
     await this.flush();
     return verifyTrail(this.repo);

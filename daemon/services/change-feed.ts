@@ -10,6 +10,7 @@ export class ChangeFeed {
   private seq = 0;
   private readonly handlers = new Map<string, ReloadHandler>();
   private running: Promise<number> | undefined;
+  private opened = false;
 
   constructor(private readonly repo: KeyRepo) {}
 
@@ -24,8 +25,18 @@ export class ChangeFeed {
     this.seq = await this.repo.lastChangeSeq();
   }
 
+  /**
+   * Starts dispatching, once every handler is registered (the service modules declare theirs).
+   * Until then sync() reads nothing, so no change is consumed before its handler exists; the
+   * caches loaded after start() are re-applied from the log, which is harmless.
+   */
+  open(): void {
+    this.opened = true;
+  }
+
   /** Applies every change since the last sync; concurrent callers share one run. */
   sync(): Promise<number> {
+    if (!this.opened) return Promise.resolve(0);
     if (!this.running) {
       this.running = this.run().finally(() => {
         this.running = undefined;

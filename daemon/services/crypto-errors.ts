@@ -1,5 +1,5 @@
 /** Maps the crypto library's and the import unwrapper's input errors to reference KMS errors (never a 500 for bad input). */
-import { DewError } from '../errors.js';
+import { kmsErrors } from '../errors.js';
 import { CryptoInputError } from '../hsm/asym/errors.js';
 import { ImportMaterialError } from '../hsm/import-unwrap.js';
 
@@ -33,14 +33,14 @@ export function toDewError(err: unknown, algorithmField = 'algorithm'): unknown 
   if (err instanceof CryptoInputError) {
     const m = CRYPTO_CODES[err.code];
     const field = m.field === 'algorithm' ? algorithmField : m.field;
-    if (err.code === 'BAD_CIPHERTEXT') return new DewError(m.code, 400, `Invalid cipher_text: it cannot be decrypted with this key (${err.message}).`, { cause: err });
-    return new DewError(m.code, 400, `Invalid ${field}: ${err.message}.`, { cause: err });
+    if (err.code === 'BAD_CIPHERTEXT') return kmsErrors.undecryptable(m.code, err.message, err);
+    return kmsErrors.invalidAs(field, err.message, m.code, err);
   }
   if (err instanceof ImportMaterialError) {
     const m = IMPORT_CODES[err.code];
     const field = err.message.startsWith('encrypted_privatekey') ? 'encrypted_privatekey' : m.field;
-    if (m.code === 'KMS.0204') return new DewError(m.code, 400, `The request message lacks required parameters: ${m.field} (${err.message}).`, { cause: err });
-    return new DewError(m.code, 400, `Invalid ${field}: ${err.message}.`, { cause: err });
+    if (m.code === 'KMS.0204') return kmsErrors.missingAs(m.field, err.message, err);
+    return kmsErrors.invalidAs(field, err.message, m.code, err);
   }
   return err;
 }

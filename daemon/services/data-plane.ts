@@ -1,6 +1,6 @@
 /** Symmetric data plane: encrypt/decrypt data, data keys, random bytes and MACs. */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DewError, kmsErrors } from '../errors.js';
+import { kmsErrors } from '../errors.js';
 import { DecryptError, BlobFormatError, type Hsm } from '../hsm/hsm.js';
 import { MAC_ALGORITHM_FOR_SPEC } from '../hsm/key-specs.js';
 import type { Caller } from './caller.js';
@@ -152,7 +152,7 @@ export class DataPlane {
     const input = Buffer.from(plainHex, 'hex');
     const digestLen = 32;
     if (input.length * 2 !== plainHex.length || input.length !== dekLength + digestLen) {
-      throw new DewError('KMS.2102', 400, `Invalid datakey_plain_length: plain_text must be ${dekLength} bytes of data key followed by its ${digestLen}-byte digest.`);
+      throw kmsErrors.invalidAs('datakey_plain_length', `plain_text must be ${dekLength} bytes of data key followed by its ${digestLen}-byte digest`, 'KMS.2102');
     }
     const dek = input.subarray(0, dekLength);
     try {
@@ -171,7 +171,7 @@ export class DataPlane {
     const { key, plaintext } = await this.decrypt(caller, blob, 'datakey', aad, keyId);
     if (plaintext.length !== dekLength) {
       plaintext.fill(0);
-      throw new DewError('KMS.2202', 400, `Invalid datakey_cipher_length: the data key is ${plaintext.length} bytes.`);
+      throw kmsErrors.invalidAs('datakey_cipher_length', `the data key is ${plaintext.length} bytes`, 'KMS.2202');
     }
     try {
       return { key, dataKeyHex: plaintext.toString('hex'), digestHex: dekDigest(key, plaintext).toString('hex') };
@@ -189,7 +189,7 @@ export class DataPlane {
     assertUsable(k, this.now());
     assertUsage(k, 'GENERATE_VERIFY_MAC', ['hmac']);
     if (MAC_ALGORITHM_FOR_SPEC[k.keySpec] !== algorithm) {
-      throw new DewError('KMS.0308', 400, `Invalid mac_algorithm: ${k.keySpec} keys compute ${MAC_ALGORITHM_FOR_SPEC[k.keySpec]}.`);
+      throw kmsErrors.invalidAs('mac_algorithm', `${k.keySpec} keys compute ${MAC_ALGORITHM_FOR_SPEC[k.keySpec]}`);
     }
     return k;
   }

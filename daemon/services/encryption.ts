@@ -4,7 +4,7 @@
  * (RSAES_OAEP_SHA_256, SM2_ENCRYPT) lives here, not in the route. Decryption with no algorithm
  * goes asymmetric when `key_id` names one of the caller's asymmetric keys (reference 1b).
  */
-import { DewError } from '../errors.js';
+import { kmsErrors } from '../errors.js';
 import type { Caller } from './caller.js';
 import type { DataPlane } from './data-plane.js';
 import { ASYMMETRIC_DATA_ALGORITHMS, type AsymmetricService } from './asymmetric.js';
@@ -25,7 +25,7 @@ const isAsymmetricAlgorithm = (algorithm: string | undefined): boolean => algori
 
 function assertSymmetricAlgorithm(algorithm: string | undefined): void {
   if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') {
-    throw new DewError('KMS.0308', 400, `Invalid encryption_algorithm: ${algorithm} needs an asymmetric key.`);
+    throw kmsErrors.invalidAs('encryption_algorithm', `${algorithm} needs an asymmetric key`);
   }
 }
 

@@ -6,7 +6,7 @@
  * follow through the change feed.
  */
 import { randomBytes } from 'node:crypto';
-import { DewError } from '../errors.js';
+import { DewError, iamErrors } from '../errors.js';
 import type { Hsm } from '../hsm/hsm.js';
 import { NameTakenError, type AccountRow, type IdentityRepo, type UserRow } from '../store/identity-repo.js';
 import { IpAllowList, MAX_CIDRS, validateCidrs } from './ip-allow-list.js';
@@ -18,19 +18,6 @@ import { hex32, newAccessKey, secretContext, type IdentityService, type IssuedCr
 /** Huawei IAM allows two access keys per user. */
 export const ACCESS_KEYS_PER_USER = 2;
 const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
-
-export const iamErrors = Object.freeze({
-  invalid: (what: string) => new DewError('IAM.0001', 400, `Invalid ${what}.`),
-  noUser: () => new DewError('IAM.0002', 404, 'The user does not exist.'),
-  noAccessKey: () => new DewError('IAM.0003', 404, 'The access key does not exist.'),
-  nameTaken: () => new DewError('IAM.0004', 409, 'A user with this name already exists in the account.'),
-  invalidRole: (role: string) => new DewError('IAM.0005', 400, `Invalid role ${JSON.stringify(role.slice(0, 64))}: use ${ROLE_NAMES.join(', ')}.`),
-  invalidCidr: (bad: string[]) => new DewError('IAM.0006', 400, `Invalid CIDR: ${bad.map((b) => JSON.stringify(b)).join(', ')} (use A.B.C.D/N or an IPv6 prefix such as 2001:db8::/32).`),
-  lockout: (why: string) => new DewError('IAM.0007', 409, `Refused: ${why}.`),
-  noAccount: () => new DewError('IAM.0008', 404, 'The account does not exist.'),
-  keyQuota: () => new DewError('IAM.0009', 400, `A user has at most ${ACCESS_KEYS_PER_USER} access keys.`),
-  otherAccount: () => new DewError('KMS.0307', 403, 'The user role has no permission to access the API: only administrators of the operator account manage other accounts.'),
-});
 
 export interface UserView {
   user_id: string;
@@ -48,17 +35,12 @@ export class IamAdmin {
     private readonly repo: IdentityRepo,
     private readonly identity: IdentityService,
     private readonly hsm: Hsm,
-    private readonly opts: { region: string; now: () => number },
+    /** `audit`: a change and the caller's audit record commit in one batch (services/audit.ts); absent when the trail is off. */
+    private readonly opts: { region: string; now: () => number; audit?: AuditHooks },
   ) {}
 
-  /** Audit hooks: a change and the caller's audit record commit in one batch (services/audit.ts). */
-  private audit: AuditHooks | undefined;
-  setAudit(audit: AuditHooks | undefined): void {
-    this.audit = audit;
-  }
-
   private auditHook(caller: Caller) {
-    return this.audit?.hookFor(caller);
+    return this.opts.audit?.hookFor(caller);
   }
 
   /** The account a call acts on: the caller's own, or (operator only) the one named. */
@@ -88,7 +70,7 @@ export class IamAdmin {
     if (!Array.isArray(roles) || roles.length > 8) throw iamErrors.invalid('roles: a list of role names');
     const out: string[] = [];
     for (const r of roles) {
-      if (typeof r !== 'string' || !ROLE_NAMES.includes(r)) throw iamErrors.invalidRole(String(r));
+      if (typeof r !== 'string' || !ROLE_NAMES.includes(r)) throw iamErrors.invalidRole(String(r), ROLE_NAMES);
       if (!out.includes(r)) out.push(r);
     }
     return out;
@@ -173,7 +155,7 @@ export class IamAdmin {
 
   async createAccessKey(caller: Caller, user: string, account?: string): Promise<IssuedCredentials> {
     const u = this.user(caller, user, account);
-    if (this.identity.accessKeysOf(u.userId).length >= ACCESS_KEYS_PER_USER) throw iamErrors.keyQuota();
+    if (this.identity.accessKeysOf(u.userId).length >= ACCESS_KEYS_PER_USER) throw iamErrors.keyQuota(ACCESS_KEYS_PER_USER);
     const projectId = this.identity.projectOf(u.domainId)?.projectId;
     if (!projectId) throw iamErrors.noAccount();
     const { row, secretKey } = this.newAccessKeyRow(u.userId, u.domainId, projectId);

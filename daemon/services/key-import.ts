@@ -5,7 +5,7 @@
  * returns the key to pending import. Re-import must be byte-identical (compared by keyed digest).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DewError, kmsErrors } from '../errors.js';
+import { importErrors, kmsErrors } from '../errors.js';
 import type { Hsm } from '../hsm/hsm.js';
 import type { WrappingAlgorithm } from '../hsm/import-unwrap.js';
 import type { KeyRepo, ImportTokenRow } from '../store/key-repo.js';
@@ -48,8 +48,7 @@ interface ParsedToken {
   wrappingKeyHash: Buffer;
 }
 
-const invalidToken = (why: string) => new DewError('KMS.2601', 400, `Invalid import_token: ${why}.`);
-const tokenRefused = (why: string) => new DewError('KMS.2605', 400, `Token verification failed: ${why}.`);
+const { invalidToken, tokenRefused } = importErrors;
 
 export class KeyImportService {
   constructor(
@@ -122,7 +121,7 @@ export class KeyImportService {
   private async checkToken(caller: Caller, k: KeyRecord, token: string, now: number): Promise<ImportTokenRow> {
     const t = this.parseToken(token);
     if (t.projectId !== caller.projectId) throw tokenRefused('the import token belongs to another project');
-    if (t.keyId !== k.keyId) throw new DewError('KMS.2603', 400, 'The key_id does not match the key_id of the import token.');
+    if (t.keyId !== k.keyId) throw importErrors.tokenOtherKey();
     const row = await this.repo.loadImportToken(t.tokenId);
     if (!row || !row.wrappingKeyHash.equals(t.wrappingKeyHash)) throw invalidToken('unknown token');
     if (row.userId !== caller.userId) throw tokenRefused('the import token was issued to another user');
@@ -139,14 +138,14 @@ export class KeyImportService {
     let expirationTime: number | null = null;
     if (input.expirationTime !== undefined) {
       expirationTime = input.expirationTime * 1000;
-      if (expirationTime <= now) throw new DewError('KMS.2602', 400, 'The expiration_time must be later than the current time.');
+      if (expirationTime <= now) throw importErrors.expiryPast();
     }
     const ref = keyRef(k, 1);
     const wrapping = { algorithm: token.wrappingAlgorithm as WrappingAlgorithm, sealed: token.wrappingKeySealed, tokenId: token.tokenId };
     const { sealed, digest } = await mapCryptoErrors(() => this.hsm.importMaterial(ref, wrapping, input.encryptedKeyMaterial, input.encryptedPrivateKey));
     const earlier = await this.repo.loadImportDigest(k.keyId);
     if (earlier && !(earlier.length === digest.length && timingSafeEqual(earlier, digest))) {
-      throw new DewError('KMS.2606', 400, 'The imported key material must be the same as the material imported before.');
+      throw importErrors.otherMaterial();
     }
     const outcome = await this.repo.commitImport({ keyId: k.keyId, tokenId: token.tokenId, now, sealed, digest, expirationTime }, this.keys.auditHook(caller));
     if (outcome === 'refused') {
@@ -166,7 +165,7 @@ export class KeyImportService {
   async deleteMaterial(caller: Caller, keyId: string): Promise<KeyRecord> {
     const k = await this.externalKey(caller, keyId);
     const wrongState = () =>
-      new DewError('KMS.2701', 400, 'CMK material can be deleted only when the CMK is Enabled or Disabled.');
+      importErrors.deleteState();
     if (k.keyState !== KEY_STATE.enabled && k.keyState !== KEY_STATE.disabled) throw wrongState();
     if (!(await this.repo.deleteImportedMaterial(k.keyId, this.keys.auditHook(caller)))) {
       await this.cache.sync();

@@ -1,5 +1,5 @@
 /** Checks a key may be used for an operation right now: state first, then usage and spec. */
-import { DewError, kmsErrors } from '../errors.js';
+import { kmsErrors } from '../errors.js';
 import { keySpecInfo, type KeyFamily, type KeyUsage } from '../hsm/key-specs.js';
 import { KEY_STATE, type KeyRecord } from './key-record.js';
 
@@ -8,7 +8,7 @@ export function assertUsable(k: KeyRecord, now: number): void {
   switch (k.keyState) {
     case KEY_STATE.enabled:
       if (k.expirationTime !== null && k.expirationTime <= now) {
-        throw new DewError('KMS.0308', 400, 'Invalid key_state: the imported key material has expired.');
+        throw kmsErrors.invalidAs('key_state', 'the imported key material has expired');
       }
       return;
     case KEY_STATE.disabled:
@@ -16,9 +16,9 @@ export function assertUsable(k: KeyRecord, now: number): void {
     case KEY_STATE.pendingDeletion:
       throw kmsErrors.pendingDeletion();
     case KEY_STATE.pendingImport:
-      throw new DewError('KMS.0308', 400, 'Invalid key_state: the key is pending import and has no key material.');
+      throw kmsErrors.invalidAs('key_state', 'the key is pending import and has no key material');
     default:
-      throw new DewError('KMS.0308', 400, `Invalid key_state: the key is not usable in state ${k.keyState}.`);
+      throw kmsErrors.invalidAs('key_state', `the key is not usable in state ${k.keyState}`);
   }
 }
 
@@ -27,6 +27,6 @@ export function assertUsage(k: KeyRecord, usage: KeyUsage, families?: readonly K
   if (k.keyUsage !== usage) throw kmsErrors.wrongUsage(k.keyUsage);
   const info = keySpecInfo(k.keySpec);
   if (families && (!info || !families.includes(info.family))) {
-    throw new DewError('KMS.0308', 400, `Invalid key_spec: ${k.keySpec} keys cannot do this operation.`);
+    throw kmsErrors.invalidAs('key_spec', `${k.keySpec} keys cannot do this operation`);
   }
 }

@@ -9,6 +9,8 @@ import { AliasTakenError } from '../store/key-repo.js';
 import type { Caller } from './caller.js';
 import type { AuditHook, AuditHooks } from './audit.js';
 import type { KeyCache } from './key-cache.js';
+import type { GrantCheck } from './grant-index.js';
+import type { AliasLookup } from './alias-index.js';
 import { KEY_ID_RE, KEY_STATE, toKeyDetails, type KeyRecord } from './key-record.js';
 
 /** Services whose default key `<service>/default` is created on first use (SPEC: Default keys). */
@@ -42,18 +44,25 @@ export interface ListKeysInput {
   enterprise_project_id?: string;
 }
 
+/** What key lookups consult besides the key cache; all synchronous and O(1) on the data path. */
+export interface KeyServiceDeps {
+  /** Grants to the caller on a key (services/grant-index.ts). */
+  grants: GrantCheck;
+  /** KMS aliases (`alias/…`, reference 1g) naming a key (services/alias-index.ts). */
+  aliases: AliasLookup;
+  /** The audit trail: a change and the caller's audit record commit in one batch (services/audit.ts); absent when off. */
+  audit?: AuditHooks;
+}
+
 export class KeyService {
   private readonly creatingDefaults = new Map<string, Promise<KeyRecord>>();
-  /** Resolves a KMS alias (`alias/…`, reference 1g) to a key id; installed by the alias service. */
-  private aliasLookup: (projectId: string, alias: string) => string | undefined = () => undefined;
-  /** Whether a grant lets the caller perform its operation on a key; installed by the grant service. */
-  private grantCheck: (caller: Caller, key: KeyRecord) => 'allow' | 'other-operation' | 'none' = () => 'none';
 
   constructor(
     private readonly repo: KeyRepo,
     private readonly cache: KeyCache,
     private readonly hsm: Hsm,
     private readonly opts: KeyServiceOptions,
+    private readonly deps: KeyServiceDeps,
   ) {}
 
   get region(): string {
@@ -69,15 +78,9 @@ export class KeyService {
     throw kmsErrors.notFound();
   }
 
-  /** Audit hooks: a change and the caller's audit record commit in one batch (services/audit.ts). */
-  private audit: AuditHooks | undefined;
-  setAudit(audit: AuditHooks | undefined): void {
-    this.audit = audit;
-  }
-
   /** The caller's audit hook, if the trail is on and the call came through the API. */
   auditHook(caller: Caller): AuditHook | undefined {
-    return this.audit?.hookFor(caller);
+    return this.deps.audit?.hookFor(caller);
   }
 
   /** Catches up with changes other daemons made (e.g. a newer key version seen in a ciphertext). */
@@ -85,17 +88,12 @@ export class KeyService {
     return this.cache.sync();
   }
 
-  /** Lets a key_id parameter also name a KMS alias; the lookup must be synchronous and O(1). */
-  setAliasLookup(lookup: (projectId: string, alias: string) => string | undefined): void {
-    this.aliasLookup = lookup;
-  }
-
   /** The synchronous lookup the data path uses: key id, then key_alias, then KMS alias. */
   find(caller: Caller, keyIdOrAlias: string): KeyRecord | undefined {
     const byId = KEY_ID_RE.test(keyIdOrAlias) ? this.cache.get(keyIdOrAlias) : undefined;
     let k = byId ?? this.cache.getByAlias(caller.projectId, keyIdOrAlias);
     if (!k) {
-      const viaAlias = this.aliasLookup(caller.projectId, keyIdOrAlias);
+      const viaAlias = this.deps.aliases.lookup(caller.projectId, keyIdOrAlias);
       if (viaAlias) k = this.cache.get(viaAlias);
     }
     if (k && k.projectId === caller.projectId) {
@@ -106,7 +104,7 @@ export class KeyService {
     // Another project's key is invisible (the same answer as a key that does not exist), unless
     // a grant to the caller covers this operation: then it is reachable by key id only.
     if (byId) {
-      const g = this.grantCheck(caller, byId);
+      const g = this.deps.grants.check(caller, byId);
       if (g === 'allow') return byId;
       if (g === 'other-operation') throw kmsErrors.noKeyPermission();
     }
@@ -114,13 +112,8 @@ export class KeyService {
     return undefined;
   }
 
-  /** Installs the grant check (services/grants.ts); synchronous and O(1), it runs on the data path. */
-  setGrantCheck(check: (caller: Caller, key: KeyRecord) => 'allow' | 'other-operation' | 'none'): void {
-    this.grantCheck = check;
-  }
-
   private assertGranted(caller: Caller, k: KeyRecord): void {
-    const g = this.grantCheck(caller, k);
+    const g = this.deps.grants.check(caller, k);
     if (g === 'other-operation') throw kmsErrors.noKeyPermission();
     if (g !== 'allow') throw kmsErrors.noApiPermission();
   }
@@ -145,7 +138,7 @@ export class KeyService {
 
   async create(caller: Caller, input: CreateKeyInput): Promise<KeyRecord> {
     if (input.key_alias.endsWith('/default')) {
-      throw new DewError('KMS.1101', 400, 'Invalid key_alias: aliases ending in /default are reserved for default keys.');
+      throw kmsErrors.reservedAlias();
     }
     return this.insert(caller, input, false);
   }
@@ -153,19 +146,19 @@ export class KeyService {
   private async insert(caller: Caller, input: CreateKeyInput, isDefault: boolean): Promise<KeyRecord> {
     const keySpec = input.key_spec ?? 'AES_256';
     const spec = keySpecInfo(keySpec);
-    if (!spec) throw new DewError('KMS.0308', 400, `Invalid key_spec: ${keySpec} is not supported.`);
+    if (!spec) throw kmsErrors.invalidAs('key_spec', `${keySpec} is not supported`);
     const keyUsage = input.key_usage ?? spec.defaultUsage;
     if (!spec.usages.includes(keyUsage as never)) {
-      throw new DewError('KMS.0308', 400, `Invalid key_usage: ${keySpec} keys support ${spec.usages.join(', ')}.`);
+      throw kmsErrors.invalidAs('key_usage', `${keySpec} keys support ${spec.usages.join(', ')}`);
     }
     const origin = input.origin ?? 'kms';
     if (origin === 'external' && spec.family === 'hmac') {
-      throw new DewError('KMS.0308', 400, `Invalid origin: ${keySpec} keys cannot take imported material.`);
+      throw kmsErrors.invalidAs('origin', `${keySpec} keys cannot take imported material`);
     }
     const keystoreId = input.keystore_id ?? DEFAULT_KEYSTORE;
     const partitionId = (this.opts.keystores ?? DEFAULT_KEYSTORES).partitionFor(keystoreId);
-    if (partitionId === undefined) throw new DewError('KMS.0308', 400, 'Invalid keystore_id: the keystore does not exist.');
-    if (this.cache.getByAlias(caller.projectId, input.key_alias) || this.aliasLookup(caller.projectId, input.key_alias)) throw kmsErrors.aliasExists();
+    if (partitionId === undefined) throw kmsErrors.invalidAs('keystore_id', 'the keystore does not exist');
+    if (this.cache.getByAlias(caller.projectId, input.key_alias) || this.deps.aliases.lookup(caller.projectId, input.key_alias)) throw kmsErrors.aliasExists();
     const now = this.opts.now();
     const row: KeyRow = {
       keyId: randomUUID(),
@@ -282,11 +275,11 @@ export class KeyService {
     const k = await this.resolve(caller, keyId);
     this.assertNotDefault(k);
     if (alias.endsWith('/default')) {
-      throw new DewError('KMS.1101', 400, 'Invalid key_alias: aliases ending in /default are reserved for default keys.');
+      throw kmsErrors.reservedAlias();
     }
     if (k.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
     if (alias === k.keyAlias) return k;
-    if (this.cache.getByAlias(caller.projectId, alias) || this.aliasLookup(caller.projectId, alias)) throw kmsErrors.aliasExists();
+    if (this.cache.getByAlias(caller.projectId, alias) || this.deps.aliases.lookup(caller.projectId, alias)) throw kmsErrors.aliasExists();
     return this.change(k, { keyAlias: alias }, [k.keyState], kmsErrors.pendingDeletion, caller);
   }
 
@@ -312,7 +305,7 @@ export class KeyService {
     const next = { ...k.tags };
     for (const r of removals) delete next[r];
     for (const t of upserts) next[t.key] = t.value;
-    if (Object.keys(next).length > 10) throw new DewError('KMS.0409', 400, 'Too many tags: a key has at most 10 tags.');
+    if (Object.keys(next).length > 10) throw kmsErrors.tooManyTags();
     await this.repo.changeTags(k.keyId, upserts, removals, this.auditHook(caller));
     const rec: KeyRecord = { ...k, tags: next, revision: k.revision + 1 };
     this.cache.put(rec);

@@ -9,7 +9,7 @@
  * Default keys (`obs/default` …) may rotate: the reference forbids disabling and deleting them only,
  * and AWS rotates its managed keys every year.
  */
-import { DewError, kmsErrors } from '../errors.js';
+import { kmsErrors } from '../errors.js';
 import type { Hsm } from '../hsm/hsm.js';
 import type { LifecycleRepo, CasOutcome } from '../store/lifecycle-repo.js';
 import type { AuditHook } from '../store/audit-repo.js';
@@ -34,17 +34,17 @@ export interface RotationStatus {
 /** Throws a clear 400 unless the key is a symmetric encryption key made by KMS. */
 export function assertRotatable(k: KeyRecord): void {
   if (k.origin !== 'kms') {
-    throw new DewError('KMS.0308', 400, 'Invalid key_id: keys with imported material (origin external) cannot rotate; import new material into a new key instead.');
+    throw kmsErrors.invalidAs('key_id', 'keys with imported material (origin external) cannot rotate; import new material into a new key instead');
   }
   if (!ROTATION_SPECS.includes(k.keySpec)) {
-    throw new DewError('KMS.0308', 400, `Invalid key_spec: only symmetric encryption keys (${ROTATION_SPECS.join(', ')}) can rotate; this key is ${k.keySpec}.`);
+    throw kmsErrors.invalidAs('key_spec', `only symmetric encryption keys (${ROTATION_SPECS.join(', ')}) can rotate; this key is ${k.keySpec}`);
   }
 }
 
 export function assertRotationInterval(days: unknown): number {
   const n = typeof days === 'string' && /^[0-9]{1,4}$/.test(days) ? Number(days) : days;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < ROTATION_INTERVAL_DAYS.min || n > ROTATION_INTERVAL_DAYS.max) {
-    throw new DewError('KMS.0308', 400, `Invalid rotation_interval: an integer number of days from ${ROTATION_INTERVAL_DAYS.min} to ${ROTATION_INTERVAL_DAYS.max}.`);
+    throw kmsErrors.invalidAs('rotation_interval', `an integer number of days from ${ROTATION_INTERVAL_DAYS.min} to ${ROTATION_INTERVAL_DAYS.max}`);
   }
   return n;
 }
@@ -70,7 +70,7 @@ export class RotationService {
   private async setPolicy(caller: Caller, keyId: string, patch: { enabled?: boolean; intervalDays?: number }): Promise<void> {
     const k = await this.ownRotatable(caller, keyId);
     if (k.keyState !== KEY_STATE.enabled && k.keyState !== KEY_STATE.disabled) {
-      throw new DewError('KMS.0308', 400, `Invalid key_state: rotation settings change only on enabled or disabled keys (this key is in state ${k.keyState}).`);
+      throw kmsErrors.invalidAs('key_state', `rotation settings change only on enabled or disabled keys (this key is in state ${k.keyState})`);
     }
     const ok = await this.repo.setRotation(k.keyId, patch, this.now(), this.keys.auditHook(caller));
     await this.cache.reload([k.keyId]);
@@ -78,7 +78,7 @@ export class RotationService {
       const again = this.cache.get(k.keyId);
       if (!again) throw kmsErrors.notFound();
       if (again.keyState === KEY_STATE.pendingDeletion) throw kmsErrors.pendingDeletion();
-      throw new DewError('KMS.0308', 400, `Invalid key_state: rotation settings change only on enabled or disabled keys (this key is in state ${again.keyState}).`);
+      throw kmsErrors.invalidAs('key_state', `rotation settings change only on enabled or disabled keys (this key is in state ${again.keyState})`);
     }
   }
 
@@ -118,7 +118,7 @@ export class RotationService {
       if (!now) throw kmsErrors.notFound();
       if (outcome === 'applied') return now;
       // Another rotation (here or on another daemon) moved the version first: rotate from the new one.
-      if (attempt >= MAX_ATTEMPTS) throw new DewError('KMS.0101', 500, 'KMS error: the key kept changing during rotation; try again.');
+      if (attempt >= MAX_ATTEMPTS) throw kmsErrors.busy('the key kept changing during rotation');
       k = now;
     }
   }

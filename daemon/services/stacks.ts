@@ -4,7 +4,7 @@
  * live view as the daemon sees it now, so a plan needs one paged call, not one per resource.
  */
 import { randomUUID } from 'node:crypto';
-import { DewError } from '../errors.js';
+import { DewError, stackErrors } from '../errors.js';
 import type { StackRepo, StackRow, StackObjectRow } from '../store/stack-repo.js';
 import type { Caller } from './caller.js';
 import type { KeyService } from './keys.js';
@@ -93,20 +93,18 @@ export class StackService {
       return { lock: { id: lock.id, who, operation, created_at: new Date(lock.createdAt).toISOString() } };
     }
     const held = lockView(await this.repo.get(caller.projectId, name));
-    throw new DewError('DEW.0409', 409, `Error acquiring the stack lock: stack ${name} is locked by ${held?.who ?? 'someone'} (${held?.operation ?? 'unknown'}) since ${held?.created_at ?? 'unknown'}, lock ID ${held?.id ?? ''}.`, {
-      extra: { lock: held },
-    });
+    throw stackErrors.lockConflict(`Error acquiring the stack lock: stack ${name} is locked by ${held?.who ?? 'someone'} (${held?.operation ?? 'unknown'}) since ${held?.created_at ?? 'unknown'}, lock ID ${held?.id ?? ''}.`, held);
   }
 
   async unlock(caller: Caller, name: string, lockId: string): Promise<void> {
     if (!(await this.repo.unlock(caller.projectId, name, lockId, this.keys.auditHook(caller)))) {
       const held = lockView(await this.repo.get(caller.projectId, name));
-      throw new DewError('DEW.0409', 409, held ? `The stack ${name} is locked under another lock ID (${held.id}).` : `The stack ${name} is not locked.`, { extra: { lock: held } });
+      throw stackErrors.lockConflict(held ? `The stack ${name} is locked under another lock ID (${held.id}).` : `The stack ${name} is not locked.`, held);
     }
   }
 
   private notHeld(name: string): DewError {
-    return new DewError('DEW.0409', 409, `The stack ${name} is not locked by lock ID given: take the lock first.`);
+    return stackErrors.lockConflict(`The stack ${name} is not locked by lock ID given: take the lock first.`);
   }
 
   async putObject(caller: Caller, name: string, o: StackObjectInput): Promise<{ serial: number }> {

@@ -1,5 +1,5 @@
 /** Key tags (reference 1f): at most 10 a key, searchable across the project. */
-import { DewError } from '../errors.js';
+import { kmsErrors } from '../errors.js';
 import type { Caller } from './caller.js';
 import type { KeyService } from './keys.js';
 import type { KeyRecord } from './key-record.js';
@@ -22,8 +22,8 @@ export interface ResourceQuery {
 
 function assertTag(t: Tag): void {
   const key = t.key.trim();
-  if (key.length === 0 || [...key].length > 36 || FORBIDDEN.test(key)) throw new DewError('KMS.0406', 400, 'Invalid tag key.');
-  if ([...t.value].length > 43 || FORBIDDEN.test(t.value)) throw new DewError('KMS.0405', 400, 'Invalid tag value.');
+  if (key.length === 0 || [...key].length > 36 || FORBIDDEN.test(key)) throw kmsErrors.invalidTagKey();
+  if ([...t.value].length > 43 || FORBIDDEN.test(t.value)) throw kmsErrors.invalidTagValue();
 }
 
 const toList = (k: KeyRecord): Tag[] => Object.entries(k.tags).map(([key, value]) => ({ key, value }));

@@ -20,3 +20,26 @@ t.test('a second handler for the same kind is refused with a clear Error', async
   t.throws(() => feed.on('key', async () => {}), { message: /a handler for kind 'key' is already registered/ });
   t.doesNotThrow(() => feed.on('alias', async () => {}), 'another kind is still accepted');
 });
+
+t.test('nothing is dispatched before open(): a change made before its handler exists is not lost', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dew-feed-'));
+  const database = await openDatabase(`file:${join(dir, 'dew.db')}`);
+  t.teardown(() => {
+    database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const repo = new KeyRepo(database.db, Date.now);
+  const feed = new ChangeFeed(repo);
+  await feed.start();
+  const writer = new KeyRepo(database.db, Date.now) as unknown as { event(kind: string, id: string): Promise<unknown> };
+  await writer.event('grant', 'g-1');
+  t.equal(await feed.sync(), 0, 'a sync before open reads nothing');
+  const seen: string[][] = [];
+  feed.on('grant', async (ids) => {
+    seen.push(ids);
+  });
+  feed.open();
+  t.equal(await feed.sync(), 1, 'after open the change made earlier is applied');
+  t.same(seen, [['g-1']]);
+  t.equal(await feed.sync(), 0, 'and only once');
+});

@@ -52,6 +52,8 @@ t.test('a route without a permission, an unknown schema or a twin route refuses 
     /the same route as/,
   );
   t.throws(() => buildRouteTable([mod([]), mod([])], createAjv(), schemas), /unique name/);
+  const feeding = (name: string) => defineModule({ name, base: `/v9/:project_id/${name}`, routes: [], feeds: { key: () => undefined } });
+  t.throws(() => buildRouteTable([feeding('one'), feeding('two')], createAjv(), schemas), { name: 'ModuleError', message: /service module two: change-feed kind key is already handled by module one/ });
   const table = buildRouteTable([mod([{ method: 'POST', path: '/x', operation: 'x', permission: 'read', handler }, { method: 'GET', path: '/:id', operation: 'y', permission: 'read', handler }])], createAjv(), schemas);
   t.same([...table.lane.keys()], ['v9/demo/x'], 'a static POST under a project id goes to the op lane');
   t.same(table.hono.map((r) => r.pattern), ['/v9/:project_id/demo/:id'], 'the rest to Hono');

@@ -5,13 +5,7 @@
 import { kmsErrors } from '../../errors.js';
 import type { AuditQueries } from '../../services/audit-queries.js';
 import { defineModule, type ServiceModule } from '../contract.js';
-
-/** A query-string integer (undefined when absent; KMS.0308 naming `field` when malformed). */
-function intParam(v: string | undefined, field: string): number | undefined {
-  if (v === undefined || v === '') return undefined;
-  if (!/^[0-9]{1,15}$/.test(v)) throw kmsErrors.invalid(field);
-  return Number(v);
-}
+import { queryInt } from '../wire.js';
 
 /** `since`: epoch milliseconds or an ISO 8601 time. */
 export function parseSince(v: string | undefined): number | undefined {
@@ -33,8 +27,9 @@ export function auditModule(d: { queries: AuditQueries }): ServiceModule {
         handler: (r) => q.list(r.caller, {
           keyId: r.query('key_id') || undefined,
           since: parseSince(r.query('since')),
-          limit: intParam(r.query('limit'), 'limit'),
-          marker: intParam(r.query('marker'), 'marker'),
+          // Ranges are the service's (KMS.1601/1602); here only the digits.
+          limit: queryInt(r.query('limit'), { field: 'limit', max: Number.MAX_SAFE_INTEGER }),
+          marker: queryInt(r.query('marker'), { field: 'marker', max: Number.MAX_SAFE_INTEGER }),
         }) },
       { method: 'GET', path: '/usage', operation: 'get-key-usage', permission: 'read',
         handler: (r) => {

@@ -5,6 +5,7 @@
  * administrators of the operator account may name (services/iam-admin.ts decides).
  */
 import type { IamAdmin } from '../../services/iam-admin.js';
+import type { IdentityService } from '../../services/identity.js';
 import { defineModule, type RouteRequest, type ServiceModule } from '../contract.js';
 
 /** `account` from the body, else from the query string. */
@@ -13,7 +14,8 @@ function accountOf(r: RouteRequest): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
-export function iamModule(d: { iam: IamAdmin }): ServiceModule {
+/** `identity` is the in-memory identity the edge authenticates against; the module reloads it on changes. */
+export function iamModule(d: { iam: IamAdmin; identity: IdentityService }): ServiceModule {
   const iam = d.iam;
   return defineModule({
     name: 'iam',
@@ -33,5 +35,10 @@ export function iamModule(d: { iam: IamAdmin }): ServiceModule {
       { method: 'PUT', path: '/ip-acl', operation: 'set-ip-acl', permission: 'iam', schema: 'dew/iam-ip-acl', handler: (r) => iam.setIpAcl(r.caller, r.body.cidrs, accountOf(r)) },
       { method: 'DELETE', path: '/ip-acl', operation: 'delete-ip-acl', permission: 'iam', handler: (r) => iam.setIpAcl(r.caller, [], accountOf(r)) },
     ],
+    feeds: {
+      access_key: (ids) => d.identity.reloadAccessKeys(ids),
+      user: (ids) => d.identity.reloadUsers(ids),
+      ip_acl: (ids) => d.identity.reloadIpAcls(ids),
+    },
   });
 }

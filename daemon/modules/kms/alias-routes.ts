@@ -1,15 +1,7 @@
 /** KMS alias routes (reference 1g): create, delete (with a body), list with paging, associate. */
-import { DewError } from '../../errors.js';
 import type { AliasService } from '../../services/aliases.js';
 import type { RouteSpec } from '../contract.js';
-
-/** A query-string integer in [min, max] (`dflt` when absent; `code` naming `field` when malformed). */
-function int(v: string | undefined, dflt: number, min: number, max: number, code: string, field: string): number {
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!/^[0-9]{1,10}$/.test(v) || n < min || n > max) throw new DewError(code, 400, `Invalid ${field}.`);
-  return n;
-}
+import { queryInt } from '../wire.js';
 
 export function aliasRoutes(d: { aliases: AliasService }): RouteSpec[] {
   const a = d.aliases;
@@ -28,8 +20,8 @@ export function aliasRoutes(d: { aliases: AliasService }): RouteSpec[] {
       method: 'GET', path: '/aliases', operation: 'list-aliases', permission: 'read',
       resource: { request: (r) => r.query('key_id') },
       handler: (r) => {
-        const limit = int(r.query('limit'), 100, 1, 1000, 'KMS.1601', 'limit');
-        const marker = int(r.query('marker'), 0, 0, 2 ** 31 - 1, 'KMS.1602', 'marker');
+        const limit = queryInt(r.query('limit'), { field: 'limit', dflt: 100, min: 1, max: 1000, code: 'KMS.1601' });
+        const marker = queryInt(r.query('marker'), { field: 'marker', dflt: 0, max: 2 ** 31 - 1, code: 'KMS.1602' });
         return a.list(r.caller, r.query('key_id') || undefined, limit, marker);
       },
     },

@@ -13,6 +13,9 @@ import type { KeyImportService } from '../../services/key-import.js';
 import type { GrantService } from '../../services/grants.js';
 import type { AliasService } from '../../services/aliases.js';
 import type { RotationService } from '../../services/rotation.js';
+import type { GrantIndex } from '../../services/grant-index.js';
+import type { AliasIndex } from '../../services/alias-index.js';
+import type { ReloadHandler } from '../../services/change-feed.js';
 import { defineModule, type LiveView, type ServiceModule } from '../contract.js';
 import { keyRoutes } from './key-routes.js';
 import { dataRoutes } from './data-routes.js';
@@ -34,6 +37,10 @@ export interface KmsModuleDeps {
   grants: GrantService;
   aliases: AliasService;
   rotation: RotationService;
+  /** What the change feed reloads when another daemon changed keys, grants or aliases. */
+  grantIndex: GrantIndex;
+  aliasIndex: AliasIndex;
+  keyChanges: ReloadHandler;
 }
 
 export function kmsModule(d: KmsModuleDeps): ServiceModule {
@@ -55,6 +62,11 @@ export function kmsModule(d: KmsModuleDeps): ServiceModule {
       ...tagRoutes(d),
     ],
     liveViews: { dew_kms_alias: aliasView(d.aliases), dew_kms_grant: grantView(d.keys, d.grants) },
+    feeds: {
+      key: d.keyChanges,
+      grant: (ids) => d.grantIndex.reload(ids),
+      alias: (ids) => d.aliasIndex.reload(ids),
+    },
   });
 }
 

@@ -2,23 +2,16 @@
  * The stack module at `/v1.0/{project_id}/dew/stacks` for the declarative tool: read a stack with
  * its live objects, take and release its lock, record and forget objects. The daemon is the state.
  */
-import { DewError } from '../../errors.js';
+import { kmsErrors } from '../../errors.js';
 import type { StackService, StackObjectInput } from '../../services/stacks.js';
 import { defineModule, type ServiceModule } from '../contract.js';
+import { queryInt } from '../wire.js';
 
 const STACK_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 function stackName(name: string): string {
-  if (!STACK_NAME.test(name)) throw new DewError('KMS.0308', 400, 'Invalid stack name: 1 to 128 of A-Z a-z 0-9 _ . -');
+  if (!STACK_NAME.test(name)) throw kmsErrors.invalidAs('stack name', '1 to 128 of A-Z a-z 0-9 _ . -');
   return name;
-}
-
-/** A query-string integer in [0, max] (`dflt` when absent). */
-function int(v: string | undefined, dflt: number, max: number, field: string): number {
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new DewError('KMS.0308', 400, `Invalid ${field}.`);
-  return n;
 }
 
 export function stacksModule(d: { stacks: StackService }): ServiceModule {
@@ -30,8 +23,8 @@ export function stacksModule(d: { stacks: StackService }): ServiceModule {
     routes: [
       { method: 'GET', path: '/:stack', operation: 'read-stack', permission: 'read',
         handler: (r) => {
-          const limit = Math.max(1, int(r.query('limit'), 1000, 1000, 'limit'));
-          const offset = int(r.query('marker'), 0, 2 ** 31 - 1, 'marker');
+          const limit = queryInt(r.query('limit'), { field: 'limit', dflt: 1000, min: 1, max: 1000 });
+          const offset = queryInt(r.query('marker'), { field: 'marker', dflt: 0, max: 2 ** 31 - 1 });
           return s.read(r.caller, stackName(r.params.stack), limit, offset);
         } },
       { method: 'POST', path: '/:stack/lock', operation: 'lock-stack', permission: 'manage', schema: 'dew/stack-lock',
@@ -39,7 +32,7 @@ export function stacksModule(d: { stacks: StackService }): ServiceModule {
       { method: 'DELETE', path: '/:stack/lock', operation: 'unlock-stack', permission: 'manage', status: 204,
         handler: async (r) => {
           const lockId = r.query('lock_id');
-          if (!lockId) throw new DewError('KMS.0204', 400, 'The request message lacks required parameters: lock_id.');
+          if (!lockId) throw kmsErrors.missing('lock_id');
           await s.unlock(r.caller, stackName(r.params.stack), lockId);
         } },
       { method: 'PUT', path: '/:stack/objects', operation: 'put-stack-object', permission: 'manage', schema: 'dew/stack-object-put',
