@@ -4,12 +4,9 @@
  * for that long. This pool runs them on worker threads. Only public data crosses to a worker: the
  * public key, the digest and the signature; private keys never leave the daemon's main thread.
  *
- * A worker runs the daemon's own compiled `sm2.js` and `ec.js` (the modules beside this one, or
- * their copies in `dist/` when the daemon runs from its TypeScript sources, as the tests do).
+ * A worker runs verify-thread.ts, which imports the daemon's own `sm2` and `ec` modules.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EcCurve } from './ec.js';
 
@@ -18,46 +15,11 @@ export type OffloadedVerify =
   | { kind: 'sm2'; publicKey: Uint8Array; digest: Uint8Array; signature: Uint8Array }
   | { kind: 'ecdsa'; curve: EcCurve; publicKey: Uint8Array; digest: Uint8Array; signature: Uint8Array };
 
-// Plain CommonJS run with `eval` (no compiled worker file to locate); it imports the curve modules by URL.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const modules = Promise.all([import(workerData.sm2), import(workerData.ec)]);
-const points = new Map();
-parentPort.on('message', async (m) => {
-  let ok = false;
-  let error;
-  try {
-    const [sm2, ec] = await modules;
-    if (m.kind === 'sm2') {
-      ok = sm2.sm2VerifyDigest(m.publicKey, m.digest, m.signature);
-    } else {
-      const key = m.curve + ':' + Buffer.from(m.publicKey).toString('hex');
-      let point = points.get(key);
-      if (!point) {
-        if (points.size >= 1000) points.clear();
-        point = ec.ecPublicPoint(m.curve, m.publicKey);
-        points.set(key, point);
-      }
-      ok = ec.ecdsaVerifyDigest(point, m.digest, m.signature);
-    }
-  } catch (e) {
-    error = { name: (e && e.name) || 'Error', code: e && e.code, message: String((e && e.message) || e) };
-  }
-  parentPort.postMessage({ id: m.id, ok, error });
-});
-`;
-
-/** Where the compiled curve modules are: beside this file when compiled, else in `dist/` (running from sources). */
-function compiledModule(name: string): string | undefined {
-  const beside = new URL(`./${name}.js`, import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside.href;
-  const self = fileURLToPath(import.meta.url);
-  const marker = '/daemon/hsm/asym/';
-  const at = self.lastIndexOf(marker);
-  if (at < 0) return undefined;
-  const compiled = `${self.slice(0, at)}/dist${marker}${name}.js`;
-  return existsSync(compiled) ? pathToFileURL(compiled).href : undefined;
-}
+/**
+ * The thread's entry, beside this module (the compiled file in dist/; under the tests' TypeScript
+ * loader the thread inherits it through execArgv and `.js` maps to the `.ts` source).
+ */
+const THREAD_ENTRY = new URL('./verify-thread.js', import.meta.url);
 
 interface Pending {
   resolve: (ok: boolean) => void;
@@ -75,13 +37,10 @@ export class VerifyPool {
   private closed = false;
 
   /** Threads start on first use (most daemons never verify SM2), up to `size`. */
-  private constructor(
-    private readonly size: number,
-    private readonly urls: { sm2: string; ec: string },
-  ) {}
+  private constructor(private readonly size: number) {}
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.urls });
+    const worker = new Worker(THREAD_ENTRY);
     // Idle workers never keep the process alive; close() ends them on shutdown.
     worker.unref();
     const slot: Slot = { worker, pending: new Map() };
@@ -116,14 +75,11 @@ export class VerifyPool {
 
   /**
    * A pool of `size` threads (default: one per core but the event loop's, at least one, at most
-   * four); undefined when the compiled curve modules cannot be found (verification then stays on
-   * the event loop).
+   * four).
    */
-  static create(size = Math.min(4, Math.max(1, availableParallelism() - 1))): VerifyPool | undefined {
+  static create(size = Math.min(4, Math.max(1, availableParallelism() - 1))): VerifyPool {
     if (!Number.isInteger(size) || size < 1) throw new RangeError('size must be a positive integer');
-    const sm2 = compiledModule('sm2');
-    const ec = compiledModule('ec');
-    return sm2 && ec ? new VerifyPool(size, { sm2, ec }) : undefined;
+    return new VerifyPool(size);
   }
 
   /** Runs one check on the least busy thread; the answer is the check's own (false for a wrong or malformed signature). */
