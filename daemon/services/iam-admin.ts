@@ -130,17 +130,27 @@ export class IamAdmin {
   listUsers(caller: Caller, account?: string): { users: UserView[] } {
     const a = this.target(caller, account);
     const projectId = this.identity.projectOf(a.domainId)?.projectId ?? '';
+    return { users: this.identity.usersOf(a.domainId).map((u) => this.view(u, a.name, projectId)) };
+  }
+
+  /** One user of the caller's own account (a stack's dew_iam_user object), or undefined. */
+  ownUser(caller: Caller, userId: string): UserView | undefined {
+    const u = this.identity.user(userId);
+    const a = this.identity.account(caller.domainId);
+    if (!u || !a || u.domainId !== caller.domainId) return undefined;
+    return this.view(u, a.name, this.identity.projectOf(a.domainId)?.projectId ?? '');
+  }
+
+  private view(u: UserRow, account: string, projectId: string): UserView {
     return {
-      users: this.identity.usersOf(a.domainId).map((u) => ({
-        user_id: u.userId,
-        name: u.name,
-        domain_id: u.domainId,
-        account: a.name,
-        project_id: projectId,
-        roles: JSON.parse(u.roles) as string[],
-        access_keys: this.identity.accessKeysOf(u.userId),
-        created_at: String(u.createdAt),
-      })),
+      user_id: u.userId,
+      name: u.name,
+      domain_id: u.domainId,
+      account,
+      project_id: projectId,
+      roles: JSON.parse(u.roles) as string[],
+      access_keys: this.identity.accessKeysOf(u.userId),
+      created_at: String(u.createdAt),
     };
   }
 

@@ -64,3 +64,24 @@ t.test('stacks', async (t) => {
   const bad = await apiError(d.client.request('GET', '/v1.0/{project_id}/dew/stacks/bad%20name'));
   t.equal(bad.status, 400);
 });
+
+t.test('a stack user object reads live from the IAM module: roles drift bumps the revision, a deleted user reads null', async (t) => {
+  const d = await startTestDaemon(t);
+  const base = '/v1.0/{project_id}/dew/stacks/people';
+  const users = '/v1.0/{project_id}/dew/iam/users';
+  const lock = ((await d.client.request('POST', `${base}/lock`, { who: 't', operation: 'apply' })).body as any).lock;
+  const u = (await d.client.request('POST', users, { name: 'app', roles: ['KMS CMKFullAccess'] })).body as any;
+  await d.client.request('PUT', `${base}/objects`, { lock_id: lock.id, address: 'dew_iam_user.app', type: 'dew_iam_user', object_id: u.user_id, attributes: { name: 'app' } });
+  const read = async () => ((await d.client.request('GET', base)).body as any).stack.objects[0];
+  const first = await read();
+  t.match(first.live, { user_id: u.user_id, name: 'app', roles: ['KMS CMKFullAccess'], domain_id: u.domain_id });
+  t.notOk('secret_key' in first.live, 'the live view carries no secret');
+  t.ok(first.revision > 0);
+  t.equal((await read()).revision, first.revision, 'unchanged user, unchanged revision');
+  await d.client.request('PUT', `${users}/${u.user_id}/roles`, { roles: ['KMS Administrator'] });
+  const drifted = await read();
+  t.same(drifted.live.roles, ['KMS Administrator']);
+  t.not(drifted.revision, first.revision, 'a roles change outside the tool moves the revision (a saved plan goes stale)');
+  await d.client.request('DELETE', `${users}/${u.user_id}`);
+  t.equal((await read()).live, null, 'a deleted user reads as gone');
+});

@@ -6,7 +6,8 @@
  */
 import type { IamAdmin } from '../../services/iam-admin.js';
 import type { IdentityService } from '../../services/identity.js';
-import { defineModule, type RouteRequest, type ServiceModule } from '../contract.js';
+import { createHash } from 'node:crypto';
+import { defineModule, type LiveView, type RouteRequest, type ServiceModule } from '../contract.js';
 
 /** `account` from the body, else from the query string. */
 function accountOf(r: RouteRequest): string | undefined {
@@ -35,10 +36,24 @@ export function iamModule(d: { iam: IamAdmin; identity: IdentityService }): Serv
       { method: 'PUT', path: '/ip-acl', operation: 'set-ip-acl', permission: 'iam', schema: 'dew/iam-ip-acl', handler: (r) => iam.setIpAcl(r.caller, r.body.cidrs, accountOf(r)) },
       { method: 'DELETE', path: '/ip-acl', operation: 'delete-ip-acl', permission: 'iam', handler: (r) => iam.setIpAcl(r.caller, [], accountOf(r)) },
     ],
+    liveViews: { dew_iam_user: userView(iam) },
     feeds: {
       access_key: (ids) => d.identity.reloadAccessKeys(ids),
       user: (ids) => d.identity.reloadUsers(ids),
       ip_acl: (ids) => d.identity.reloadIpAcls(ids),
     },
   });
+}
+
+/**
+ * A stack's user object. Users carry no revision column; the revision is a digest of what a plan
+ * compares (name and roles), so a saved plan goes stale when the roles change under it.
+ */
+function userView(iam: IamAdmin): LiveView {
+  return (caller, objectId) => {
+    const u = iam.ownUser(caller, objectId);
+    if (!u) return { live: null, revision: 0 };
+    const digest = createHash('sha256').update(JSON.stringify([u.name, u.roles])).digest();
+    return { live: { ...u }, revision: digest.readUInt32BE(0) >>> 1 || 1 };
+  };
 }
