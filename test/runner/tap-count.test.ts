@@ -1,5 +1,8 @@
 /** The TAP counter behind `npm test`'s "N passed, N failed, N skipped": TAP as tap 21 prints it with --reporter=tap. */
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { countTap } from '../tap-count.mjs';
 
 const lines = (...l: string[]) => l.join('\n') + '\n';
@@ -198,4 +201,27 @@ t.test('points of parallel files are attributed to their own file', async (t) =>
 
 t.test('no output at all counts nothing (the runner fails a run with nothing passed)', async (t) => {
   t.same(countTap(''), { passed: 0, failed: 0, skipped: 0, problems: [], files: [] });
+});
+
+t.test('the counter reads a real tap run (fixtures/*.fixture.ts, run by a nested tap)', async (t) => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  // The nested tap must not take itself for a child of this one.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^_?TAP/i.test(k)));
+  const files = ['passes', 'empty', 'skips'].map((f) => `test/runner/fixtures/${f}.fixture.ts`);
+  const run = spawnSync(join(root, 'node_modules', '.bin', 'tap'), ['--reporter=tap', '--disable-coverage', '--jobs=2', ...files], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+  t.equal(run.status, 1, 'tap itself fails the run (a failing assertion)');
+  const r = countTap(run.stdout);
+  // Files run in parallel and are printed as each finishes: compare by name.
+  const byName = new Map(r.files.map((f) => [f.name, f]));
+  t.same([...byName.keys()].sort(), [...files].sort(), 'one record per file');
+  t.same(byName.get(files[0]), { name: files[0], passed: 3, failed: 0, skipped: 0 });
+  t.same(byName.get(files[1]), { name: files[1], passed: 0, failed: 1, skipped: 0 });
+  t.same(byName.get(files[2]), { name: files[2], passed: 1, failed: 3, skipped: 1 });
+  t.same([r.passed, r.failed, r.skipped], [4, 4, 1]);
+  t.same([...r.problems].sort(), [
+    `${files[1]}: the file registers no tests (no tests found)`,
+    `${files[2]}: not ok: should be equal`,
+    `${files[2]}: unexpected SKIP: quietly off`,
+    `${files[2]}: unexpected TODO (not written): later`,
+  ]);
 });
