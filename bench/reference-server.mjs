@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The reference the data-path rows are compared with (NOTES.md, "Floors and costs"): the same HTTP
+// The reference the data-path rows are compared with: the same HTTP
 // stack (Hono on @hono/node-server) with a minimal encrypt handler that parses the JSON body,
 // checks the SDK-HMAC-SHA256 signature with the daemon's own verifier (SIGN=1), runs one
 // AES-256-GCM and answers JSON. No storage, no audit, no validation. Prints its port.

@@ -270,6 +270,13 @@ if (process.env.BENCH_AUDIT !== '0' && !only) {
   spawnSync(process.execPath, [join(root, 'bench', 'audit.mjs')], { stdio: 'inherit', env: { ...process.env, BENCH_CONNECTIONS: '16' } });
 }
 
+// Speed checks as ratios to baselines of the same run (token and signature verification, requests
+// during RSA-4096 key generation, an apply refused by the stack lock).
+if (process.env.BENCH_SPEED !== '0' && !only) {
+  const { runSpeedBench } = await import('./speed.mjs');
+  await runSpeedBench({ rounds, seconds });
+}
+
 // The plan benchmark (configs of 100, 1,000 and 10,000 keys against a daemon holding them).
 if (process.env.BENCH_PLAN !== '0' && !only) {
   const { runPlanBench } = await import('./plan.mjs');

@@ -72,17 +72,6 @@ t.test('inputs are asserted', async (t) => {
   t.throws(() => verifyToken(KEY, 'x', Number.NaN), TypeError);
 });
 
-t.test('verification stays cheap', async (t) => {
-  const token = issueToken(KEY, CLAIMS);
-  for (let i = 0; i < 5000; i++) verifyToken(KEY, token, NOW);
-  const n = 50_000;
-  const start = performance.now();
-  for (let i = 0; i < n; i++) verifyToken(KEY, token, NOW);
-  const us = ((performance.now() - start) * 1000) / n;
-  t.comment(`verifyToken: ${us.toFixed(2)} µs each`);
-  t.ok(us < 50, 'well under 50 µs even on a noisy machine');
-});
-
 t.test('the token format is unchanged: a token minted with the raw HMAC key verifies, and issueToken makes that exact string', async (t) => {
   const signed = 'dewt1.' + Buffer.from(JSON.stringify({ user_id: CLAIMS.userId, domain_id: CLAIMS.domainId, project_id: CLAIMS.projectId, access_key: CLAIMS.accessKey, expires_at_ms: CLAIMS.expiresAtMs })).toString('base64url');
   const byHand = signed + '.' + createHmac('sha256', KEY_BYTES).update(signed).digest('base64url');

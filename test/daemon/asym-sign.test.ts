@@ -111,19 +111,14 @@ t.test('asymmetric signing on a file database', async (t) => {
     await kms('enable-key', { key_id: ec });
   });
 
-  await t.test('RSA_4096 key generation does not block other requests', async (t) => {
-    const started = Date.now();
-    let createdAt = 0;
-    const creating = kms('create-key', { key_alias: 'sig-rsa4096', key_spec: 'RSA_4096' }).then((r) => ((createdAt = Date.now()), r));
-    await new Promise((r) => setTimeout(r, 30));
-    const before = Date.now();
+  await t.test('gen-random beside an RSA_4096 key generation is answered in full, and the new key signs', async (t) => {
+    // That the key generation does not hold other requests up (gen-random's latency meanwhile,
+    // against gen-random alone) is a row of `npm run bench` (bench/speed.mjs): a wall-clock limit
+    // here failed on a loaded machine.
+    const creating = kms('create-key', { key_alias: 'sig-rsa4096', key_spec: 'RSA_4096' });
     const random = await kms('gen-random', { random_data_length: '512' });
-    const latency = Date.now() - before;
-    t.equal(random.random_data.length, 128);
+    t.match(random.random_data, /^[0-9A-Fa-f]{128}$/, '512 bits of random data');
     const created = await creating;
-    const keygen = createdAt - started;
-    t.ok(latency < 250, `gen-random answered in ${latency} ms while a ${keygen} ms RSA-4096 keygen ran`);
-    if (keygen > 400) t.ok(latency < keygen / 2, 'well under the keygen time');
     const sig = await kms('sign', { key_id: created.key_info.key_id, signing_algorithm: 'RSASSA_PSS_SHA_512', message: b64(digestOf('RSASSA_PSS_SHA_512', message)) });
     t.equal(Buffer.from(sig.signature, 'base64').length, 512, 'RSA-4096 signature is 512 bytes');
   });

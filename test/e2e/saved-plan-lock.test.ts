@@ -54,7 +54,8 @@ t.test('a second concurrent apply fails at once naming the holder; force-unlock 
   const store = new HttpStackStore(w.td.client as unknown as DewApi);
   const held = await store.lock('saved', 'alice@build-7', 'apply');
   // The lock stays held until force-unlock below, so an apply that waited for it would never return
-  // (the test's timeout would fail it); how fast the refusal comes is measured by `npm run bench`.
+  // (the test's timeout would fail it); how fast the refusal comes, against `dew plan` of the same
+  // configuration, is a row of `npm run bench` (bench/speed.mjs).
   const second = await w.dew('apply', '-auto-approve');
   t.equal(second.code, 1);
   t.match(second.err, /Error acquiring the state lock: stack "saved" is locked/);
