@@ -64,8 +64,9 @@ export function nodeHeader(req: IncomingMessage): (name: string) => string | und
   };
 }
 
-function toCaller(p: Principal, ip: string, access: Access, grantOnly: boolean): Caller {
-  return { domainId: p.domainId, projectId: p.projectId, userId: p.userId, accessKey: p.accessKey, roles: p.roles, sourceIp: ip, operation: access.operation, grantOnly };
+function toCaller(p: Principal, ip: string, access: Access, grantOnly: boolean, tokenExpiresAtMs: number | undefined): Caller {
+  const c: Caller = { domainId: p.domainId, projectId: p.projectId, userId: p.userId, accessKey: p.accessKey, roles: p.roles, sourceIp: ip, operation: access.operation, grantOnly };
+  return tokenExpiresAtMs === undefined ? c : { ...c, tokenExpiresAtMs };
 }
 
 export class Authenticator {
@@ -81,7 +82,8 @@ export class Authenticator {
   /** The caller the request proves it is, allowed to attempt the operation; throws the 401/403 otherwise. */
   authenticate(req: AuthRequest): Caller {
     const token = req.header('x-auth-token');
-    const principal = token !== undefined ? this.byToken(token) : this.bySignature(req);
+    const claims = token !== undefined ? this.tokenClaims(token) : undefined;
+    const principal = claims !== undefined ? this.byToken(claims) : this.bySignature(req);
     const projectId = req.projectId;
     if (projectId !== undefined && projectId !== principal.projectId) {
       throw unauthorized(`Incorrect IAM authentication information: the credential is not valid for project ${projectId.slice(0, 64)}`);
@@ -93,10 +95,10 @@ export class Authenticator {
     const allowed = allows(principal.permissions, access.permission);
     // Without the role, only the grantable operations go on: a grant on the key may still allow them.
     if (!allowed && !isGrantable(access.operation)) throw kmsErrors.noApiPermission();
-    return toCaller(principal, ip, access, !allowed);
+    return toCaller(principal, ip, access, !allowed, claims?.expiresAtMs);
   }
 
-  private byToken(token: string): Principal {
+  private tokenClaims(token: string): TokenClaims {
     const now = this.deps.now();
     let claims = this.verified.get(token);
     if (!claims || claims.expiresAtMs <= now) {
@@ -106,6 +108,10 @@ export class Authenticator {
       if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.clear();
       this.verified.set(token, claims);
     }
+    return claims;
+  }
+
+  private byToken(claims: TokenClaims): Principal {
     // The AK behind the token is looked up each time, so deleting it ends the token at once.
     const principal = this.deps.identity.principal(claims.accessKey);
     if (!principal || principal.userId !== claims.userId) throw unauthorized(TOKEN_MESSAGES.malformed);
