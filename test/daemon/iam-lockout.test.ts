@@ -171,6 +171,12 @@ t.test('two daemons on one database share the count and the lock', async (t) => 
   const locked = async (d: typeof a) => (await apiError(call(on(d, user.secret_key)))).message === LOCKED;
   t.ok(await eventually(() => locked(b)), 'B locks the AK: the shared count reached five');
   t.ok(await eventually(() => locked(a)), 'and A refuses it too, correct signatures included');
+  // One lock, one alarm: the daemon whose write started it records it (both daemons' trails are in
+  // this database; reading the records through the API flushes each daemon's queue first).
+  await Promise.all([a.client, b.client].map((c) => c.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: 1 })));
+  const recorded = await sqlOn(dbUrl, "SELECT chain_id, source_ip FROM audit_records WHERE operation = 'ak-lockout' AND access_key = ?", [user.access_key]);
+  t.equal(recorded.length, 1, 'the lock is recorded once, though two daemons counted');
+  t.equal(recorded[0]?.source_ip, HERE);
   const admin = a.daemon.credentials;
   await t.resolves(new DewClient({ endpoint: b.daemon.url, projectId: admin.project_id, accessKey: admin.access_key, secretKey: admin.secret_key }).kms('gen-random', { random_data_length: '8' }), 'other AKs are unaffected');
 
