@@ -40,6 +40,7 @@ import { loadSchemas } from '../schemas/index.js';
 import { LockoutRepo } from './store/lockout-repo.js';
 import { VerifyPool } from './hsm/asym/verify-pool.js';
 import { AkLockout, LOCK_MS, LOCK_THRESHOLD } from './http/auth/ak-lockout.js';
+import { lockoutAlarm } from './http/auth/lockout-alarm.js';
 
 export { ConfigError };
 
@@ -130,17 +131,28 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     const admin = await identity.ensureBootstrapAdmin();
     const gov = await createGovernance({ database, trail, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) });
 
-    // AK lockout: counts and locks shared through the database, mirrored from the change feed.
+    // AK lockout per (AK, source): counts and locks shared through the database, mirrored from the
+    // change feed; each lock raises the alarm (http/auth/lockout-alarm.ts).
     const lockoutRepo = new LockoutRepo(database.db, now);
-    const lockout = new AkLockout(now, LOCK_THRESHOLD, LOCK_MS, {
-      store: lockoutRepo,
-      onError: (err) => io.log(JSON.stringify({ level: 'warn', msg: 'shared AK lockout write failed; this daemon still counts on its own', error: err.message })),
+    const lockout = new AkLockout(now, {
+      threshold: LOCK_THRESHOLD,
+      lockMs: LOCK_MS,
+      shared: {
+        store: lockoutRepo,
+        onError: (err) => io.log(JSON.stringify({ level: 'warn', msg: 'shared AK lockout write failed; this daemon still counts on its own', error: err.message })),
+      },
+      onLock: lockoutAlarm({ audit: gov.audit, log: io.log, ownerOf: (ak) => identity.principal(ak) }),
     });
-    for (const [ak, s] of await lockoutRepo.loadActive()) lockout.merge(ak, s);
-    feed.on('ak_lockout', async (ids) => {
-      const states = await lockoutRepo.load(ids);
-      for (const ak of ids) lockout.merge(ak, states.get(ak));
+    for (const [key, s] of await lockoutRepo.loadActive()) lockout.merge(key, s);
+    feed.on('ak_lockout', async (keys) => {
+      const states = await lockoutRepo.load(keys);
+      for (const key of keys) lockout.merge(key, states.get(key));
     });
+    // Idle counts and ended locks are deleted, so strangers' tries do not pile up in the database.
+    const pruneTimer = setInterval(() => {
+      lockoutRepo.prune(now(), LOCK_MS).catch((err) => io.log(JSON.stringify({ level: 'warn', msg: 'AK lockout prune failed', error: (err as Error).message })));
+    }, LOCK_MS);
+    pruneTimer.unref();
 
     // The edge MACs bearer tokens through the HSM; it never holds the key (hsm/token-mac.ts).
     const tokenKey: TokenMac = { macToken: (b) => hsm.macToken(b), verifyTokenMac: (b, m) => hsm.verifyTokenMac(b, m) };
@@ -203,6 +215,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
         (closing ??= (async () => {
           syncing = false;
           clearInterval(timer);
+          clearInterval(pruneTimer);
           await gov.stopScheduler();
           await new Promise<void>((r) => server.close(() => r()));
           await lockout.settled();

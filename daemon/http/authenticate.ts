@@ -1,6 +1,6 @@
 /**
  * Authentication and authorization: an `SDK-HMAC-SHA256` signature (reference section 7) or an
- * `X-Auth-Token`, the AK lockout, the account's IP allow-list (401 `APIGW.0301`), then the role
+ * `X-Auth-Token`, the AK lockout (per AK and source address), the account's IP allow-list (401 `APIGW.0301`), then the role
  * check against what the declared route needs (403 KMS.0307; services/authorization.ts). No
  * database read. `Authenticator` decides from a framework-neutral request; both HTTP paths (the
  * op lane and the Hono routes, daemon/app.ts) call it with the route's declared `Access`.
@@ -20,7 +20,8 @@ const VERIFIED_TOKENS_MAX = 10_000;
 const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
   missing: 'Incorrect IAM authentication information: x-auth-token not found',
   malformed: 'Incorrect IAM authentication information: verify aksk signature fail',
-  unknown_ak: 'Incorrect IAM authentication information: Get secretKey failed',
+  // The same answer as a wrong secret: a refusal never tells whether an AK exists.
+  unknown_ak: 'Incorrect IAM authentication information: verify aksk signature fail',
   bad_date: 'Incorrect IAM authentication information: verify aksk signature fail, invalid X-Sdk-Date',
   skew: 'Incorrect IAM authentication information: verify aksk signature fail, X-Sdk-Date is out of the 15-minute window',
   bad_signature: 'Incorrect IAM authentication information: verify aksk signature fail',
@@ -64,8 +65,9 @@ export function nodeHeader(req: IncomingMessage): (name: string) => string | und
   };
 }
 
-function toCaller(p: Principal, ip: string, access: Access, grantOnly: boolean): Caller {
-  return { domainId: p.domainId, projectId: p.projectId, userId: p.userId, accessKey: p.accessKey, roles: p.roles, sourceIp: ip, operation: access.operation, grantOnly };
+function toCaller(p: Principal, ip: string, access: Access, grantOnly: boolean, tokenExpiresAtMs: number | undefined): Caller {
+  const c: Caller = { domainId: p.domainId, projectId: p.projectId, userId: p.userId, accessKey: p.accessKey, roles: p.roles, sourceIp: ip, operation: access.operation, grantOnly };
+  return tokenExpiresAtMs === undefined ? c : { ...c, tokenExpiresAtMs };
 }
 
 export class Authenticator {
@@ -81,7 +83,8 @@ export class Authenticator {
   /** The caller the request proves it is, allowed to attempt the operation; throws the 401/403 otherwise. */
   authenticate(req: AuthRequest): Caller {
     const token = req.header('x-auth-token');
-    const principal = token !== undefined ? this.byToken(token) : this.bySignature(req);
+    const claims = token !== undefined ? this.tokenClaims(token) : undefined;
+    const principal = claims !== undefined ? this.byToken(claims) : this.bySignature(req);
     const projectId = req.projectId;
     if (projectId !== undefined && projectId !== principal.projectId) {
       throw unauthorized(`Incorrect IAM authentication information: the credential is not valid for project ${projectId.slice(0, 64)}`);
@@ -93,10 +96,10 @@ export class Authenticator {
     const allowed = allows(principal.permissions, access.permission);
     // Without the role, only the grantable operations go on: a grant on the key may still allow them.
     if (!allowed && !isGrantable(access.operation)) throw kmsErrors.noApiPermission();
-    return toCaller(principal, ip, access, !allowed);
+    return toCaller(principal, ip, access, !allowed, claims?.expiresAtMs);
   }
 
-  private byToken(token: string): Principal {
+  private tokenClaims(token: string): TokenClaims {
     const now = this.deps.now();
     let claims = this.verified.get(token);
     if (!claims || claims.expiresAtMs <= now) {
@@ -106,6 +109,10 @@ export class Authenticator {
       if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.clear();
       this.verified.set(token, claims);
     }
+    return claims;
+  }
+
+  private byToken(claims: TokenClaims): Principal {
     // The AK behind the token is looked up each time, so deleting it ends the token at once.
     const principal = this.deps.identity.principal(claims.accessKey);
     if (!principal || principal.userId !== claims.userId) throw unauthorized(TOKEN_MESSAGES.malformed);
@@ -114,18 +121,20 @@ export class Authenticator {
 
   private bySignature(req: AuthRequest): Principal {
     const r = verifySdkSignature(req, this.deps.identity.secretFor, this.deps.now());
-    // Reference §7: five bad signatures in a row lock the AK for five minutes, correct ones included.
-    if (r.accessKey !== undefined && this.lockout.isLocked(r.accessKey)) throw unauthorized(LOCKED_MESSAGE);
+    // Reference §7: five bad signatures in a row lock the AK for five minutes, correct ones
+    // included; counted per source address, so a stranger locks out only themselves.
+    const source = req.sourceIp;
+    if (r.accessKey !== undefined && this.lockout.isLocked(r.accessKey, source)) throw unauthorized(LOCKED_MESSAGE);
     if (!r.ok) {
-      if (r.reason === 'bad_signature' && r.accessKey !== undefined) this.lockout.fail(r.accessKey);
-      const msg = SIGNATURE_MESSAGES[r.reason];
-      throw unauthorized(r.reason === 'unknown_ak' ? `${msg},ak:${r.accessKey ?? ''},err:ak not exist` : msg);
+      // Unknown AKs count as wrong secrets do: their lock, like their answer, is the same.
+      if ((r.reason === 'bad_signature' || r.reason === 'unknown_ak') && r.accessKey !== undefined) this.lockout.fail(r.accessKey, source);
+      throw unauthorized(SIGNATURE_MESSAGES[r.reason]);
     }
     // An unsigned payload leaves the body open to tampering: accepted only when there is none.
     if (r.unsignedPayload && req.body.length > 0) throw unauthorized(`${SIGNATURE_MESSAGES.bad_signature}: UNSIGNED-PAYLOAD is not accepted with a body`);
     const principal = this.deps.identity.principal(r.accessKey);
     if (!principal) throw unauthorized(SIGNATURE_MESSAGES.unknown_ak);
-    this.lockout.succeed(r.accessKey);
+    this.lockout.succeed(r.accessKey, source);
     return principal;
   }
 }

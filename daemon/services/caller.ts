@@ -13,4 +13,6 @@ export interface Caller {
    * (services/authorization.ts). Absent for internal callers, which are trusted.
    */
   readonly grantOnly?: boolean;
+  /** When the caller presented an `X-Auth-Token`: its expiry (epoch ms). A token it mints may not outlive it. */
+  readonly tokenExpiresAtMs?: number;
 }

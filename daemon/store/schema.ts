@@ -282,16 +282,27 @@ export const auditChains = sqliteTable('audit_chains', {
 });
 
 /**
- * Bad-signature counts and locks of access keys, shared by every daemon on the database (the
- * reference locks an AK for five minutes after five bad signatures in a row). Written only when a
- * signature fails, or when one succeeds after failures; each daemon mirrors it in memory through
- * the change feed (kind `ak_lockout`), so no request reads it.
+ * Bad-signature counts and locks per access key and source address, shared by every daemon on the
+ * database (the reference locks an AK for five minutes after five bad signatures in a row; counted
+ * per source, a stranger who knows an AK locks out only themselves). Written only when a signature
+ * fails, or when one succeeds after failures; each daemon mirrors it in memory through the change
+ * feed (kind `ak_lockout`, object id `lockKey`), so no request reads it.
  */
-export const akLockouts = sqliteTable('ak_lockouts', {
-  accessKey: text('access_key').primaryKey(),
-  failures: integer('failures').notNull(),
-  /** Epoch ms until which the AK is locked; 0 when it is not. */
-  lockedUntil: integer('locked_until').notNull(),
-  /** Counts the writes: a mirror ignores a state older than the one it has. */
-  version: integer('version').notNull(),
-});
+export const akLockouts = sqliteTable(
+  'ak_lockouts',
+  {
+    accessKey: text('access_key').notNull(),
+    /** The client's socket address (never a forwarded header). */
+    source: text('source').notNull(),
+    failures: integer('failures').notNull(),
+    /** Epoch ms until which the AK is locked for this source; 0 when it is not. */
+    lockedUntil: integer('locked_until').notNull(),
+    /** The `version` of the write that started the running lock: that write's daemon raises the alarm. */
+    lockedVersion: integer('locked_version').notNull(),
+    /** Epoch ms of the last bad signature: a count idle for the lock time starts again (and the row may go). */
+    lastFailureAt: integer('last_failure_at').notNull(),
+    /** Counts the writes: a mirror ignores a state older than the one it has. */
+    version: integer('version').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accessKey, t.source] })],
+);

@@ -32,6 +32,7 @@ export type SecretLookup = (accessKey: string) => Uint8Array | undefined;
 export const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
 
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+const UNKNOWN_AK_SECRET = new TextEncoder().encode('dew: no such access key, a stand-in secret');
 const MISSING: SdkSignatureResult = Object.freeze({ ok: false, reason: 'missing' });
 const MALFORMED: SdkSignatureResult = Object.freeze({ ok: false, reason: 'malformed' });
 
@@ -57,9 +58,15 @@ export function verifySdkSignature(
   if (date === undefined || dateMs === undefined) return { ok: false, accessKey, reason: 'bad_date' };
   if (Math.abs(dateMs - nowMs) > maxSkewMs) return { ok: false, accessKey, reason: 'skew' };
   const secret = lookupSecret(accessKey);
-  if (secret === undefined || secret.length === 0) return { ok: false, accessKey, reason: 'unknown_ak' };
-  const expected = computeSignature(req, auth, date, secret);
+  const known = secret !== undefined && secret.length > 0;
+  // An unknown AK goes through the same work under a stand-in secret: neither the answer nor its
+  // time tells whether the AK exists.
+  const expected = computeSignature(req, auth, date, known ? secret : UNKNOWN_AK_SECRET);
   if (expected === undefined) return { ok: false, accessKey, reason: 'malformed' };
+  if (!known) {
+    constantTimeEqual(expected, auth.signatureHex);
+    return { ok: false, accessKey, reason: 'unknown_ak' };
+  }
   if (!constantTimeEqual(expected, auth.signatureHex)) return { ok: false, accessKey, reason: 'bad_signature' };
   return { ok: true, accessKey, unsignedPayload: req.header('x-sdk-content-sha256') === UNSIGNED_PAYLOAD };
 }

@@ -1,6 +1,7 @@
 /**
  * The token module at `/v3/auth` (IAM-shaped): a signed request (or a token) gets a bearer token
- * for `X-Auth-Token`, in the `X-Subject-Token` header, valid 24 hours by default.
+ * for `X-Auth-Token`, in the `X-Subject-Token` header, valid 24 hours by default. A token minted
+ * with a token expires no later than the presenting one: renewing never extends a stolen token's life.
  */
 import { issueToken } from '../../http/auth/token.js';
 import type { TokenMac } from '../../hsm/token-mac.js';
@@ -22,7 +23,8 @@ export function authModule(d: AuthModuleDeps): ServiceModule {
         method: 'POST', path: '/tokens', operation: 'auth-token', permission: 'any', status: 201,
         handler: (r) => {
           const caller = r.caller;
-          const expiresAtMs = d.now() + (d.tokenTtlMs ?? 86_400_000);
+          const full = d.now() + (d.tokenTtlMs ?? 86_400_000);
+          const expiresAtMs = caller.tokenExpiresAtMs === undefined ? full : Math.min(full, caller.tokenExpiresAtMs);
           const token = issueToken(d.tokenKey, { userId: caller.userId, domainId: caller.domainId, projectId: caller.projectId, accessKey: caller.accessKey, expiresAtMs });
           r.setHeader('X-Subject-Token', token);
           return {
