@@ -109,7 +109,8 @@ export function diffInstance(rt: ResourceType, inst: Instance, prior: StackObjec
       replacePaths: [],
     },
     planned,
-    drift: drift.length && changed.length ? drift : undefined,
+    // An in-place update leaves ignored attributes as they are: their drift is not undone, so not reported.
+    ...relevantDrift(drift.filter((k) => !ignored(k)), changed),
   };
 }
 
@@ -122,4 +123,8 @@ export function deleteChange(rt: ResourceType, prior: StackObject, reason?: Acti
     planned: {},
     gone: current === null,
   };
+}
+
+function relevantDrift(drift: string[], changed: string[]): { drift?: string[] } {
+  return drift.length && changed.length ? { drift } : {};
 }
