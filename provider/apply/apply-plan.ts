@@ -49,18 +49,26 @@ function fromPlanned(v: Json, unknown: MarkTree): Value {
   return v;
 }
 
-/** Edges: creates/updates after the changes of what they depend on; a delete after the deletes of what depends on it. */
+/**
+ * Edges: a create/update after the changes of the instances it names (all instances of a resource it needs
+ * whole); a delete after the deletes of what depends on it.
+ */
 export function changeGraph(changes: readonly ResourceChange[]): Dag {
   const dag = new Dag();
   const active = changes.filter((c) => c.change.action !== 'no-op');
   const byResource = new Map<string, ResourceChange[]>();
+  const byAddress = new Map(active.map((c) => [c.address, c]));
   for (const c of active) byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c]);
   for (const c of active) {
     dag.addNode(c.address);
     if (c.change.action === 'delete') {
       for (const other of active) if (other !== c && other.change.action === 'delete' && other.dependencies.includes(c.resource)) dag.addEdge(c.address, other.address);
     } else {
-      for (const dep of c.dependencies) for (const d of byResource.get(dep) ?? []) if (d.change.action !== 'delete') dag.addEdge(c.address, d.address);
+      for (const dep of c.waitsFor ?? c.dependencies) {
+        const whole = byResource.get(dep);
+        const one = byAddress.get(dep);
+        for (const d of whole ?? (one ? [one] : [])) if (d !== c && d.change.action !== 'delete') dag.addEdge(c.address, d.address);
+      }
     }
   }
   return dag;

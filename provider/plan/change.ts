@@ -42,6 +42,11 @@ export interface ResourceChange {
   objectId?: string;
   /** Resource addresses this instance depends on (recorded with the object for destroy ordering). */
   dependencies: string[];
+  /**
+   * What a create or update waits for at apply: instance addresses it names (`dew_kms_key.k[3]`) and resource
+   * addresses it needs whole. Absent (older saved plans): every instance of each of `dependencies`.
+   */
+  waitsFor?: string[];
   /** The object no longer exists in the daemon: deleting it only forgets the record. */
   gone?: boolean;
   /** Arguments changed outside dew since the last apply (drift). */

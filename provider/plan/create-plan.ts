@@ -9,6 +9,7 @@ import { resourceType } from '../resources/registry.js';
 import type { StackObject, StackSnapshot } from '../state/stack-state.js';
 import type { ActionReason, Plan, PlannedOutput, ResourceChange } from './change.js';
 import { deleteChange, diffInstance, type InstanceDiff } from './diff.js';
+import { instanceDependencies } from './instance-deps.js';
 
 export interface PlanInput {
   config: Config;
@@ -101,6 +102,7 @@ export function createPlan(input: PlanInput): PlanResult {
         change: d.change,
         objectId: prior?.object_id,
         dependencies: deps,
+        ...(mode === 'destroy' ? {} : { waitsFor: instanceDependencies(decl, inst.bind, scope, config) }),
         drift: d.drift,
         note: d.note,
         gone: d.gone,
