@@ -53,6 +53,11 @@ export interface ResourceChange {
   drift?: string[];
   /** Why the object is (re)created although the stack has it. */
   note?: string;
+  /**
+   * The object was made by an interrupted apply that recorded only its intent (pending since then): this
+   * plan adopts it (objectId) into the stack, recording it even when the action is no-op.
+   */
+  adopt?: { since: string };
 }
 
 export interface PlannedOutput {
@@ -82,14 +87,16 @@ export interface Plan {
 }
 
 export function isEmptyPlan(plan: Plan): boolean {
-  return plan.changes.every((c) => c.change.action === 'no-op');
+  return plan.changes.every((c) => c.change.action === 'no-op' && !c.adopt);
 }
 
-export function counts(plan: Plan): { add: number; change: number; destroy: number } {
+export function counts(plan: Plan): { add: number; change: number; destroy: number; adopt: number } {
   let add = 0;
   let change = 0;
   let destroy = 0;
+  let adopt = 0;
   for (const c of plan.changes) {
+    if (c.adopt) adopt++;
     const a = c.change.action;
     if (a === 'create') add++;
     else if (a === 'update') change++;
@@ -99,5 +106,5 @@ export function counts(plan: Plan): { add: number; change: number; destroy: numb
       destroy++;
     }
   }
-  return { add, change, destroy };
+  return { add, change, destroy, adopt };
 }

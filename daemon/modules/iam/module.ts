@@ -6,6 +6,7 @@
  */
 import type { IamAdmin } from '../../services/iam-admin.js';
 import { defineModule, type RouteRequest, type ServiceModule } from '../contract.js';
+import type { PendingFinder } from '../../services/stacks.js';
 
 /** `account` from the body, else from the query string. */
 function accountOf(r: RouteRequest): string | undefined {
@@ -33,5 +34,14 @@ export function iamModule(d: { iam: IamAdmin }): ServiceModule {
       { method: 'PUT', path: '/ip-acl', operation: 'set-ip-acl', permission: 'iam', schema: 'dew/iam-ip-acl', handler: (r) => iam.setIpAcl(r.caller, r.body.cidrs, accountOf(r)) },
       { method: 'DELETE', path: '/ip-acl', operation: 'delete-ip-acl', permission: 'iam', handler: (r) => iam.setIpAcl(r.caller, [], accountOf(r)) },
     ],
+    finders: { dew_iam_user: userFinder(iam) },
   });
+}
+
+/** The user an interrupted create made: that name in the caller's account, made after the intent. */
+function userFinder(iam: IamAdmin): PendingFinder {
+  return (caller, args, since) => {
+    const u = iam.listUsers(caller).users.find((x) => x.name === args.name && Number(x.created_at) >= since);
+    return u ? { objectId: u.user_id, live: { user_id: u.user_id, name: u.name, roles: u.roles, domain_id: u.domain_id } } : undefined;
+  };
 }
