@@ -164,6 +164,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       authModule({ tokenKey, now }),
     ];
     for (const m of modules) for (const [type, view] of Object.entries(m.liveViews ?? {})) stacks.addLiveView(type, view);
+    for (const m of modules) for (const [type, find] of Object.entries(m.finders ?? {})) stacks.addFinder(type, find);
 
     const front = createApp({
       modules,

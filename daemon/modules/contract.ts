@@ -10,7 +10,7 @@
 import type { Caller } from '../services/caller.js';
 import type { AuditDraft } from '../services/audit.js';
 import type { Permission } from '../services/authorization.js';
-import type { LiveView } from '../services/stacks.js';
+import type { LiveView, PendingFinder } from '../services/stacks.js';
 
 export type { Permission };
 
@@ -82,6 +82,8 @@ export interface ServiceModule {
   readonly resource?: ResourceOf;
   /** Stack resource types whose live objects this module answers for (`dew_kms_alias`, …). */
   readonly liveViews?: Readonly<Record<string, LiveView>>;
+  /** Stack resource types whose interrupted creates this module can find (services/stacks.ts). */
+  readonly finders?: Readonly<Record<string, PendingFinder>>;
   /** Change-feed kinds this module reloads on (`key`, `grant`, …): one handler per kind across all modules. */
   readonly feeds?: Readonly<Record<string, FeedHandler>>;
 }

@@ -2,6 +2,11 @@
  * Declarative stacks: the daemon is the state. Each stack records the objects it owns, a serial
  * bumped on every change, and a lock that keeps two applies apart. Reads include each object's
  * live view as the daemon sees it now, so a plan needs one paged call, not one per resource.
+ *
+ * Before it creates an object, apply records a pending entry for the address (no object id, the
+ * arguments it sends). When apply or the daemon dies between the create and the record, the read
+ * finds what that create made (a finder per type: same identifying arguments, made after the entry
+ * was written) so the next plan adopts it instead of creating a second one.
  */
 import { randomUUID } from 'node:crypto';
 import { DewError, stackErrors } from '../errors.js';
@@ -16,6 +21,8 @@ export interface StackObjectInput {
   object_id: string;
   attributes: Record<string, unknown>;
   dependencies: string[];
+  /** An intent: the address is being created with these arguments (object_id is ""). */
+  pending?: boolean;
 }
 
 function lockView(row: StackRow | undefined) {
@@ -27,8 +34,26 @@ function lockView(row: StackRow | undefined) {
 export type LiveView = (caller: Caller, objectId: string) => LiveObject | Promise<LiveObject>;
 type LiveObject = { live: Record<string, unknown> | null; revision: number };
 
+/**
+ * Finds the object a pending create made: one whose identifying arguments match `args` and that was made
+ * at or after `since` (epoch ms), with its live view when the type has no LiveView; undefined when none.
+ */
+export type PendingFinder = (caller: Caller, args: Record<string, unknown>, since: number) => FoundObject | undefined | Promise<FoundObject | undefined>;
+export type FoundObject = { objectId: string; live?: Record<string, unknown> };
+
 export class StackService {
   private readonly views = new Map<string, LiveView>();
+  private readonly finders = new Map<string, PendingFinder>([
+    ['dew_kms_key', (caller, args, since) => {
+      const k = typeof args.key_alias === 'string' ? this.keys.find(caller, args.key_alias) : undefined;
+      return k && k.keyAlias === args.key_alias && k.creationDate >= since && k.keyState !== '4' ? { objectId: k.keyId } : undefined;
+    }],
+    ['dew_kms_key_material', (caller, args) => {
+      // importing material is the create: it happened when the external key no longer waits for material
+      const k = typeof args.key_id === 'string' ? this.keys.find(caller, args.key_id) : undefined;
+      return k && k.origin === 'external' && k.keyState !== '5' && k.keyState !== '4' ? { objectId: k.keyId } : undefined;
+    }],
+  ]);
 
   constructor(
     private readonly repo: StackRepo,
@@ -39,6 +64,25 @@ export class StackService {
   /** Registers the live view of a resource type (aliases, grants…) owned by another service. */
   addLiveView(type: string, view: LiveView): void {
     this.views.set(type, view);
+  }
+
+  /** Registers how to find what an interrupted create of a resource type made. */
+  addFinder(type: string, finder: PendingFinder): void {
+    this.finders.set(type, finder);
+  }
+
+  /** A pending entry: what its create made, if anything, and that object's live view. */
+  private async pending(caller: Caller, o: StackObjectRow, args: Record<string, unknown>) {
+    const since = new Date(o.updatedAt).toISOString();
+    let found: FoundObject | undefined;
+    try {
+      found = await this.finders.get(o.type)?.(caller, args, o.updatedAt);
+    } catch {
+      found = undefined; // the caller may not see the object (another account, no permission): nothing to adopt
+    }
+    if (!found) return { pending: { since, object_id: null }, live: null, revision: 0 };
+    const view = found.live !== undefined ? { live: found.live, revision: 0 } : await this.live(caller, { ...o, objectId: found.objectId });
+    return { pending: { since, object_id: found.objectId }, live: view.live, revision: view.revision };
   }
 
   /** The live object as the daemon sees it now: null when it is gone, undefined when this daemon cannot describe the type. */
@@ -71,15 +115,18 @@ export class StackService {
         lineage: row?.lineage ?? '',
         lock: lockView(row),
         objects: await Promise.all(page.map(async (o) => {
-          const { live, revision } = await this.live(caller, o);
+          const attributes = JSON.parse(o.attributes) as Record<string, unknown>;
+          const p = o.objectId === '' ? await this.pending(caller, o, attributes) : undefined;
+          const { live, revision } = p ?? (await this.live(caller, o));
           return {
             address: o.address,
             type: o.type,
             object_id: o.objectId,
-            attributes: JSON.parse(o.attributes) as unknown,
+            attributes,
             dependencies: JSON.parse(o.dependencies) as unknown,
             revision,
             ...(live === undefined ? {} : { live }),
+            ...(p ? { pending: p.pending } : {}),
           };
         })),
         next_marker: more ? String(offset + limit) : '',
@@ -108,6 +155,8 @@ export class StackService {
   }
 
   async putObject(caller: Caller, name: string, o: StackObjectInput): Promise<{ serial: number }> {
+    if ((o.object_id === '') !== (o.pending === true))
+      throw new DewError('KMS.0308', 400, o.pending ? 'A pending stack object has no object_id yet: send object_id "".' : 'Invalid object_id: an object recorded in a stack needs its id (only a pending entry has none).');
     const serial = await this.repo.putObject(
       {
         projectId: caller.projectId,

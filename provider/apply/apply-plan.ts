@@ -1,4 +1,8 @@
-/** Applies a plan: walks the changes in dependency order (deletes reversed) with bounded parallelism, recording each step in the stack. */
+/**
+ * Applies a plan: walks the changes in dependency order (deletes reversed) with bounded parallelism, recording
+ * each step in the stack. Every create first records its intent (a pending entry with the arguments it sends),
+ * so an apply or daemon killed between the create and its record leaves an entry the next plan adopts from.
+ */
 import type { Diagnostic } from '../config/diagnostics.js';
 import { evaluateInstance, instanceBindings, type Bind } from '../config/instances.js';
 import type { Config } from '../config/model.js';
@@ -6,7 +10,7 @@ import { ConfigScope, type InstanceKey } from '../config/scope.js';
 import { UNKNOWN, containsUnknown, splitMarks, type Json, type MarkTree, type Value } from '../config/values.js';
 import { Dag } from '../graph/dag.js';
 import { walkDag, type NodeOutcome } from '../graph/walk.js';
-import type { DewApi } from '../resources/api.js';
+import { apiErrorStatus, type DewApi } from '../resources/api.js';
 import { resourceType } from '../resources/registry.js';
 import { PartialCreateError, type ApplyContext, type Attributes } from '../resources/resource-type.js';
 import type { StackStore } from '../state/stack-state.js';
@@ -32,7 +36,7 @@ export interface ApplyResult {
   failed: { address: string; error: unknown }[];
   skipped: { address: string; because: string }[];
   outputs: { name: string; value: Json; sensitive: boolean }[];
-  counts: { added: number; changed: number; destroyed: number };
+  counts: { added: number; changed: number; destroyed: number; adopted: number };
 }
 
 /** Rebuilds a marked value from a planned JSON object and its unknown tree. */
@@ -49,18 +53,26 @@ function fromPlanned(v: Json, unknown: MarkTree): Value {
   return v;
 }
 
-/** Edges: creates/updates after the changes of what they depend on; a delete after the deletes of what depends on it. */
+/**
+ * Edges: a create/update after the changes of the instances it names (all instances of a resource it needs
+ * whole); a delete after the deletes of what depends on it.
+ */
 export function changeGraph(changes: readonly ResourceChange[]): Dag {
   const dag = new Dag();
-  const active = changes.filter((c) => c.change.action !== 'no-op');
+  const active = changes.filter((c) => c.change.action !== 'no-op' || c.adopt);
   const byResource = new Map<string, ResourceChange[]>();
+  const byAddress = new Map(active.map((c) => [c.address, c]));
   for (const c of active) byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c]);
   for (const c of active) {
     dag.addNode(c.address);
     if (c.change.action === 'delete') {
       for (const other of active) if (other !== c && other.change.action === 'delete' && other.dependencies.includes(c.resource)) dag.addEdge(c.address, other.address);
     } else {
-      for (const dep of c.dependencies) for (const d of byResource.get(dep) ?? []) if (d.change.action !== 'delete') dag.addEdge(c.address, d.address);
+      for (const dep of c.waitsFor ?? c.dependencies) {
+        const whole = byResource.get(dep);
+        const one = byAddress.get(dep);
+        for (const d of whole ?? (one ? [one] : [])) if (d !== c && d.change.action !== 'delete') dag.addEdge(c.address, d.address);
+      }
     }
   }
   return dag;
@@ -74,7 +86,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
   const changes = new Map(plan.changes.map((c) => [c.address, c]));
   for (const c of plan.changes) if (c.change.action !== 'delete') scope.setInstance(c.resource, (c.index ?? null) as InstanceKey, fromPlanned(c.change.after, c.change.afterUnknown));
   const bindings = new Map<string, Map<InstanceKey, Bind> | undefined>();
-  const counts = { added: 0, changed: 0, destroyed: 0 };
+  const counts = { added: 0, changed: 0, destroyed: 0, adopted: 0 };
 
   /**
    * The arguments to send: exactly the planned values where the plan knew them (so ignore_changes and a
@@ -116,6 +128,12 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     const t0 = ctx.now();
     const elapsed = (): string => `${Math.max(0, Math.round((ctx.now() - t0) / 1000))}s`;
     const before = (c.change.before ?? {}) as Attributes;
+    if (c.adopt && (c.change.action === 'no-op' || c.change.action === 'update')) {
+      // made by an interrupted apply: record it as it is now, then bring it in line like any object
+      await store.putObject(plan.stack, lockId, { address, type: c.type, object_id: c.objectId!, attributes: before, dependencies: c.dependencies });
+      counts.adopted++;
+      say(`${address}: Adopted [id=${c.objectId}] (created by an interrupted apply)`);
+    }
     switch (c.change.action) {
       case 'delete': {
         say(`${address}: Destroying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
@@ -155,6 +173,8 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
 
     async function create(ch: ResourceChange, attrs: Attributes): Promise<void> {
       say(`${ch.address}: Creating...`);
+      // the intent first: if nothing records the object below, the daemon can still find what this create made
+      await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: '', attributes: attrs, dependencies: ch.dependencies, pending: true });
       let created: { objectId: string; attributes: Attributes };
       try {
         created = await rt!.create(api, attrs, ctx);
@@ -165,6 +185,9 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
           say(`${ch.address}: Created [id=${e.objectId}] but not finished; the next plan shows what is left`);
           throw e.cause;
         }
+        // the daemon answered that it made nothing: forget the intent (a lost connection keeps it, for the next plan to resolve)
+        const status = apiErrorStatus(e).status;
+        if (status !== undefined && status >= 400 && status < 500) await store.deleteObject(plan.stack, lockId, ch.address).catch(() => undefined);
         throw e;
       }
       await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: created.objectId, attributes: created.attributes, dependencies: ch.dependencies });

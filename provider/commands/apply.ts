@@ -79,19 +79,20 @@ function errorText(e: unknown): string {
 
 function report(ctx: CommandContext, plan: Plan, result: ApplyResult): number {
   const c = result.counts;
+  const adopted = c.adopted ? `, ${c.adopted} adopted` : '';
   for (const f of result.failed) ctx.stderr.write(`\nError: ${f.address}: ${errorText(f.error)}\n`);
   for (const s of result.skipped) ctx.stderr.write(`\nSkipped: ${s.address}, because ${s.because === STOPPED ? 'the run was interrupted' : `${s.because} did not complete`}\n`);
   const verb = plan.mode === 'destroy' ? 'Destroy' : 'Apply';
   if (result.skipped.some((s) => s.because === STOPPED)) {
     const notStarted = result.skipped.filter((s) => s.because === STOPPED).length;
-    ctx.stdout.write(`\n${verb} interrupted: ${result.failed.length} error(s), ${notStarted} not started. Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed.\n`);
+    ctx.stdout.write(`\n${verb} interrupted: ${result.failed.length} error(s), ${notStarted} not started. Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed${adopted}.\n`);
     return 1;
   }
   if (result.failed.length || result.skipped.length) {
-    ctx.stdout.write(`\n${verb} failed: ${result.failed.length} error(s), ${result.skipped.length} skipped. Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed.\n`);
+    ctx.stdout.write(`\n${verb} failed: ${result.failed.length} error(s), ${result.skipped.length} skipped. Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed${adopted}.\n`);
     return 1;
   }
-  ctx.stdout.write(`\n${verb} complete! Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed.\n`);
+  ctx.stdout.write(`\n${verb} complete! Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed${adopted}.\n`);
   if (result.outputs.length) {
     ctx.stdout.write('\nOutputs:\n\n');
     for (const o of result.outputs) ctx.stdout.write(`${o.name} = ${o.sensitive ? '<sensitive>' : o.value === null ? '(known after apply)' : JSON.stringify(o.value)}\n`);

@@ -24,7 +24,8 @@ export function makeImportCommand(deps: CommandDeps): Command {
     const lock = await takeLock(ctx, session.store, config.stack, 'import');
     try {
       const snap = await session.store.read(config.stack);
-      if (snap.objects.some((o) => o.address === address))
+      // an interrupted create's intent does not hold the address: importing supersedes it
+      if (snap.objects.some((o) => o.address === address && !o.pending))
         throw new CliError('import.exists', `Resource already managed by dew: ${address}`, { hint: 'dew can only import into an address the stack does not hold yet.' });
       ctx.stdout.write(`${address}: Importing from ID "${id}"...\n`);
       const live = await rt.read(session.api, id);

@@ -16,6 +16,7 @@ export function makeOutputCommand(deps: CommandDeps): Command {
     const snap = await session.store.read(config.stack);
     const scope = new ConfigScope(config, variables);
     for (const o of snap.objects) {
+      if (o.pending) continue; // an interrupted create's intent: not an object yet
       const p = parseInstanceAddress(o.address);
       if (p && config.resources.has(p.resource)) scope.setInstance(p.resource, p.key, o.attributes as Value);
     }

@@ -13,9 +13,17 @@ import { SAVED_PLAN_MARKER } from '../config/load.js';
 import { resolve } from 'node:path';
 import type { Config } from '../config/model.js';
 import type { Value } from '../config/values.js';
-import type { StackSnapshot } from '../state/stack-state.js';
+import type { StackLock, StackSnapshot } from '../state/stack-state.js';
 
 export const PLAN_FLAGS = { ...CONFIG_FLAGS, out: 'string', json: 'bool', markdown: 'bool', 'detailed-exitcode': 'bool', destroy: 'bool', target: 'multi', replace: 'multi', parallelism: 'string' } as const;
+
+/** What `dew plan` (which takes no lock) says when someone holds the stack's lock. */
+export function lockNotice(stack: string, l: StackLock): string {
+  return (
+    `Note: stack "${stack}" is locked by ${l.who} (${l.operation}) since ${l.created_at}, lock ID ${l.id}.\n` +
+    `A "dew ${l.operation}" may still be running and change what this plan shows. If it is no longer running, release the lock with: dew force-unlock ${l.id}\n\n`
+  );
+}
 
 /** Plans against a snapshot and prints diagnostics; throws on errors. */
 export function planFor(ctx: CommandContext, config: Config, variables: Map<string, Value>, snapshot: StackSnapshot, args: ParsedArgs, destroy: boolean): Plan {
@@ -39,6 +47,7 @@ export function makePlanCommand(deps: CommandDeps): Command {
     const { config, variables } = await loadChecked(ctx, dir, args);
     const session = deps.openSession(ctx, args.strings.get('credentials'));
     const snapshot = await session.store.read(config.stack);
+    if (snapshot.lock) ctx.stderr.write(lockNotice(config.stack, snapshot.lock));
     const plan = planFor(ctx, config, variables, snapshot, args, args.bools.has('destroy'));
     renderPlan(ctx, plan, args);
     const out = args.strings.get('out');

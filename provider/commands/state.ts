@@ -24,13 +24,17 @@ export function makeStateCommand(deps: CommandDeps): Command {
       const attrs = { id: o.object_id, ...(redact(o.attributes, sens) as Record<string, unknown>) };
       const keys = Object.keys(attrs).sort();
       const w = Math.max(0, ...keys.map((k) => k.length));
-      ctx.stdout.write(`# ${o.address}:${o.live === null ? ' (no longer exists in the daemon)' : ''}\nresource "${o.type}" "${o.address.split('.').slice(1).join('.')}" {\n`);
+      const note = o.pending
+        ? ` (not recorded yet: an interrupted apply was creating it at ${o.pending.since}; ${o.pending.object_id ? `the next plan adopts ${o.pending.object_id}` : 'it made nothing, the next plan creates it'})`
+        : o.live === null ? ' (no longer exists in the daemon)' : '';
+      ctx.stdout.write(`# ${o.address}:${note}\nresource "${o.type}" "${o.address.split('.').slice(1).join('.')}" {\n`);
       for (const k of keys) ctx.stdout.write(`    ${k.padEnd(w)} = ${JSON.stringify((attrs as Record<string, unknown>)[k])}\n`);
       ctx.stdout.write('}\n');
       return 0;
     }
     const filter = args.positionals;
     for (const o of [...snap.objects].sort((a, b) => (a.address < b.address ? -1 : 1))) {
+      if (o.pending) continue; // not owned yet: the next plan adopts what its create made (dew state show ADDRESS tells)
       if (filter.length && !filter.some((f) => o.address === f || o.address.startsWith(f + '[') || o.address.startsWith(f + '.'))) continue;
       if (args.strings.has('id') && o.object_id !== args.strings.get('id')) continue;
       ctx.stdout.write(o.address + '\n');

@@ -14,6 +14,8 @@ export interface Instance {
   value: ValueObject;
   /** Names of the arguments set in configuration (not filled from defaults). */
   configured: Set<string>;
+  /** What each.* / count.index mean for this instance. */
+  bind: Bind;
 }
 
 export type Expansion = { known: true; instances: Instance[] } | { known: false };
@@ -129,7 +131,7 @@ export function evaluateInstance(decl: ResourceDecl, scope: ConfigScope, key: In
     for (const [name, p] of Object.entries(rt.schema.properties)) if (!(name in value) && p.default !== undefined && !p.readOnly) value[name] = p.default;
     checkValues(decl, rt, value, diags);
   }
-  return { key, value, configured };
+  return { key, value, configured, bind };
 }
 
 

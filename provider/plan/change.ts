@@ -42,12 +42,22 @@ export interface ResourceChange {
   objectId?: string;
   /** Resource addresses this instance depends on (recorded with the object for destroy ordering). */
   dependencies: string[];
+  /**
+   * What a create or update waits for at apply: instance addresses it names (`dew_kms_key.k[3]`) and resource
+   * addresses it needs whole. Absent (older saved plans): every instance of each of `dependencies`.
+   */
+  waitsFor?: string[];
   /** The object no longer exists in the daemon: deleting it only forgets the record. */
   gone?: boolean;
   /** Arguments changed outside dew since the last apply (drift). */
   drift?: string[];
   /** Why the object is (re)created although the stack has it. */
   note?: string;
+  /**
+   * The object was made by an interrupted apply that recorded only its intent (pending since then): this
+   * plan adopts it (objectId) into the stack, recording it even when the action is no-op.
+   */
+  adopt?: { since: string };
 }
 
 export interface PlannedOutput {
@@ -77,14 +87,16 @@ export interface Plan {
 }
 
 export function isEmptyPlan(plan: Plan): boolean {
-  return plan.changes.every((c) => c.change.action === 'no-op');
+  return plan.changes.every((c) => c.change.action === 'no-op' && !c.adopt);
 }
 
-export function counts(plan: Plan): { add: number; change: number; destroy: number } {
+export function counts(plan: Plan): { add: number; change: number; destroy: number; adopt: number } {
   let add = 0;
   let change = 0;
   let destroy = 0;
+  let adopt = 0;
   for (const c of plan.changes) {
+    if (c.adopt) adopt++;
     const a = c.change.action;
     if (a === 'create') add++;
     else if (a === 'update') change++;
@@ -94,5 +106,5 @@ export function counts(plan: Plan): { add: number; change: number; destroy: numb
       destroy++;
     }
   }
-  return { add, change, destroy };
+  return { add, change, destroy, adopt };
 }

@@ -9,6 +9,7 @@ import { resourceType } from '../resources/registry.js';
 import type { StackObject, StackSnapshot } from '../state/stack-state.js';
 import type { ActionReason, Plan, PlannedOutput, ResourceChange } from './change.js';
 import { deleteChange, diffInstance, type InstanceDiff } from './diff.js';
+import { instanceDependencies } from './instance-deps.js';
 
 export interface PlanInput {
   config: Config;
@@ -32,6 +33,15 @@ function markSensitiveBefore(c: ResourceChange): void {
   c.change.beforeSensitive = before;
 }
 
+/**
+ * A stack object as the plan sees it: a pending entry (an intent an interrupted apply wrote before its create)
+ * becomes the object that create made, to adopt; one whose create made nothing becomes a gone object.
+ */
+function asPlanned(o: StackObject): StackObject {
+  if (!o.pending) return o;
+  return o.pending.object_id ? { ...o, object_id: o.pending.object_id } : { ...o, live: null };
+}
+
 function splitAddress(resource: string): { type: string; name: string } {
   const i = resource.indexOf('.');
   return { type: resource.slice(0, i), name: resource.slice(i + 1) };
@@ -47,7 +57,7 @@ export function createPlan(input: PlanInput): PlanResult {
   const graph = buildConfigGraph(config);
   diags.push(...graph.diagnostics);
 
-  const byAddress = new Map(snapshot.objects.map((o) => [o.address, o]));
+  const byAddress = new Map(snapshot.objects.map((o) => [o.address, asPlanned(o)]));
   const byResource = new Map<string, StackObject[]>();
   for (const o of snapshot.objects) {
     const p = parseInstanceAddress(o.address);
@@ -77,8 +87,11 @@ export function createPlan(input: PlanInput): PlanResult {
     const deps = [...graph.dag.ancestors(decl.address)].filter((d) => config.resources.has(d)).sort();
     for (const inst of exp.instances) {
       const address = instanceAddress(decl.address, inst.key);
-      const prior = byAddress.get(address);
-      if (prior) matched.add(address);
+      const found = byAddress.get(address);
+      if (found) matched.add(address);
+      // an intent whose create never happened: plan the create again, which overwrites the entry (destroy forgets it)
+      const prior = mode !== 'destroy' && found?.pending && !found.pending.object_id ? undefined : found;
+      const adopt = prior?.pending ? { adopt: { since: prior.pending.since } } : {};
       if (prior && prior.type !== decl.type) {
         diags.push(error('Resource type changed', `${address} is a ${prior.type} in the stack but a ${decl.type} in configuration.`, decl.range, 'Rename the resource block so the old object is destroyed and a new one created.'));
         continue;
@@ -101,16 +114,19 @@ export function createPlan(input: PlanInput): PlanResult {
         change: d.change,
         objectId: prior?.object_id,
         dependencies: deps,
+        ...(mode === 'destroy' ? {} : { waitsFor: instanceDependencies(decl, inst.bind, scope, config) }),
         drift: d.drift,
         note: d.note,
         gone: d.gone,
+        ...adopt,
       });
     }
   }
 
   // Objects the stack has but the configuration no longer declares.
-  for (const o of snapshot.objects) {
-    if (matched.has(o.address)) continue;
+  for (const raw of snapshot.objects) {
+    if (matched.has(raw.address)) continue;
+    const o = asPlanned(raw);
     const rt = resourceType(o.type);
     if (!rt) {
       diags.push(error('Unknown resource type in stack', `The stack holds ${o.address} of type ${o.type}, which this dew does not know.`));
@@ -128,7 +144,7 @@ export function createPlan(input: PlanInput): PlanResult {
     }
     const d = deleteChange(rt, o, mode === 'destroy' ? undefined : reason);
     const { type, name } = splitAddress(p?.resource ?? o.address);
-    changes.push({ address: o.address, resource: p?.resource ?? o.address, type, name, index: p?.key ?? undefined, change: d.change, objectId: o.object_id, dependencies: o.dependencies, gone: d.gone });
+    changes.push({ address: o.address, resource: p?.resource ?? o.address, type, name, index: p?.key ?? undefined, change: d.change, objectId: o.object_id, dependencies: o.dependencies, gone: d.gone, ...(o.pending?.object_id ? { adopt: { since: o.pending.since } } : {}) });
   }
 
   const selected = targets.length ? selectTargets(changes, targets, mode, diags) : changes;

@@ -33,6 +33,8 @@ export function planToJson(plan: Plan, opts: { timestamp?: string; errored?: boo
       rc.provider_name = 'dew';
       rc.change = change;
       if (ch.actionReason) rc.action_reason = ch.actionReason;
+      // dew's own field: an object an interrupted apply created, which this plan records in the stack
+      if (c.adopt) rc.adopting = { object_id: c.objectId ?? '', pending_since: c.adopt.since };
       return rc;
     }),
     output_changes: Object.fromEntries(

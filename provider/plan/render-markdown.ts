@@ -1,6 +1,6 @@
 /** Renders a plan as Markdown for a pull-request comment: a summary table (destroys first) and a collapsible diff per resource. */
 import { counts, isEmptyPlan, type Action, type Plan, type ResourceChange } from './change.js';
-import { Paint, renderResource } from './render-text.js';
+import { Paint, adoptionLine, renderResource } from './render-text.js';
 
 const LABEL: Record<Action, string> = { delete: '🔴 destroy', 'delete-then-create': '🟠 replace', update: '🟡 update', create: '🟢 create', 'no-op': 'no-op' };
 const RANK: Record<Action, number> = { delete: 0, 'delete-then-create': 1, update: 2, create: 3, 'no-op': 4 };
@@ -54,7 +54,8 @@ export function renderPlanMarkdown(plan: Plan): string {
     return out.join('\n') + '\n';
   }
   const n = counts(plan);
-  out.push(`**Plan:** ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy.`, '');
+  out.push(`**Plan:** ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy${n.adopt ? `, ${n.adopt} to adopt` : ''}.`, '');
+  for (const c of plan.changes.filter((x) => x.adopt)) out.push(`> ${escapeCell(adoptionLine(c))}`, '');
   if (plan.targets.length) out.push(`> ⚠️ Resource targeting is in effect (${plan.targets.map((t) => `\`${t}\``).join(', ')}): this plan may be incomplete.`, '');
   const rows = plan.changes.filter((c) => c.change.action !== 'no-op').sort((a, b) => RANK[a.change.action] - RANK[b.change.action] || (a.address < b.address ? -1 : 1));
   out.push('| Action | Address | Reason |', '|---|---|---|');

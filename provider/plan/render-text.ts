@@ -37,6 +37,14 @@ export class Paint {
   }
 }
 
+/** What an object of a resource type is called in adoption lines. */
+const NOUN: Record<string, string> = { dew_kms_key: 'key', dew_kms_alias: 'alias', dew_kms_grant: 'grant', dew_kms_key_material: 'key material of', dew_iam_user: 'user' };
+
+/** `dew_kms_key.k[3]: adopting key 1234… created by an interrupted apply` */
+export function adoptionLine(c: ResourceChange): string {
+  return `${c.address}: adopting ${NOUN[c.type] ?? 'object'} ${c.objectId} created by an interrupted apply (its create was recorded as pending at ${c.adopt?.since})`;
+}
+
 type Obj = Record<string, Json>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const sub = (t: MarkTree | undefined, k: string | number): MarkTree | undefined => (t === true ? true : isObj(t) ? (t as Record<string, MarkTree>)[k as string] : Array.isArray(t) ? t[k as number] : undefined);
@@ -60,6 +68,12 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     return out.join('\n') + '\n';
   }
   out.push(`Stack: ${p.bold(plan.stack)}`, '');
+  const adopted = plan.changes.filter((c) => c.adopt);
+  if (adopted.length) {
+    out.push(p.bold('Note: Objects created by an interrupted apply'), '', 'An earlier "dew apply" stopped after creating these objects and before recording them; this plan records them in the stack:');
+    for (const c of adopted) out.push(`  # ${adoptionLine(c)}`);
+    out.push('');
+  }
   if (drift.length) {
     out.push(p.bold('Note: Objects have changed outside of dew'), '', 'dew detected the following changes made outside of dew since the last "dew apply":');
     for (const c of drift) out.push(`  # ${p.bold(c.address)} has changed: ${c.drift!.join(', ')}`);
@@ -71,7 +85,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   out.push('', `dew will perform the following actions on stack "${plan.stack}":`);
   for (const c of plan.changes) if (c.change.action !== 'no-op') out.push('', ...renderResource(c, p));
   const n = counts(plan);
-  out.push('', `${p.bold('Plan:')} ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy.`);
+  out.push('', `${p.bold('Plan:')} ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy${n.adopt ? `, ${n.adopt} to adopt` : ''}.`);
   const outs = plan.outputs.filter((o) => o.action !== 'no-op');
   if (outs.length && plan.mode === 'normal') {
     out.push('', 'Changes to Outputs:');

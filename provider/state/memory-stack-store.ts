@@ -41,7 +41,10 @@ export class MemoryStackStore implements StackStore {
     const s = this.get(stack);
     this.assertLock(s, lockId);
     const prev = s.objects.find((x) => x.address === o.address);
-    const next: StackObject = { ...structuredClone(o), revision: (prev?.revision ?? 0) + 1, live: prev?.live ?? null };
+    const { pending, ...rest } = structuredClone(o);
+    const next: StackObject = pending
+      ? { ...rest, revision: (prev?.revision ?? 0) + 1, live: null, pending: { since: new Date(this.now()).toISOString(), object_id: null } }
+      : { ...rest, revision: (prev?.revision ?? 0) + 1, live: prev?.live ?? null };
     s.objects = [...s.objects.filter((x) => x.address !== o.address), next];
     this.bump(s);
     return { serial: s.serial };
@@ -53,6 +56,14 @@ export class MemoryStackStore implements StackStore {
     s.objects = s.objects.filter((x) => x.address !== address);
     this.bump(s);
     return { serial: s.serial };
+  }
+
+  /** Test hook: the daemon found what the pending create at `address` made (or, null, that it made nothing). */
+  setPendingFound(stack: string, address: string, objectId: string | null, live: Record<string, unknown> | null = null): void {
+    const o = this.get(stack).objects.find((x) => x.address === address);
+    if (!o?.pending) throw new Error(`no pending object ${address}`);
+    o.pending = { ...o.pending, object_id: objectId };
+    o.live = live;
   }
 
   /** Test hook: set what the daemon currently sees for an object (drift, deletion outside dew). */

@@ -22,6 +22,11 @@ export interface StackObject {
    * daemon cannot describe this type (then the last applied attributes stand and no drift is seen).
    */
   live?: Record<string, unknown> | null;
+  /**
+   * Set for an intent apply recorded before a create (object_id ""): when it was written and the id of what
+   * that create made, as the daemon found it (null: the create never happened). `live` is then that object.
+   */
+  pending?: { since: string; object_id: string | null };
 }
 
 export interface StackSnapshot {
@@ -36,9 +41,12 @@ export interface StackSnapshot {
 export interface PutObject {
   address: string;
   type: string;
+  /** "" with `pending`. */
   object_id: string;
   attributes: Record<string, Json>;
   dependencies: string[];
+  /** An intent written before the create: the address is being created with `attributes` as its arguments. */
+  pending?: boolean;
 }
 
 /** Where stacks live: the daemon in production, memory in tests. */

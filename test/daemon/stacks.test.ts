@@ -85,3 +85,49 @@ t.test('a stack user object reads live from the IAM module: roles drift bumps th
   await d.client.request('DELETE', `${users}/${u.user_id}`);
   t.equal((await read()).live, null, 'a deleted user reads as gone');
 });
+
+t.test('pending entries: a read finds what the interrupted create made after the intent, and nothing else', async (t) => {
+  let skew = 0;
+  const d = await startTestDaemon(t, { now: () => Date.now() + skew });
+  const later = () => (skew += 10_000); // the daemon's clock moves on between steps: "made after the intent" is exact
+  const base = '/v1.0/{project_id}/dew/stacks/pend';
+  const lock = ((await d.client.request('POST', `${base}/lock`, { who: 'ci', operation: 'apply' })).body as any).lock;
+  const pend = (address: string, type: string, attributes: Record<string, unknown>) =>
+    d.client.request('PUT', `${base}/objects`, { lock_id: lock.id, address, type, object_id: '', pending: true, attributes, dependencies: [] });
+
+  const before = (await d.client.kms('create-key', { key_alias: 'made-before' })) as any;
+  later();
+  await pend('dew_kms_key.made', 'dew_kms_key', { key_alias: 'made-after' });
+  await pend('dew_kms_key.older', 'dew_kms_key', { key_alias: 'made-before' });
+  await pend('dew_kms_key.never', 'dew_kms_key', { key_alias: 'never-made' });
+  await pend('dew_iam_user.u', 'dew_iam_user', { name: 'pending-user', roles: ['KMS ReadOnlyAccess'] });
+  later();
+  const key = (await d.client.kms('create-key', { key_alias: 'made-after' })) as any;
+  const keyId = key.key_info.key_id as string;
+  await pend('dew_kms_alias.a', 'dew_kms_alias', { key_id: keyId, alias: 'alias/pending' });
+  const user = (await d.client.request('POST', '/v1.0/{project_id}/dew/iam/users', { name: 'pending-user', roles: ['KMS ReadOnlyAccess'] })).body as any;
+  await pend('dew_kms_grant.g', 'dew_kms_grant', { key_id: keyId, grantee_principal: user.user_id, operations: ['describe-key'], type: 'user' });
+  later();
+  await d.client.request('POST', '/v1.0/{project_id}/kms/aliases', { key_id: keyId, alias: 'alias/pending' });
+  const grant = (await d.client.kms('create-grant', { key_id: keyId, grantee_principal: user.user_id, operations: ['describe-key'], grantee_principal_type: 'user' })) as any;
+
+  const objects = new Map((((await d.client.request('GET', base)).body as any).stack.objects as any[]).map((o) => [o.address, o]));
+  const made = objects.get('dew_kms_key.made');
+  t.match(made, { object_id: '', pending: { object_id: keyId, since: /^\d{4}-/ }, live: { key_id: keyId, key_alias: 'made-after' } }, 'the key made after the intent is found');
+  t.match(objects.get('dew_kms_key.older'), { pending: { object_id: null }, live: null }, `a key with that alias made before the intent (${before.key_info.key_id}) is not taken`);
+  t.match(objects.get('dew_kms_key.never'), { pending: { object_id: null }, live: null }, 'nothing made: nothing found');
+  t.match(objects.get('dew_kms_alias.a'), { pending: { object_id: `${keyId}?alias/pending` }, live: { alias: 'alias/pending', key_id: keyId } });
+  t.match(objects.get('dew_kms_grant.g'), { pending: { object_id: `${keyId}/${grant.grant_id}` }, live: { grant_id: grant.grant_id } });
+  t.match(objects.get('dew_iam_user.u'), { pending: { object_id: user.user_id }, live: { user_id: user.user_id, name: 'pending-user' } });
+
+  // recording the object ends the intent
+  await d.client.request('PUT', `${base}/objects`, { lock_id: lock.id, address: 'dew_kms_key.made', type: 'dew_kms_key', object_id: keyId, attributes: { key_alias: 'made-after' }, dependencies: [] });
+  const recorded = (((await d.client.request('GET', base)).body as any).stack.objects as any[]).find((o) => o.address === 'dew_kms_key.made');
+  t.equal(recorded.object_id, keyId);
+  t.notOk('pending' in recorded, 'a recorded object is not pending');
+
+  const noId = await apiError(d.client.request('PUT', `${base}/objects`, { lock_id: lock.id, address: 'x.y', type: 'dew_kms_key', object_id: '', attributes: {} }));
+  t.match({ status: noId.status, code: noId.code }, { status: 400, code: 'KMS.0308' }, 'only a pending entry may lack the object id');
+  const withId = await apiError(d.client.request('PUT', `${base}/objects`, { lock_id: lock.id, address: 'x.y', type: 'dew_kms_key', object_id: keyId, pending: true, attributes: {} }));
+  t.match({ status: withId.status, code: withId.code }, { status: 400, code: 'KMS.0308' }, 'a pending entry has no object id yet');
+});

@@ -59,15 +59,10 @@ export interface WorldOptions {
   prompt?: (question: string) => Promise<string>;
 }
 
-export async function world(t: Teardown, opts: WorldOptions = {}): Promise<World> {
-  const td = await startTestDaemon(t, { args: ['--key-quota', String(opts.keyQuota ?? 200)] });
-  const home = mkdtempSync(join(tmpdir(), 'dew-e2e-'));
-  t.teardown(() => rmSync(home, { recursive: true, force: true }));
-  const dir = join(home, opts.stack ?? 'stack');
-  mkdirSync(dir);
-  const env = { DEW_CREDENTIALS: join(td.dataDir, 'credentials.json'), NO_COLOR: '1', USER: 'e2e' };
+/** `dew NAME ARGS…` run in-process in `dir` with `env`, as a user runs it: a CliError becomes exit code + stderr. */
+export function dewRunner(dir: string, env: Record<string, string>, opts: Pick<WorldOptions, 'answers' | 'prompt'> = {}): (name: string, ...argv: string[]) => Promise<Result> {
   const answers = opts.answers ?? [];
-  const dew = async (name: string, ...argv: string[]): Promise<Result> => {
+  return async (name: string, ...argv: string[]): Promise<Result> => {
     let out = '';
     let err = '';
     const ctx: CommandContext = {
@@ -88,6 +83,16 @@ export async function world(t: Teardown, opts: WorldOptions = {}): Promise<World
       throw e;
     }
   };
+}
+
+export async function world(t: Teardown, opts: WorldOptions = {}): Promise<World> {
+  const td = await startTestDaemon(t, { args: ['--key-quota', String(opts.keyQuota ?? 200)] });
+  const home = mkdtempSync(join(tmpdir(), 'dew-e2e-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const dir = join(home, opts.stack ?? 'stack');
+  mkdirSync(dir);
+  const env = { DEW_CREDENTIALS: join(td.dataDir, 'credentials.json'), NO_COLOR: '1', USER: 'e2e' };
+  const dew = dewRunner(dir, env, opts);
   return {
     td,
     dir,

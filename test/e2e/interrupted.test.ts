@@ -1,4 +1,8 @@
-/** Apply failures against a real daemon: independent work goes on, dependents are skipped, failures are reported together, and the stack stays truthful — also when the process is killed mid-apply. */
+/**
+ * Apply failures against a real daemon: independent work goes on, dependents are skipped (naming the instance
+ * that failed), failures are reported together, and the stack stays truthful — also when the process is
+ * killed mid-apply (test/e2e/killed-apply.test.ts kills daemon and apply under a larger stack).
+ */
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -43,6 +47,32 @@ resource "dew_kms_key" "ok" {
   t.equal(s.stack.lock, null, 'the lock was released after the failed apply');
 });
 
+t.test('a skipped instance names the instance it waited for, not another instance of that resource', async (t) => {
+  const w = await world(t);
+  await w.kms('create-key', { key_alias: 'taken-m2' });
+  w.write({
+    'main.hcl': `resource "dew_kms_key" "m" {
+  count     = 4
+  key_alias = "taken-m\${count.index}"
+}
+
+resource "dew_kms_alias" "ma" {
+  count  = 4
+  key_id = dew_kms_key.m[count.index].key_id
+  alias  = "alias/ma-\${count.index}"
+}
+`,
+  });
+  await w.kms('create-key', { key_alias: 'other' }); // an unrelated key: the stack must not mention it
+  const a = await w.dew('apply', '-auto-approve', '-parallelism', '1');
+  t.equal(a.code, 1);
+  t.match(a.err, /Error: dew_kms_key\.m\[2\]: KMS\.1104/);
+  t.equal((a.err.match(/Skipped: /g) ?? []).length, 1, 'only the alias of the failed key is skipped');
+  t.match(a.err, /Skipped: dew_kms_alias\.ma\[2\], because dew_kms_key\.m\[2\] did not complete/);
+  t.match(a.out, /Apply failed: 1 error\(s\), 1 skipped\. Resources: 6 added/);
+  t.equal((await w.dew('state', 'list', 'dew_kms_alias.ma')).out, 'dew_kms_alias.ma[0]\ndew_kms_alias.ma[1]\ndew_kms_alias.ma[3]\n', 'the other aliases did not wait for m[2]');
+});
+
 t.test('killing `dew apply` mid-way leaves a stack the next plan describes truthfully', async (t) => {
   const w = await world(t);
   const n = 40;
@@ -65,20 +95,21 @@ t.test('killing `dew apply` mid-way leaves a stack the next plan describes truth
 
   const locked = await w.dew('plan');
   t.equal(locked.code, 0, 'plan takes no lock');
+  t.match(locked.err, /Note: stack "killed" is locked by \S+ \(apply\) since \S+, lock ID \S+\./, 'and says who holds it');
   const blocked = await w.dew('apply', '-auto-approve');
   t.equal(blocked.code, 1);
   const id = /dew force-unlock (\S+)/.exec(blocked.err)?.[1];
   t.ok(id, 'the dead apply still holds the lock, and the error says how to release it');
   t.equal((await w.dew('force-unlock', '-force', id!)).code, 0);
   const p = await w.dew('plan');
-  t.match(p.out, new RegExp(`Plan: ${n - recorded.length} to add, 0 to change, 0 to destroy\\.`));
-  if (made > recorded.length) {
-    // the in-flight key exists but was never recorded: its alias is taken, that one create fails and says why
-    const a = await w.dew('apply', '-auto-approve');
-    t.match(a.err, /KMS\.1104/);
-  } else {
-    t.equal((await w.dew('apply', '-auto-approve')).code, 0);
-  }
+  const adopt = made - recorded.length;
+  t.match(p.out, new RegExp(`Plan: ${n - made} to add, 0 to change, 0 to destroy${adopt ? `, ${adopt} to adopt` : ''}\\.`));
+  // the in-flight key, made but never recorded, is adopted: its alias does not fail the next apply
+  if (adopt) t.match(p.out, /dew_kms_key\.k\[\d+\]: adopting key \S+ created by an interrupted apply/);
+  const a = await w.dew('apply', '-auto-approve');
+  t.equal(a.code, 0, a.err);
+  t.notMatch(a.err, /KMS\.1104/);
+  t.equal((await w.dew('state', 'list')).out.split('\n').filter(Boolean).length, n);
 });
 
 /** Runs `dew apply` as a process and sends it `signal` once `after` creations completed. */

@@ -21,9 +21,12 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** Starts the daemon and waits for its "listening on" line (a minute at most: CI machines are busy). */
-export function startDaemonProcess(t: Teardown, args: string[] = [], env: Record<string, string> = {}): Promise<DaemonProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'dew-proc-'));
+/**
+ * Starts the daemon and waits for its "listening on" line (a minute at most: CI machines are busy). With
+ * `opts.dataDir` it runs on that folder (a restart on the same database) and leaves it in place at stop.
+ */
+export function startDaemonProcess(t: Teardown, args: string[] = [], env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<DaemonProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dew-proc-'));
   const child = spawn(process.execPath, [cli, 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,7 +40,7 @@ export function startDaemonProcess(t: Teardown, args: string[] = [], env: Record
       child.kill('SIGTERM');
       await exited;
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   t.teardown(stop);
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;

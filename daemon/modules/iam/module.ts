@@ -8,6 +8,7 @@ import type { IamAdmin } from '../../services/iam-admin.js';
 import type { IdentityService } from '../../services/identity.js';
 import { createHash } from 'node:crypto';
 import { defineModule, type LiveView, type RouteRequest, type ServiceModule } from '../contract.js';
+import type { PendingFinder } from '../../services/stacks.js';
 
 /** `account` from the body, else from the query string. */
 function accountOf(r: RouteRequest): string | undefined {
@@ -37,6 +38,7 @@ export function iamModule(d: { iam: IamAdmin; identity: IdentityService }): Serv
       { method: 'DELETE', path: '/ip-acl', operation: 'delete-ip-acl', permission: 'iam', handler: (r) => iam.setIpAcl(r.caller, [], accountOf(r)) },
     ],
     liveViews: { dew_iam_user: userView(iam) },
+    finders: { dew_iam_user: userFinder(iam) },
     feeds: {
       access_key: (ids) => d.identity.reloadAccessKeys(ids),
       user: (ids) => d.identity.reloadUsers(ids),
@@ -55,5 +57,13 @@ function userView(iam: IamAdmin): LiveView {
     if (!u) return { live: null, revision: 0 };
     const digest = createHash('sha256').update(JSON.stringify([u.name, u.roles])).digest();
     return { live: { ...u }, revision: digest.readUInt32BE(0) >>> 1 || 1 };
+  };
+}
+
+/** The user an interrupted create made: that name in the caller's account, made after the intent. */
+function userFinder(iam: IamAdmin): PendingFinder {
+  return (caller, args, since) => {
+    const u = iam.listUsers(caller).users.find((x) => x.name === args.name && Number(x.created_at) >= since);
+    return u ? { objectId: u.user_id, live: { user_id: u.user_id, name: u.name, roles: u.roles, domain_id: u.domain_id } } : undefined;
   };
 }

@@ -17,6 +17,7 @@ import type { GrantIndex } from '../../services/grant-index.js';
 import type { AliasIndex } from '../../services/alias-index.js';
 import type { ReloadHandler } from '../../services/change-feed.js';
 import { defineModule, type LiveView, type ServiceModule } from '../contract.js';
+import type { PendingFinder } from '../../services/stacks.js';
 import { keyRoutes } from './key-routes.js';
 import { dataRoutes } from './data-routes.js';
 import { asymRoutes } from './asym-routes.js';
@@ -67,7 +68,33 @@ export function kmsModule(d: KmsModuleDeps): ServiceModule {
       grant: (ids) => d.grantIndex.reload(ids),
       alias: (ids) => d.aliasIndex.reload(ids),
     },
+    finders: { dew_kms_alias: aliasFinder(d.aliases), dew_kms_grant: grantFinder(d.keys, d.grants) },
   });
+}
+
+/** The alias an interrupted create made: that name, on that key, made after the intent. */
+function aliasFinder(aliases: AliasService): PendingFinder {
+  return (caller, args, since) => {
+    const a = typeof args.alias === 'string' ? aliases.get(caller, args.alias) : undefined;
+    return a && a.keyId === args.key_id && a.createTime >= since ? { objectId: `${a.keyId}?${a.alias}` } : undefined;
+  };
+}
+
+/** The grant an interrupted create made: same key, grantee, type, operations and name, made after the intent (the oldest such). */
+function grantFinder(keys: KeyService, grants: GrantService): PendingFinder {
+  return async (caller, args, since) => {
+    if (typeof args.key_id !== 'string' || !keys.find(caller, args.key_id)) return undefined;
+    const ops = (v: unknown) => (Array.isArray(v) ? v.map(String).sort().join(',') : '');
+    const found = (await grants.list(caller, args.key_id)).grants.find(
+      (g) =>
+        g.grantee_principal === args.grantee_principal &&
+        g.grantee_principal_type === (args.type ?? 'user') &&
+        ops(g.operations) === ops(args.operations) &&
+        (g.name ?? '') === (args.name ?? '') &&
+        Number(g.creation_date) >= since,
+    );
+    return found ? { objectId: `${String(found.key_id)}/${String(found.grant_id)}` } : undefined;
+  };
 }
 
 /** A stack's alias object (id as huaweicloud_kms_alias: `<key_id>?<alias>`). */
