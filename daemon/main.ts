@@ -81,6 +81,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase(config.dbUrl);
   let verifyPool: VerifyPool | undefined;
+  let governance: Awaited<ReturnType<typeof createGovernance>> | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
@@ -127,7 +128,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       warn: (message) => io.log(JSON.stringify({ level: 'warn', msg: message })),
     });
     const admin = await identity.ensureBootstrapAdmin();
-    const gov = await createGovernance({ database, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) });
+    const gov = (governance = await createGovernance({ database, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) }));
     iam.setAudit(gov.audit);
 
     // AK lockout: counts and locks shared through the database, mirrored from the change feed.
@@ -169,7 +170,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       // Node closes idle sockets after 5 s; clients' pools keep them longer and a POST racing the
       // close fails. Node requires headersTimeout above keepAliveTimeout.
       const s = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.keepAliveTimeoutMs + 1000 }, front.listener);
-      s.once('error', reject);
+      s.once('error', (err: NodeJS.ErrnoException) => reject(LISTEN_ERRORS.has(err.code ?? '') ? new ListenError(config, err.code!) : err));
       s.listen(config.port, config.host, () => resolveServer(s));
     });
     const addr = server.address() as AddressInfo;
@@ -207,9 +208,26 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
         })()),
     };
   } catch (err) {
-    void verifyPool?.close();
+    // Nothing may keep the process alive after a failed start (the audit writer is a worker thread).
+    await governance?.close().catch(() => undefined);
+    await verifyPool?.close().catch(() => undefined);
     database.close();
     throw err;
+  }
+}
+
+const LISTEN_ERRORS = new Map([
+  ['EADDRINUSE', 'is already in use'],
+  ['EADDRNOTAVAIL', 'is not an address of this machine'],
+  ['EACCES', 'needs privileges this process lacks (ports below 1024)'],
+]);
+
+/** The listen address cannot be bound: a user error, told in one line with what to do. */
+export class ListenError extends Error {
+  constructor(config: DaemonConfig, code: string) {
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    super(`${host}:${config.port} ${LISTEN_ERRORS.get(code) ?? 'cannot be bound'} (${code}); pick another with --listen HOST:PORT or DEW_LISTEN`);
+    this.name = 'ListenError';
   }
 }
 
@@ -224,7 +242,7 @@ export async function runDaemon(argv: readonly string[], env: Readonly<Record<st
   try {
     daemon = await startDaemon(parseDaemonArgs(argv, env, cwd), io);
   } catch (err) {
-    if (err instanceof ConfigError || (err as Error).name === 'WrongPassphraseError') {
+    if (err instanceof ConfigError || err instanceof ListenError || (err as Error).name === 'WrongPassphraseError') {
       io.log(`dew daemon: ${(err as Error).message}`);
       return 2;
     }
