@@ -20,6 +20,7 @@ import type { Config } from '../config/model.js';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { CliError, type Command, type CommandContext } from './context.js';
 import { PLAN_FLAGS, planFor, renderPlan } from './plan.js';
+import { checkKeyQuota } from './key-quota.js';
 import { defaultDeps, type CommandDeps, type Session } from './session.js';
 import { configDir, loadChecked, printDiagnostics } from './workflow.js';
 
@@ -149,6 +150,7 @@ function makeApply(deps: CommandDeps, destroy: boolean): Command {
     try {
       const snapshot = await session.store.read(config.stack);
       const plan = planFor(ctx, config, variables, snapshot, args, destroy || args.bools.has('destroy'));
+      await checkKeyQuota(ctx, session.api, plan, config);
       renderPlan(ctx, plan, args);
       if (isEmptyPlan(plan)) return 0;
       if (!args.bools.has('auto-approve') && !(await approve(ctx, plan.mode === 'destroy'))) return cancelled(ctx, destroy);
@@ -184,6 +186,7 @@ async function applySaved(ctx: CommandContext, deps: CommandDeps, path: string, 
     const now = await session.store.read(plan.stack);
     const st = checkStaleness(plan, now);
     if (st.stale) throw new CliError('plan.stale', `${st.summary}\n\n${st.detail}`, { hint: 'Run dew plan again, review it, and apply the new plan.' });
+    await checkKeyQuota(ctx, session.api, plan, loaded.config);
     ctx.stdout.write(renderPlanText(plan, { color: !args.bools.has('no-color') && useColor(ctx.stdout, ctx.env) }));
     if (isEmptyPlan(plan)) return 0;
     return await run(ctx, session, plan, loaded.config, variables, lock, args, interrupts);
