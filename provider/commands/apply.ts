@@ -21,6 +21,7 @@ import { parseArgs, type ParsedArgs } from './args.js';
 import { CliError, type Command, type CommandContext } from './context.js';
 import { PLAN_FLAGS, planFor, renderPlan } from './plan.js';
 import { checkKeyQuota } from './key-quota.js';
+import { hclValue } from '../config/hcl-value.js';
 import { defaultDeps, type CommandDeps, type Session } from './session.js';
 import { configDir, loadChecked, printDiagnostics } from './workflow.js';
 
@@ -95,7 +96,7 @@ function report(ctx: CommandContext, plan: Plan, result: ApplyResult): number {
   ctx.stdout.write(`\n${verb} complete! Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed.\n`);
   if (result.outputs.length) {
     ctx.stdout.write('\nOutputs:\n\n');
-    for (const o of result.outputs) ctx.stdout.write(`${o.name} = ${o.sensitive ? '<sensitive>' : o.value === null ? '(known after apply)' : JSON.stringify(o.value)}\n`);
+    for (const o of result.outputs) ctx.stdout.write(`${o.name} = ${o.sensitive ? '<sensitive>' : o.value === null ? '(known after apply)' : hclValue(o.value)}\n`);
   }
   return 0;
 }
@@ -120,9 +121,11 @@ async function run(ctx: CommandContext, session: Session, plan: Plan, config: Co
 }
 
 async function approve(ctx: CommandContext, destroy: boolean): Promise<boolean> {
-  if (!ctx.prompt) throw new CliError('apply.no_input', 'No interactive input available to approve the plan', { hint: 'Run with -auto-approve, or save a reviewed plan with dew plan -out FILE and apply that file.' });
+  const noInput = () => new CliError('apply.no_input', 'No input available to approve the plan', { hint: 'Answer on standard input (echo yes | dew apply), run with -auto-approve, or save a reviewed plan with dew plan -out FILE and apply that file.' });
+  if (!ctx.prompt) throw noInput();
   ctx.stdout.write(`\n${destroy ? 'Do you really want to destroy all resources?' : 'Do you want to perform these actions?'}\n  dew will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n`);
   const answer = await ctx.prompt('  Enter a value: ');
+  if (answer === undefined) throw noInput();
   return answer.trim() === 'yes';
 }
 

@@ -258,3 +258,15 @@ t.test('the key quota: creates and replacements need new keys; pending deletions
   const destroy = createPlan({ ...(await configOf(KEY)), snapshot: stack([keyObject('dew_kms_key.app', 'k1', keyLive('k1'))]), mode: 'destroy' }).plan;
   t.equal(keyQuotaDiagnostic(destroy, { quota: 1, used: 5, pendingDeletion: 5 }), undefined, 'a plan that creates no key is never refused');
 });
+
+t.test('rotation_interval is planned from rotation_enabled, not "known after apply"', async (t) => {
+  const created = createPlan({ ...(await configOf('resource "dew_kms_key" "app" {\n  key_alias        = "app"\n  rotation_enabled = true\n}\n')), snapshot: stack([]) }).plan;
+  t.equal((created.changes[0].change.after as Record<string, unknown>).rotation_interval, 365, 'a new rotating key gets 365 days');
+  t.match(renderPlanText(created, { color: false }), /\+ rotation_interval += 365\n/);
+  const on = createPlan({ ...(await configOf('resource "dew_kms_key" "app" {\n  key_alias        = "app"\n  rotation_enabled = true\n}\n')), snapshot: stack([keyObject('dew_kms_key.app', 'k1', keyLive('k1'))]) }).plan;
+  t.match(renderPlanText(on, { color: false }), /~ rotation_enabled += false -> true\n\s+\+ rotation_interval = 365\n/);
+  const replaced = createPlan({ ...(await configOf('resource "dew_kms_key" "app" {\n  key_alias     = "app"\n  key_algorithm = "SM4"\n}\n')), snapshot: stack([keyObject('dew_kms_key.app', 'k1', keyLive('k1'))]) }).plan;
+  const text = renderPlanText(replaced, { color: false });
+  t.notMatch(text, /rotation_interval/, 'no rotation before or after: nothing to show');
+  t.notMatch(text, /~ \S+ += \(known after apply\)/, 'an attribute without an old value is shown with +, not ~');
+});
