@@ -35,6 +35,20 @@ function flagValue(argv: readonly string[], i: number, name: string): string {
   return v;
 }
 
+/**
+ * `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (loopback: a host-less address never opens the daemon to
+ * every interface; say 0.0.0.0 for that). Port 0 picks a free one.
+ */
+export function parseListen(listen: string): { host: string; port: number } {
+  const colon = listen.lastIndexOf(':');
+  const hostPart = colon >= 0 ? listen.slice(0, colon) : '';
+  const host = colon === 0 ? '127.0.0.1' : hostPart.replace(/^\[|\]$/g, '');
+  const portText = listen.slice(colon + 1);
+  const port = Number(portText);
+  if (colon < 0 || !host || !/^\d+$/.test(portText) || port > 65535) throw new ConfigError(`--listen: HOST:PORT or :PORT expected, got ${listen}`);
+  return { host, port };
+}
+
 /** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`. */
 export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): DaemonConfig {
   const opts: Record<string, string> = {};
@@ -53,10 +67,7 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
     opts[name] = inline ?? flagValue(argv, i++, a);
   }
   const listen = opts.listen ?? env.DEW_LISTEN ?? '127.0.0.1:8787';
-  const colon = listen.lastIndexOf(':');
-  const host = colon > 0 ? listen.slice(0, colon).replace(/^\[|\]$/g, '') : '';
-  const port = Number(listen.slice(colon + 1));
-  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--listen: HOST:PORT expected, got ${listen}`);
+  const { host, port } = parseListen(listen);
   const dataDir = resolve(cwd, opts['data-dir'] ?? env.DEW_DATA_DIR ?? '.dew');
   const dbUrl = opts.db ?? env.DEW_DB ?? `file:${join(dataDir, 'dew.db')}`;
   if (!/^(file:|libsql:|https?:|wss?:)/.test(dbUrl)) throw new ConfigError(`--db: a file:, libsql://, http:// or ws:// URL expected, got ${dbUrl}`);

@@ -187,7 +187,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       // Node closes idle sockets after 5 s; clients' pools keep them longer and a POST racing the
       // close fails. Node requires headersTimeout above keepAliveTimeout.
       const s = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.keepAliveTimeoutMs + 1000 }, front.listener);
-      s.once('error', reject);
+      s.once('error', (err: NodeJS.ErrnoException) => reject(LISTEN_ERRORS.has(err.code ?? '') ? new ListenError(config, err.code!) : err));
       s.listen(config.port, config.host, () => resolveServer(s));
     });
     const addr = server.address() as AddressInfo;
@@ -234,6 +234,21 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   }
 }
 
+const LISTEN_ERRORS = new Map([
+  ['EADDRINUSE', 'is already in use'],
+  ['EADDRNOTAVAIL', 'is not an address of this machine'],
+  ['EACCES', 'needs privileges this process lacks (ports below 1024)'],
+]);
+
+/** The listen address cannot be bound: a user error, told in one line with what to do. */
+export class ListenError extends Error {
+  constructor(config: DaemonConfig, code: string) {
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    super(`${host}:${config.port} ${LISTEN_ERRORS.get(code) ?? 'cannot be bound'} (${code}); pick another with --listen HOST:PORT or DEW_LISTEN`);
+    this.name = 'ListenError';
+  }
+}
+
 /** A URL with any credentials or auth token removed, for logs. */
 function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//').replace(/([?&]authToken=)[^&]*/i, '$1…');
@@ -245,7 +260,7 @@ export async function runDaemon(argv: readonly string[], env: Readonly<Record<st
   try {
     daemon = await startDaemon(parseDaemonArgs(argv, env, cwd), io);
   } catch (err) {
-    if (err instanceof ConfigError || (err as Error).name === 'WrongPassphraseError') {
+    if (err instanceof ConfigError || err instanceof ListenError || (err as Error).name === 'WrongPassphraseError') {
       io.log(`dew daemon: ${(err as Error).message}`);
       return 2;
     }

@@ -5,6 +5,7 @@ import { daemonEntry } from './commands/offline.js';
 import { HELP, renderHelp } from './commands/help-table.js';
 import { didYouMean } from './config/did-you-mean.js';
 import { onInterrupt } from './commands/interrupts.js';
+import { pipedPrompt } from './commands/piped-prompt.js';
 
 type Loader = () => Promise<Command>;
 
@@ -130,7 +131,7 @@ export async function runCli(argv: readonly string[], daemon?: DaemonEntry): Pro
             rl.close();
           }
         }
-      : undefined,
+      : pipedPrompt(process.stdin, { write: (s) => void process.stdout.write(s) }),
     now: Date.now,
     onInterrupt,
     daemon,

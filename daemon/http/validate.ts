@@ -55,7 +55,11 @@ function toError(e: ErrorObject, schema: JsonSchema): DewError {
   const field = e.instancePath.split('/').slice(1).join('.');
   if (!field) return kmsErrors.badJson();
   const code = codeFor(schema, e.instancePath);
-  return new DewError(code, 400, REFERENCE_MESSAGES[code] ?? `Invalid ${field}.`);
+  const reference = REFERENCE_MESSAGES[code];
+  if (!reference && e.keyword === 'enum' && Array.isArray(e.params.allowedValues)) {
+    return new DewError(code, 400, `Invalid ${field}: must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}.`);
+  }
+  return new DewError(code, 400, reference ?? `Invalid ${field}.`);
 }
 
 /** Compiles a schema once; the returned function validates a parsed body per request. */

@@ -20,6 +20,8 @@ import type { Config } from '../config/model.js';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { CliError, type Command, type CommandContext } from './context.js';
 import { PLAN_FLAGS, planFor, renderPlan } from './plan.js';
+import { checkKeyQuota } from './key-quota.js';
+import { hclValue } from '../config/hcl-value.js';
 import { defaultDeps, type CommandDeps, type Session } from './session.js';
 import { configDir, loadChecked, printDiagnostics } from './workflow.js';
 
@@ -95,7 +97,7 @@ function report(ctx: CommandContext, plan: Plan, result: ApplyResult): number {
   ctx.stdout.write(`\n${verb} complete! Resources: ${c.added} added, ${c.changed} changed, ${c.destroyed} destroyed${adopted}.\n`);
   if (result.outputs.length) {
     ctx.stdout.write('\nOutputs:\n\n');
-    for (const o of result.outputs) ctx.stdout.write(`${o.name} = ${o.sensitive ? '<sensitive>' : o.value === null ? '(known after apply)' : JSON.stringify(o.value)}\n`);
+    for (const o of result.outputs) ctx.stdout.write(`${o.name} = ${o.sensitive ? '<sensitive>' : o.value === null ? '(known after apply)' : hclValue(o.value)}\n`);
   }
   return 0;
 }
@@ -120,9 +122,11 @@ async function run(ctx: CommandContext, session: Session, plan: Plan, config: Co
 }
 
 async function approve(ctx: CommandContext, destroy: boolean): Promise<boolean> {
-  if (!ctx.prompt) throw new CliError('apply.no_input', 'No interactive input available to approve the plan', { hint: 'Run with -auto-approve, or save a reviewed plan with dew plan -out FILE and apply that file.' });
+  const noInput = () => new CliError('apply.no_input', 'No input available to approve the plan', { hint: 'Answer on standard input (echo yes | dew apply), run with -auto-approve, or save a reviewed plan with dew plan -out FILE and apply that file.' });
+  if (!ctx.prompt) throw noInput();
   ctx.stdout.write(`\n${destroy ? 'Do you really want to destroy all resources?' : 'Do you want to perform these actions?'}\n  dew will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n`);
   const answer = await ctx.prompt('  Enter a value: ');
+  if (answer === undefined) throw noInput();
   return answer.trim() === 'yes';
 }
 
@@ -150,6 +154,7 @@ function makeApply(deps: CommandDeps, destroy: boolean): Command {
     try {
       const snapshot = await session.store.read(config.stack);
       const plan = planFor(ctx, config, variables, snapshot, args, destroy || args.bools.has('destroy'));
+      await checkKeyQuota(ctx, session.api, plan, config);
       renderPlan(ctx, plan, args);
       if (isEmptyPlan(plan)) return 0;
       if (!args.bools.has('auto-approve') && !(await approve(ctx, plan.mode === 'destroy'))) return cancelled(ctx, destroy);
@@ -185,6 +190,7 @@ async function applySaved(ctx: CommandContext, deps: CommandDeps, path: string, 
     const now = await session.store.read(plan.stack);
     const st = checkStaleness(plan, now);
     if (st.stale) throw new CliError('plan.stale', `${st.summary}\n\n${st.detail}`, { hint: 'Run dew plan again, review it, and apply the new plan.' });
+    await checkKeyQuota(ctx, session.api, plan, loaded.config);
     ctx.stdout.write(renderPlanText(plan, { color: !args.bools.has('no-color') && useColor(ctx.stdout, ctx.env) }));
     if (isEmptyPlan(plan)) return 0;
     return await run(ctx, session, plan, loaded.config, variables, lock, args, interrupts);

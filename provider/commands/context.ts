@@ -13,8 +13,8 @@ export interface CommandContext {
   env: Readonly<Record<string, string | undefined>>;
   stdout: TextOut;
   stderr: TextOut;
-  /** Reads one line from the user (interactive approval); undefined when stdin is not interactive. */
-  prompt?: (question: string) => Promise<string>;
+  /** Reads one line from the user (approval): from the terminal, or piped in; resolves undefined when the input ended first. */
+  prompt?: (question: string) => Promise<string | undefined>;
   /** Milliseconds since the epoch; injected so tests control time. */
   now: () => number;
   /**

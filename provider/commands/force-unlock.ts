@@ -13,15 +13,16 @@ export function makeForceUnlockCommand(deps: CommandDeps): Command {
     const stack = args.strings.get('stack') ?? (await loadConfig(configDir(ctx, args, dirArg))).config.stack;
     const session = deps.openSession(ctx, args.strings.get('credentials'));
     const snap = await session.store.read(stack);
-    if (!snap.lock) {
-      ctx.stdout.write(`Stack "${stack}" is not locked.\n`);
-      return 0;
-    }
+    // Terraform fails here too: the lock the user meant is gone, or the ID names another stack.
+    if (!snap.lock) throw new CliError('unlock.not_locked', `Stack "${stack}" is not locked, so there is no lock "${lockId}" to remove`);
     if (snap.lock.id !== lockId) throw new CliError('unlock.mismatch', `Lock ID "${lockId}" does not match the lock on stack "${stack}"`, { hint: `The stack is locked by ${snap.lock.who} (${snap.lock.operation}) since ${snap.lock.created_at}.` });
     if (!args.bools.has('force')) {
-      if (!ctx.prompt) throw new CliError('unlock.no_input', 'No interactive input available to confirm', { hint: 'Add -force to unlock without confirmation.' });
+      const noInput = () => new CliError('unlock.no_input', 'No input available to confirm', { hint: 'Answer on standard input (echo yes | dew force-unlock …), or add -force to unlock without confirmation.' });
+      if (!ctx.prompt) throw noInput();
       ctx.stdout.write(`Do you really want to force-unlock stack "${stack}"?\n  dew will remove the lock held by ${snap.lock.who} (${snap.lock.operation}).\n  Only 'yes' will be accepted to confirm.\n\n`);
-      if ((await ctx.prompt('  Enter a value: ')).trim() !== 'yes') {
+      const answer = await ctx.prompt('  Enter a value: ');
+      if (answer === undefined) throw noInput();
+      if (answer.trim() !== 'yes') {
         ctx.stderr.write('force-unlock cancelled.\n');
         return 1;
       }

@@ -45,7 +45,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
     summary: 'run the KMS daemon',
     usage: 'dew daemon [flags]',
     flags: [
-      f('--listen HOST:PORT', 'address to serve (default 127.0.0.1:8787; port 0 picks a free one)'),
+      f('--listen HOST:PORT', 'address to serve (default DEW_LISTEN or 127.0.0.1:8787; :PORT is loopback, port 0 picks a free one)'),
       f('--data-dir DIR', 'data folder: database, master key, credentials.json (default .dew)'),
       f('--db URL', 'database URL instead of DIR/dew.db (file:, libsql://, http://, ws://)'),
       f('--region NAME', 'region name in answers and tokens'),
@@ -167,9 +167,13 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
   quickstart: {
     summary: 'start the daemon, apply examples/quickstart (or DIR), keep the daemon running',
     usage: 'dew quickstart [DIR] [flags]',
-    flags: [f('--data-dir DIR', 'daemon data folder (default: DEW_DATA_DIR or .dew)'), f('--no-daemon-wait', 'stop the daemon after the apply instead of keeping it in the foreground')],
+    flags: [
+      f('--data-dir DIR', 'daemon data folder (default: DEW_DATA_DIR or .dew)'),
+      f('--listen HOST:PORT', 'address the daemon serves (default: DEW_LISTEN or 127.0.0.1:8787; :PORT is loopback, :0 a free port)'),
+      f('--no-daemon-wait', 'stop the daemon after the apply instead of keeping it in the foreground'),
+    ],
     env: [
-      f('DEW_LISTEN', 'address the daemon serves (default 127.0.0.1:8787); set another when the port is taken'),
+      f('DEW_LISTEN', 'as --listen; set another when the port is taken'),
       f('DEW_DATA_DIR', 'as --data-dir'),
       f('DEW_CREDENTIALS', 'credentials file to use (default DIR/credentials.json of the data folder)'),
     ],

@@ -1,6 +1,7 @@
 /** `dew output [NAME] [-json]`: evaluates the configuration's outputs against the objects the stack holds. */
 import { ConfigScope, parseInstanceAddress } from '../config/scope.js';
 import { containsUnknown, splitMarks, type Value } from '../config/values.js';
+import { hclValue } from '../config/hcl-value.js';
 import { parseArgs } from './args.js';
 import { CliError, type Command } from './context.js';
 import { defaultDeps, type CommandDeps } from './session.js';
@@ -36,7 +37,7 @@ export function makeOutputCommand(deps: CommandDeps): Command {
         if (name) throw new CliError('output.not_applied', `Output "${v.name}" has no value yet`, { hint: 'Run dew apply first.' });
         continue;
       }
-      const text = v.sensitive && !name ? '<sensitive>' : args.bools.has('raw') && typeof v.value === 'string' ? v.value : JSON.stringify(v.value);
+      const text = v.sensitive && !name ? '<sensitive>' : args.bools.has('raw') && typeof v.value === 'string' ? v.value : hclValue(v.value);
       ctx.stdout.write(name ? `${text}\n` : `${v.name} = ${text}\n`);
     }
     return 0;

@@ -9,6 +9,7 @@ import { renderPlanText, useColor } from '../plan/render-text.js';
 import { renderPlanJson } from '../plan/render-json.js';
 import { renderPlanMarkdown } from '../plan/render-markdown.js';
 import { writeSavedPlan } from '../apply/saved-plan.js';
+import { checkKeyQuota } from './key-quota.js';
 import { SAVED_PLAN_MARKER } from '../config/load.js';
 import { resolve } from 'node:path';
 import type { Config } from '../config/model.js';
@@ -49,6 +50,7 @@ export function makePlanCommand(deps: CommandDeps): Command {
     const snapshot = await session.store.read(config.stack);
     if (snapshot.lock) ctx.stderr.write(lockNotice(config.stack, snapshot.lock));
     const plan = planFor(ctx, config, variables, snapshot, args, args.bools.has('destroy'));
+    await checkKeyQuota(ctx, session.api, plan, config);
     renderPlan(ctx, plan, args);
     const out = args.strings.get('out');
     if (out) {

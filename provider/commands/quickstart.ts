@@ -5,6 +5,7 @@
  * with -auto-approve, then keeps the daemon in the foreground until Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ import { CliError, type Command, type CommandContext } from './context.js';
 import { daemonEntry } from './offline.js';
 
 const WAIT_MS = 30_000;
+/** The daemon's default address (daemon/config.ts), for the message when it cannot bind. */
+const DEFAULT_LISTEN = '127.0.0.1:8787';
 
 /** The package root (the folder with package.json), from the sources or from dist/. */
 function packageRoot(): string {
@@ -43,16 +46,43 @@ async function healthy(endpoint: string | undefined): Promise<boolean> {
   }
 }
 
-function startDaemon(ctx: CommandContext, dataDir: string): ChildProcess {
+function startDaemon(ctx: CommandContext, dataDir: string, listen: string | undefined): ChildProcess {
   const cli = daemonEntry(ctx).executable;
   ctx.stderr.write(`Starting dew daemon (data dir ${dataDir}); its log follows on stderr.\n`);
-  return spawn(process.execPath, [cli, 'daemon', '--data-dir', dataDir], { cwd: ctx.cwd, env: { ...process.env, ...ctx.env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const argv = [cli, 'daemon', '--data-dir', dataDir, ...(listen ? ['--listen', listen] : [])];
+  return spawn(process.execPath, argv, { cwd: ctx.cwd, env: { ...process.env, ...ctx.env }, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
-async function waitHealthy(credentialsPath: string, child: ChildProcess): Promise<void> {
+/** HOST:PORT as the daemon reads it (`:PORT` is loopback); undefined when it is not one. */
+function hostPort(listen: string): { host: string; port: number } | undefined {
+  const colon = listen.lastIndexOf(':');
+  const host = colon > 0 ? listen.slice(0, colon).replace(/^\[|\]$/g, '') : '127.0.0.1';
+  const port = Number(listen.slice(colon + 1));
+  return colon >= 0 && Number.isInteger(port) && port > 0 && port < 65535 ? { host, port } : undefined;
+}
+
+/** True when something else holds HOST:PORT. */
+async function addressInUse({ host, port }: { host: string; port: number }): Promise<boolean> {
+  const probe = createServer();
+  return new Promise((done) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'EADDRINUSE'));
+    probe.listen(port, host, () => probe.close(() => done(false)));
+  });
+}
+
+async function waitHealthy(credentialsPath: string, child: ChildProcess, listen: string): Promise<void> {
   const until = Date.now() + WAIT_MS;
   while (Date.now() < until) {
-    if (child.exitCode !== null) throw new CliError('quickstart.daemon', `dew daemon exited with code ${child.exitCode} before it was ready`, { hint: 'Its log is above. Another process may hold the port (DEW_LISTEN, default 127.0.0.1:8787).' });
+    if (child.exitCode !== null) {
+      const address = hostPort(listen);
+      if (address && (await addressInUse(address))) {
+        const other = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port + 1}`;
+        throw new CliError('quickstart.port', `${listen} is already in use, so the dew daemon could not start`, {
+          hint: `Pick another port: dew quickstart --listen ${other} (or DEW_LISTEN=${other} dew quickstart); --listen :0 picks a free one.`,
+        });
+      }
+      throw new CliError('quickstart.daemon', `dew daemon exited with code ${child.exitCode} before it was ready`, { hint: 'Its log is above.' });
+    }
     if (await healthy(endpointOf(credentialsPath))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -78,7 +108,7 @@ function foreground(child: ChildProcess): Promise<number> {
 }
 
 export const quickstartCommand: Command = async (ctx) => {
-  const args = parseArgs(ctx.argv, { 'data-dir': 'string', 'no-daemon-wait': 'bool' }, 'quickstart');
+  const args = parseArgs(ctx.argv, { 'data-dir': 'string', listen: 'string', 'no-daemon-wait': 'bool' }, 'quickstart');
   if (args.positionals.length > 1) throw new CliError('usage', 'dew quickstart takes at most one folder argument');
   const dir = args.positionals[0] ? resolve(ctx.cwd, args.positionals[0]) : join(packageRoot(), 'examples', 'quickstart');
   const dataDir = resolve(ctx.cwd, args.strings.get('data-dir') ?? ctx.env.DEW_DATA_DIR ?? '.dew');
@@ -88,9 +118,10 @@ export const quickstartCommand: Command = async (ctx) => {
   if (await healthy(endpointOf(credentialsPath))) {
     ctx.stderr.write(`Using the dew daemon already answering at ${endpointOf(credentialsPath)}.\n`);
   } else {
-    child = startDaemon(ctx, dataDir);
+    const listen = args.strings.get('listen');
+    child = startDaemon(ctx, dataDir, listen);
     try {
-      await waitHealthy(credentialsPath, child);
+      await waitHealthy(credentialsPath, child, listen ?? ctx.env.DEW_LISTEN ?? DEFAULT_LISTEN);
     } catch (e) {
       if (child.exitCode === null) child.kill('SIGTERM');
       throw e;

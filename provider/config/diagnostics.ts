@@ -34,13 +34,23 @@ export function formatRange(r: SourceRange): string {
   return `${r.file}:${r.line}:${r.column}`;
 }
 
-/** Terraform-like rendering: "Error: Summary", the location with its source line, the detail and a hint. */
+/** `^` under the range's first character (`^^^` under all of it when it ends on the same line); tabs kept so it lines up. */
+function caret(src: string, r: SourceRange): string {
+  const start = Math.min(Math.max(r.column - 1, 0), src.length);
+  const end = r.endLine === r.line && r.endColumn !== undefined ? Math.min(r.endColumn - 1, src.length) : start + 1;
+  return src.slice(0, start).replace(/[^\t]/g, ' ') + '^'.repeat(Math.max(1, end - start));
+}
+
+/** Terraform-like rendering: "Error: Summary", the location with its source line and a caret under the spot, the detail and a hint. */
 export function formatDiagnostic(d: Diagnostic, sources?: ReadonlyMap<string, string>): string {
   const lines = [`${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}`];
   if (d.range) {
     lines.push('', `  on ${formatRange(d.range)}:`);
-    const src = sources?.get(d.range.file)?.split('\n')[d.range.line - 1];
-    if (src !== undefined) lines.push(`  ${String(d.range.line).padStart(3)}: ${src}`);
+    const src = sources?.get(d.range.file)?.split('\n')[d.range.line - 1]?.replace(/\r$/, '');
+    if (src !== undefined) {
+      const prefix = `  ${String(d.range.line).padStart(3)}: `;
+      lines.push(prefix + src, ' '.repeat(prefix.length) + caret(src, d.range));
+    }
   }
   if (d.detail) lines.push('', d.detail);
   if (d.hint) lines.push('', `Hint: ${d.hint}`);

@@ -7,8 +7,10 @@ import type { Config } from './model.js';
 
 export async function loadConfig(dir: string): Promise<{ config: Config; diagnostics: Diagnostic[] }> {
   const abs = resolve(dir);
-  const { files, diagnostics } = await loadConfigFiles(abs);
+  const { files, diagnostics, texts } = await loadConfigFiles(abs);
   const decoded = decodeConfig(abs, files);
+  // a file that does not parse is not in the model, but its diagnostics show its lines
+  for (const [name, text] of texts) if (!decoded.config.sources.has(name)) decoded.config.sources.set(name, text);
   return { config: decoded.config, diagnostics: sortDiagnostics([...diagnostics, ...decoded.diagnostics]) };
 }
 
@@ -22,5 +24,6 @@ export async function loadConfigFromSources(dir: string, sources: Readonly<Recor
     if (r.file) files.push(r.file);
   }
   const decoded = decodeConfig(resolve(dir), files);
+  for (const [name, text] of Object.entries(sources)) if (!decoded.config.sources.has(name)) decoded.config.sources.set(name, text);
   return { config: decoded.config, diagnostics: sortDiagnostics([...diagnostics, ...decoded.diagnostics]) };
 }

@@ -22,18 +22,21 @@ export const CONFIG_SUFFIXES = ['.hcl', '.dew.json'] as const;
 
 export const isConfigFile = (name: string): boolean => CONFIG_SUFFIXES.some((s) => name.endsWith(s));
 
-export async function loadConfigFiles(dir: string): Promise<{ files: SourceFile[]; diagnostics: Diagnostic[] }> {
+export async function loadConfigFiles(dir: string): Promise<{ files: SourceFile[]; diagnostics: Diagnostic[]; texts: Map<string, string> }> {
   const diagnostics: Diagnostic[] = [];
   let all: string[];
   try {
     all = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name).sort();
   } catch (e) {
-    return { files: [], diagnostics: [error('Cannot read the configuration folder', `${dir}: ${(e as Error).message}`)] };
+    return { files: [], diagnostics: [error('Cannot read the configuration folder', `${dir}: ${(e as Error).message}`)], texts: new Map() };
   }
   const names = all.filter(isConfigFile);
   const files: SourceFile[] = [];
+  // every text read, those that do not parse too: diagnostics show their lines
+  const texts = new Map<string, string>();
   for (const name of names) {
     const text = await readFile(join(dir, name), 'utf8');
+    texts.set(name, text);
     const parsed = await parseSource(name, text);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.file) files.push(parsed.file);
@@ -42,7 +45,7 @@ export async function loadConfigFiles(dir: string): Promise<{ files: SourceFile[
     const ignored = all.length ? `It holds ${all.join(', ')}, none of which dew reads${all.some((n) => /\.tf(\.json)?$/.test(n)) ? ' (Terraform files: rename *.tf to *.hcl, *.tf.json to *.dew.json)' : ''}.` : 'It is empty.';
     diagnostics.push(error('No configuration files', `The folder ${dir} holds no *.hcl or *.dew.json files. ${ignored}`, undefined, 'Run dew in the folder that holds your resource files, or pass it as the last argument or with -chdir=DIR.'));
   }
-  return { files, diagnostics };
+  return { files, diagnostics, texts };
 }
 
 /** Parses one file's text by its extension. */

@@ -1,7 +1,7 @@
 /** Pure diff of one resource instance: its configured value against the object the daemon has (force-new, ignore_changes, drift). */
 import type { Instance } from '../config/instances.js';
 import type { Lifecycle } from '../config/model.js';
-import { UNKNOWN, jsonEqual, splitMarks, unmark, type Json, type Value, type ValueObject } from '../config/values.js';
+import { UNKNOWN, containsUnknown, jsonEqual, splitMarks, unmark, type Json, type Value, type ValueObject } from '../config/values.js';
 import { exportedNames, type Attributes, type ResourceType } from '../resources/resource-type.js';
 import type { StackObject } from '../state/stack-state.js';
 import type { ActionReason, Change } from './change.js';
@@ -37,11 +37,25 @@ function withTypeSensitivity(rt: ResourceType, tree: unknown, attrs: Json): Chan
   return { ...t, ...sensitiveTree(rt, attrs) };
 }
 
+/** The configured arguments whose values are known, without marks (what plannedComputed reads). */
+function knownArguments(inst: Instance): Attributes {
+  const out: Attributes = {};
+  for (const [k, v] of Object.entries(inst.value)) if (!containsUnknown(v)) out[k] = splitMarks(v).json;
+  return out;
+}
+
+/** The unset optional+computed arguments the resource type can tell at plan time. */
+function computedNow(rt: ResourceType, inst: Instance, current: Attributes | null): [string, Json][] {
+  const told = rt.plannedComputed?.(knownArguments(inst), current) ?? {};
+  return Object.entries(told).filter(([k]) => rt.optionalComputed.includes(k) && !(k in inst.value));
+}
+
 /** The planned value of a new object: configured arguments plus unknown computed attributes. */
 function plannedNew(rt: ResourceType, inst: Instance): ValueObject {
   const out: ValueObject = { ...inst.value };
   for (const k of exportedNames(rt.schema)) out[k] = UNKNOWN;
   for (const k of rt.optionalComputed) if (!(k in out)) out[k] = UNKNOWN;
+  for (const [k, v] of computedNow(rt, inst, null)) out[k] = v;
   return out;
 }
 
@@ -96,6 +110,8 @@ export function diffInstance(rt: ResourceType, inst: Instance, prior: StackObjec
       drift: drift.length ? drift : undefined,
     };
   }
+  // an update also moves what the daemon derives from the changed arguments (not a change by itself)
+  if (changed.length) for (const [k, v] of computedNow(rt, inst, current)) if (!ignored(k)) planned[k] = v;
   const before = splitMarks(current as ValueObject);
   const after = splitMarks(planned);
   return {

@@ -172,7 +172,8 @@ function renderBody(c: ResourceChange, p: Paint, ind: string): string[] {
       else if (b !== null) hidden++;
       continue;
     }
-    if (b === null && !aUnknown && a !== null) rows.push({ sym: '+', name: k, text: aSens ? ['(sensitive value)'] : appendLast(value(a, '+', p), suffix) });
+    if (b === null && aUnknown) rows.push({ sym: '+', name: k, text: [`(known after apply)${suffix}`] });
+    else if (b === null && !aUnknown && a !== null) rows.push({ sym: '+', name: k, text: aSens ? ['(sensitive value)'] : appendLast(value(a, '+', p), suffix) });
     else if (!aUnknown && a === null) rows.push({ sym: '-', name: k, text: bSens ? ['(sensitive value) -> null'] : appendLast(value(b, '-', p), ` -> null${suffix}`) });
     else if (aSens || bSens) rows.push({ sym: '~', name: k, text: [`(sensitive value)${suffix}`] });
     else if (aUnknown) rows.push({ sym: '~', name: k, text: [`${b === null ? '' : literal(b) + ' -> '}(known after apply)${suffix}`] });

@@ -165,6 +165,13 @@ export const dewKmsKey: ResourceType = {
     await api.kms('schedule-key-deletion', { key_id: keyId, pending_days: String(a.pending_days ?? '7') });
   },
 
+  // create() and update() set the interval so: 365 days unless configured, or kept; none without rotation
+  plannedComputed(a, current): Attributes {
+    if (typeof a.rotation_enabled !== 'boolean') return {};
+    const kept = typeof current?.rotation_interval === 'number' ? current.rotation_interval : 365;
+    return { rotation_interval: a.rotation_enabled ? kept : null };
+  },
+
   destroyNotes(keyId, before, replacing) {
     const days = str(before.pending_days) || '7';
     const notes = [`the key is scheduled for deletion in ${days} days, not deleted at once`];

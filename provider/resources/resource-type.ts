@@ -51,6 +51,11 @@ export interface ResourceType {
   create(api: DewApi, attrs: Attributes, ctx: ApplyContext): Promise<{ objectId: string; attributes: Attributes }>;
   update(api: DewApi, objectId: string, before: Attributes, after: Attributes, ctx: ApplyContext): Promise<Attributes>;
   delete(api: DewApi, objectId: string, attrs: Attributes, ctx: ApplyContext): Promise<void>;
+  /**
+   * Values of unset optional+computed arguments the plan can already tell from the known configured
+   * arguments (`configured`) and the current object (null for a create), instead of "known after apply".
+   */
+  plannedComputed?(configured: Attributes, current: Attributes | null): Attributes;
   /** What destroying the object does besides deleting it, shown in the plan as `# (…)` lines. */
   destroyNotes?(objectId: string, before: Attributes, replacing: boolean): string[];
 }

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,5 +164,91 @@ t.test('a wrong passphrase refuses to start, with the reason', async (t) => {
   t.match(r.stderr, /wrong passphrase/);
   const bad = spawnSync(process.execPath, [cli, 'daemon', '--listen', 'nonsense'], { encoding: 'utf8' });
   t.equal(bad.status, 2);
-  t.match(bad.stderr, /--listen: HOST:PORT expected/);
+  t.match(bad.stderr, /--listen: HOST:PORT or :PORT expected, got nonsense/);
+});
+
+/** A TCP server holding a free loopback port, closed by the test. */
+async function holdPort(t: { teardown(fn: () => unknown): void }): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise((r) => server.close(r)));
+  return (server.address() as { port: number }).port;
+}
+
+/** A child run to its end without blocking the event loop (the port holder must keep answering). */
+function run(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (err += c));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((r) => child.once('exit', (code) => r({ code, out, err })));
+  return within(done, 60_000, () => `dew ${args.join(' ')} (stderr so far: ${err})`).finally(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+}
+
+t.test('a port in use: one line naming the address, and the daemon exits at once', async (t) => {
+  const port = await holdPort(t);
+  const dataDir = mkdtempSync(join(tmpdir(), 'dew-busy-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  for (const [args, env] of [
+    [['--listen', `127.0.0.1:${port}`], {}],
+    [[], { DEW_LISTEN: `:${port}` }],
+  ] as [string[], Record<string, string>][]) {
+    const r = await run(['daemon', '--data-dir', dataDir, ...args], dataDir, env);
+    t.equal(r.code, 2, `exits 2 (${r.err})`);
+    t.equal(r.err, `dew daemon: 127.0.0.1:${port} is already in use (EADDRINUSE); pick another with --listen HOST:PORT or DEW_LISTEN\n`, 'one line, naming the address and what to do');
+  }
+});
+
+t.test('dew quickstart on a busy port says so and how to pick another', async (t) => {
+  const port = await holdPort(t);
+  const home = mkdtempSync(join(tmpdir(), 'dew-busy-qs-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  for (const [args, env] of [
+    [['--listen', `127.0.0.1:${port}`], {}],
+    [[], { DEW_LISTEN: `127.0.0.1:${port}` }],
+  ] as [string[], Record<string, string>][]) {
+    const r = await run(['quickstart', '--data-dir', join(home, '.dew'), '--no-daemon-wait', ...args], home, env);
+    t.equal(r.code, 1, r.err);
+    t.match(r.err, `Error: 127.0.0.1:${port} is already in use, so the dew daemon could not start`);
+    t.match(r.err, `Pick another port: dew quickstart --listen 127.0.0.1:${port + 1} (or DEW_LISTEN=127.0.0.1:${port + 1} dew quickstart)`);
+    t.notMatch(r.err, /healthz|unexpected error|^\s+at /m, 'no wait for /healthz, no trace');
+  }
+});
+
+t.test('--listen :0 and :PORT serve on 127.0.0.1, and the start line names the bound address', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dew-colon-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [cli, 'daemon', '--listen', ':0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let log = '';
+  child.stderr.on('data', (c) => (log += c));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const url = await within(
+    new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', () => {
+        const m = /listening on (http:\/\/\S+)/.exec(log);
+        if (m) resolve(m[1]);
+      });
+      void exited.then((code) => reject(new Error(`daemon exited ${code}: ${log}`)));
+    }),
+    60_000,
+    () => `the start line (log: ${log})`,
+  );
+  t.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'loopback, with the port the system picked');
+  t.not(url, 'http://127.0.0.1:0');
+  const health = await fetch(`${url}/healthz`);
+  t.equal(health.status, 200);
+  t.equal(JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')).endpoint, url, 'credentials.json names it too');
+  child.kill('SIGTERM');
+  t.equal(await within(exited, 20_000, () => `the exit after SIGTERM (log: ${log})`), 0);
+
+  // :PORT is loopback too: a port held on 127.0.0.1 is the one it collides with.
+  const port = await holdPort(t);
+  const r = await run(['daemon', '--listen', `:${port}`, '--data-dir', dataDir], dataDir);
+  t.match(r.err, `127.0.0.1:${port} is already in use`);
 });

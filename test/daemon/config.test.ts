@@ -19,3 +19,13 @@ t.test('--audit-flush', async (t) => {
   t.throws(() => parse(['--audit-flush']), { name: 'ConfigError', message: /needs a value/ });
   t.throws(() => parse(['--audit-flsh', '50']), { name: 'ConfigError', message: /unknown argument --audit-flsh .*--audit-flush MS/ });
 });
+
+t.test('--listen: HOST:PORT, [IPv6]:PORT, and :PORT on loopback', async (t) => {
+  t.match(parse(['--listen', ':0']), { host: '127.0.0.1', port: 0 }, ':0 is a free loopback port, never every interface');
+  t.match(parse([], { DEW_LISTEN: ':8788' }), { host: '127.0.0.1', port: 8788 });
+  t.match(parse(['--listen', '0.0.0.0:8787']), { host: '0.0.0.0', port: 8787 }, 'every interface only when asked');
+  t.match(parse(['--listen', '[::1]:0']), { host: '::1', port: 0 });
+  for (const bad of ['nonsense', ':', 'host:', 'host:99999', ':-1', ':1.5', ': 80', '8787']) {
+    t.throws(() => parse(['--listen', bad]), { name: 'ConfigError', message: `--listen: HOST:PORT or :PORT expected, got ${bad}` }, `--listen ${bad}`);
+  }
+});

@@ -245,3 +245,28 @@ t.test('the plan text does not speak of providers dew does not have (issue 11.13
   t.notMatch(text, /selected providers/);
   t.match(text, /shown with the following symbols:\n  \+ create/);
 });
+
+t.test('the key quota: creates and replacements need new keys; pending deletions count', async (t) => {
+  const { keyQuotaDiagnostic, newKeysNeeded } = await import('../../provider/plan/key-quota.js');
+  const replaced = createPlan({ ...(await configOf('resource "dew_kms_key" "app" {\n  key_alias     = "app"\n  key_algorithm = "SM4"\n}\n\nresource "dew_kms_key" "more" {\n  key_alias = "more"\n}\n')), snapshot: stack([keyObject('dew_kms_key.app', 'k1', keyLive('k1'))]) }).plan;
+  t.equal(newKeysNeeded(replaced), 2, 'one replacement and one create');
+  t.equal(keyQuotaDiagnostic(replaced, { quota: 20, used: 18, pendingDeletion: 0 }), undefined, 'fits exactly');
+  const d = keyQuotaDiagnostic(replaced, { quota: 20, used: 19, pendingDeletion: 2 });
+  t.equal(d?.severity, 'error');
+  t.equal(d?.detail?.split('.')[0], 'The plan needs 2 new keys; the quota allows 20 and 19 exist (2 pending deletion), so only 1 can be created');
+  t.match(d?.detail, /a replaced key is only scheduled for deletion \(1 in this plan\)/);
+  const destroy = createPlan({ ...(await configOf(KEY)), snapshot: stack([keyObject('dew_kms_key.app', 'k1', keyLive('k1'))]), mode: 'destroy' }).plan;
+  t.equal(keyQuotaDiagnostic(destroy, { quota: 1, used: 5, pendingDeletion: 5 }), undefined, 'a plan that creates no key is never refused');
+});
+
+t.test('rotation_interval is planned from rotation_enabled, not "known after apply"', async (t) => {
+  const created = createPlan({ ...(await configOf('resource "dew_kms_key" "app" {\n  key_alias        = "app"\n  rotation_enabled = true\n}\n')), snapshot: stack([]) }).plan;
+  t.equal((created.changes[0].change.after as Record<string, unknown>).rotation_interval, 365, 'a new rotating key gets 365 days');
+  t.match(renderPlanText(created, { color: false }), /\+ rotation_interval += 365\n/);
+  const on = createPlan({ ...(await configOf('resource "dew_kms_key" "app" {\n  key_alias        = "app"\n  rotation_enabled = true\n}\n')), snapshot: stack([keyObject('dew_kms_key.app', 'k1', keyLive('k1'))]) }).plan;
+  t.match(renderPlanText(on, { color: false }), /~ rotation_enabled += false -> true\n\s+\+ rotation_interval = 365\n/);
+  const replaced = createPlan({ ...(await configOf('resource "dew_kms_key" "app" {\n  key_alias     = "app"\n  key_algorithm = "SM4"\n}\n')), snapshot: stack([keyObject('dew_kms_key.app', 'k1', keyLive('k1'))]) }).plan;
+  const text = renderPlanText(replaced, { color: false });
+  t.notMatch(text, /rotation_interval/, 'no rotation before or after: nothing to show');
+  t.notMatch(text, /~ \S+ += \(known after apply\)/, 'an attribute without an old value is shown with +, not ~');
+});
