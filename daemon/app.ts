@@ -114,7 +114,16 @@ export function createApp(d: AppDeps): HttpFront {
     }
     return c.body(e.payload, e.status as 400, { 'Content-Type': 'application/json' });
   });
-  app.notFound((c) => c.json(toErrorBody(kmsErrors.unknownApi(), c.get('requestId') ?? ''), 404));
+  app.notFound((c) => {
+    // No route reads the body: a client still sending one gets the answer, then the connection ends
+    // gracefully (an abrupt reset could reach it before the 404 does).
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (incoming && !incoming.complete) {
+      c.header('Connection', 'close');
+      endAfterAnswer(incoming);
+    }
+    return c.json(toErrorBody(kmsErrors.unknownApi(), c.get('requestId') ?? ''), 404);
+  });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/openapi.json', (c) => c.json(openapi));

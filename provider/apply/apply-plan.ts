@@ -137,19 +137,19 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     switch (c.change.action) {
       case 'delete': {
         say(`${address}: Destroying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
-        if (!c.gone) await rt.delete(api, c.objectId!, before, ctx);
+        const gone = c.gone ? undefined : await rt.delete(api, c.objectId!, before, ctx);
         await store.deleteObject(plan.stack, lockId, address);
         counts.destroyed++;
-        say(`${address}: Destruction complete after ${elapsed()}`);
+        say(`${address}: ${gone?.outcome ?? 'Destruction complete'} after ${elapsed()}`);
         return;
       }
       case 'delete-then-create': {
         const attrs = planned(c);
         say(`${address}: Destroying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
-        await rt.delete(api, c.objectId!, before, { ...ctx, replacing: true });
+        const gone = await rt.delete(api, c.objectId!, before, { ...ctx, replacing: true });
         await store.deleteObject(plan.stack, lockId, address);
         counts.destroyed++;
-        say(`${address}: Destruction complete after ${elapsed()}`);
+        say(`${address}: ${gone?.outcome ?? 'Destruction complete'} after ${elapsed()}`);
         await create(c, attrs);
         return;
       }

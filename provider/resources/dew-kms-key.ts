@@ -163,6 +163,9 @@ export const dewKmsKey: ResourceType = {
     }
     // Destroying a key never loses it at once: it is scheduled for deletion (huaweicloud_kms_key behaviour).
     await api.kms('schedule-key-deletion', { key_id: keyId, pending_days: String(a.pending_days ?? '7') });
+    const info = ((await api.kms('describe-key', { key_id: keyId })) as { key_info?: Record<string, unknown> }).key_info ?? {};
+    const at = Number(info.scheduled_deletion_date);
+    return { outcome: Number.isFinite(at) && at > 0 ? `Deletion scheduled for ${new Date(at).toISOString().replace('.000Z', 'Z')}` : 'Deletion scheduled' };
   },
 
   // create() and update() set the interval so: 365 days unless configured, or kept; none without rotation

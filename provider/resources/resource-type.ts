@@ -50,7 +50,11 @@ export interface ResourceType {
   read(api: DewApi, objectId: string): Promise<Record<string, unknown> | null>;
   create(api: DewApi, attrs: Attributes, ctx: ApplyContext): Promise<{ objectId: string; attributes: Attributes }>;
   update(api: DewApi, objectId: string, before: Attributes, after: Attributes, ctx: ApplyContext): Promise<Attributes>;
-  delete(api: DewApi, objectId: string, attrs: Attributes, ctx: ApplyContext): Promise<void>;
+  /**
+   * Deletes the object; what it answers replaces "Destruction complete" in apply's output when the
+   * deletion is not immediate (a key is scheduled for deletion).
+   */
+  delete(api: DewApi, objectId: string, attrs: Attributes, ctx: ApplyContext): Promise<void | { outcome: string }>;
   /**
    * Values of unset optional+computed arguments the plan can already tell from the known configured
    * arguments (`configured`) and the current object (null for a create), instead of "known after apply".

@@ -4,12 +4,13 @@
  * `dew help X` describe every command and flag (exit 0); typos get the nearest name.
  */
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELP } from '../../provider/commands/help-table.js';
+import { runCli } from '../../provider/cli.js';
 
 const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 const home = mkdtempSync(join(tmpdir(), 'dew-cli-messages-'));
@@ -35,6 +36,55 @@ function dew(argv: string[], env: Record<string, string> = {}, cwd = home): Run 
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/**
+ * Runs many invocations, six at a time: each is its own process (a user's real path, including the
+ * top-level error handler), and most of their time is process start-up or a refused connection.
+ */
+async function dewAll(list: { argv: string[]; env?: Record<string, string>; cwd?: string }[]): Promise<Run[]> {
+  const results: Run[] = new Array(list.length);
+  let next = 0;
+  const one = (i: number) =>
+    new Promise<void>((resolve) => {
+      const { argv, env = {}, cwd = home } = list[i];
+      const child = spawn(process.execPath, [cli, ...argv], { cwd, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        results[i] = { code, out, err };
+        resolve();
+      });
+    });
+  const worker = async () => {
+    while (next < list.length) await one(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(6, list.length) }, worker));
+  return results;
+}
+
+/**
+ * The same entry the executable runs (bin/dew.ts calls runCli), in this process with its output
+ * captured: for the variants of a case already run as a real process, so the suite does not pay
+ * a process start for each.
+ */
+async function dewHere(argv: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
+  try {
+    const code = await runCli(argv);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}
+
 /** Lines as Node prints a stack frame, or a library's error dump. */
 const TRACE = /^\s+at |unexpected error|\bError: [A-Za-z]+Error\b|node:internal/m;
 
@@ -48,10 +98,21 @@ function commandPaths(): string[][] {
 }
 
 t.test('--help, -h and `dew help X` on every command and subcommand: a summary, every flag described, exit 0', async (t) => {
-  for (const path of commandPaths()) {
+  // `--help` as a real process on every path; `-h` and `dew help X` in-process, and the same text.
+  const paths = commandPaths();
+  const spawned = await dewAll(paths.map((path) => ({ argv: [...path, '--help'] })));
+  const runs: { path: string[]; argv: string[]; r: Run }[] = [];
+  for (const [i, path] of paths.entries()) {
+    runs.push({ path, argv: [...path, '--help'], r: spawned[i] });
+    for (const argv of [[...path, '-h'], ['help', ...path]]) {
+      const r = await dewHere(argv);
+      t.equal(r.out, spawned[i].out, `dew ${argv.join(' ')} prints what dew ${path.join(' ')} --help prints`);
+      runs.push({ path, argv, r });
+    }
+  }
+  for (const { path, argv, r } of runs) {
     const help = path.length === 1 ? HELP[path[0]] : HELP[path[0]].subcommands![path[1]];
-    for (const argv of [[...path, '--help'], [...path, '-h'], ['help', ...path]]) {
-      const r = dew(argv);
+    {
       t.equal(r.code, 0, `dew ${argv.join(' ')} exits 0 (${r.err})`);
       t.ok(r.out.startsWith(help.summary + '\n'), `dew ${argv.join(' ')} starts with its one-line summary`);
       for (const f of help.flags ?? []) t.ok(r.out.includes(f.flag) && r.out.includes(f.text), `dew ${argv.join(' ')} describes ${f.flag}`);
@@ -132,8 +193,9 @@ t.test('every command with the daemon stopped, and with bad arguments: non-zero 
     ['import', '-chdir', stack, 'dew_kms_key.k', 'x'],
     ['force-unlock', '-chdir', stack, '-force', 'lock-id'],
   ];
-  for (const argv of down) {
-    const r = dew(argv, env);
+  const downRuns = await dewAll(down.map((argv) => ({ argv, env })));
+  for (const [i, argv] of down.entries()) {
+    const r = downRuns[i];
     t.not(r.code, 0, `dew ${argv.join(' ')} with the daemon stopped fails`);
     t.notMatch(r.err + r.out, TRACE, `dew ${argv.join(' ')}: no trace\n${r.err}`);
     const offline = argv.includes('--data-dir') || argv.includes('--db');
@@ -148,10 +210,23 @@ t.test('every command with the daemon stopped, and with bad arguments: non-zero 
   t.match(noCreds.err, join(stack, '.dew', 'credentials.json'), 'and names the folder searched');
   t.match(noCreds.err, join(home, '.dew', 'credentials.json'), 'and its parents');
 
+  // A bad flag as a real process on every path; a bad flag with a value and stray words in-process.
+  const badArgs = commandPaths().map((path) => [...path, '--no-such-flag']);
+  const badRuns = await dewAll(badArgs.map((argv) => ({ argv, env })));
+  const saved = process.env.DEW_CREDENTIALS;
+  process.env.DEW_CREDENTIALS = creds;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.DEW_CREDENTIALS;
+    else process.env.DEW_CREDENTIALS = saved;
+  });
   for (const path of commandPaths()) {
-    for (const bad of [['--no-such-flag'], ['--no-such-flag=1', 'extra', 'words']]) {
-      const argv = [...path, ...bad];
-      const r = dew(argv, env);
+    const argv = [...path, '--no-such-flag=1', 'extra', 'words'];
+    badArgs.push(argv);
+    badRuns.push(await dewHere(argv));
+  }
+  for (const [i, argv] of badArgs.entries()) {
+    {
+      const r = badRuns[i];
       t.not(r.code, 0, `dew ${argv.join(' ')} fails`);
       t.notMatch(r.err + r.out, TRACE, `dew ${argv.join(' ')}: no trace\n${r.err}`);
       t.ok(r.err.trim().length > 0, `dew ${argv.join(' ')} says why`);

@@ -15,7 +15,7 @@ t.test('the cron schedule runs the jobs on its own', async (t) => {
   await kms('create-key', { key_alias: 'cron' });
   await kms('enable-key-rotation', { key_id: 'cron' });
   clock += 366 * DAY;
-  t.ok(await eventually(async () => (await kms('get-key-rotation-status', { key_id: 'cron' })).number_of_rotations === 1, 4000), 'a tick every second rotated the due key');
+  t.ok(await eventually(async () => (await kms('get-key-rotation-status', { key_id: 'cron' })).number_of_rotations === 1, 60_000), 'a tick every second rotated the due key (the bound is liveness, not speed)');
   await new Promise((r) => setTimeout(r, 1200));
   t.equal((await kms('get-key-rotation-status', { key_id: 'cron' })).number_of_rotations, 1, 'and only once');
   t.ok(d.logs.some((l) => l.includes('"msg":"scheduled jobs"') && l.includes('"rotated"')), 'the run was logged');

@@ -128,6 +128,10 @@ t.test('a folder of HCL and JSON keys: plan, apply, no changes, drift, destroy',
   t.match(d.out, /Destroy complete! Resources: 0 added, 0 changed, 4 destroyed\./);
   const s = await describe(w, sm4);
   t.equal(s.key_state, '4');
+  // issue 11.13: a key is not destroyed at once, and the output says when it will be
+  const when = new Date(Number(s.scheduled_deletion_date)).toISOString().replace('.000Z', 'Z');
+  t.match(d.out, new RegExp(`dew_kms_key\\.sm4: Deletion scheduled for ${when.replace(/[.]/g, '\\.')} after `));
+  t.notMatch(d.out, /dew_kms_key\.\w+: Destruction complete/, 'no key claims to be destroyed');
   const days = (Number(s.scheduled_deletion_date) - Date.now()) / 86_400_000;
   t.ok(days > 9.9 && days <= 10, `pending_days = 10 honoured (${days})`);
   t.equal((await w.dew('state', 'list')).out, '');

@@ -79,7 +79,7 @@ export async function apiError(p: Promise<unknown>): Promise<DewApiError> {
 }
 
 /** Polls `check` (a throw counts as "not yet") until it holds or `ms` pass: changes made on one daemon reach others within the sync interval. */
-export async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+export async function eventually(check: () => Promise<boolean>, ms = 30_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return true;
