@@ -12,6 +12,8 @@ import { writeSavedPlan } from '../apply/saved-plan.js';
 import { checkKeyQuota } from './key-quota.js';
 import { SAVED_PLAN_MARKER } from '../config/load.js';
 import { resolve } from 'node:path';
+import { error, type Diagnostic } from '../config/diagnostics.js';
+import { renderDiagnosticsJson } from '../config/diagnostics-json.js';
 import type { Config } from '../config/model.js';
 import type { Value } from '../config/values.js';
 import type { StackLock, StackSnapshot } from '../state/stack-state.js';
@@ -40,7 +42,32 @@ export function renderPlan(ctx: CommandContext, plan: Plan, args: ParsedArgs): v
   else ctx.stdout.write(renderPlanText(plan, { color: !args.bools.has('no-color') && useColor(ctx.stdout, ctx.env) }));
 }
 
+/**
+ * `-json`: a failure is Terraform's diagnostics object on stdout (valid: false) and exit 1; the text stays on
+ * stderr. A failure without diagnostics (the daemon unreachable, a bad flag) becomes one diagnostic, with its own exit code.
+ */
+export function jsonFailure(ctx: CommandContext, e: CliError): number {
+  const list: Diagnostic[] = e.diagnostics?.list.length ? [...e.diagnostics.list] : [error(e.message, e.hint)];
+  ctx.stdout.write(renderDiagnosticsJson(list, e.diagnostics?.sources));
+  ctx.stderr.write(`Error: ${e.message}\n${e.hint ? `\n${e.hint}\n` : ''}`);
+  return e.diagnostics ? 1 : e.exitCode;
+}
+
 export function makePlanCommand(deps: CommandDeps): Command {
+  const run = planRun(deps);
+  return async (ctx) => {
+    const json = ctx.argv.some((a) => /^--?json(=true)?$/.test(a));
+    if (!json) return run(ctx);
+    try {
+      return await run(ctx);
+    } catch (e) {
+      if (e instanceof CliError) return jsonFailure(ctx, e);
+      throw e;
+    }
+  };
+}
+
+function planRun(deps: CommandDeps): Command {
   return async (ctx) => {
     const args = parseArgs(ctx.argv, PLAN_FLAGS, 'plan');
     if (args.positionals.length > 1) throw new CliError('usage', 'dew plan takes at most one folder argument');

@@ -47,7 +47,7 @@ export async function loadChecked(ctx: CommandContext, dir: string, args: Parsed
   if (hasErrors(diags)) {
     diags.push(...laterStageDiagnostics(loaded.config, variables, diags));
     printDiagnostics(ctx, diags, loaded.config.sources);
-    throw new CliError('config.invalid', `the configuration in ${dir} has ${diags.filter((d) => d.severity === 'error').length} error(s)`);
+    throw new CliError('config.invalid', `the configuration in ${dir} has ${diags.filter((d) => d.severity === 'error').length} error(s)`, { diagnostics: { list: diags, sources: loaded.config.sources } });
   }
   return { config: loaded.config, variables, diagnostics: diags };
 }
@@ -74,5 +74,5 @@ function laterStageDiagnostics(config: Config, variables: Map<string, Value>, se
 /** Throws after printing when a later stage (planning) found errors; prints warnings otherwise. */
 export function assertNoErrors(ctx: CommandContext, diags: readonly Diagnostic[], config: Config, what: string): void {
   printDiagnostics(ctx, diags, config.sources);
-  if (hasErrors(diags)) throw new CliError('plan.invalid', `${what} failed with ${diags.filter((d) => d.severity === 'error').length} error(s)`);
+  if (hasErrors(diags)) throw new CliError('plan.invalid', `${what} failed with ${diags.filter((d) => d.severity === 'error').length} error(s)`, { diagnostics: { list: diags, sources: config.sources } });
 }

@@ -70,6 +70,22 @@ export interface PlannedOutput {
   sensitive: boolean;
 }
 
+/** A stack object as the plan read it (Terraform's prior state): as last applied and as the daemon has it now. */
+export interface PriorObject {
+  address: string;
+  type: string;
+  name: string;
+  index?: string | number;
+  /** The attributes last applied. */
+  previous: Json;
+  /** The attributes now (last applied overlaid with what the daemon reports); null when the object is gone. */
+  current: Json;
+  /** Sensitive leaves (of both), as the object's change marks them. */
+  sensitive: MarkTree;
+  /** Arguments changed outside dew since the last apply, relevant to this plan or not. */
+  drift: string[];
+}
+
 export interface Plan {
   stack: string;
   serial: number;
@@ -84,6 +100,8 @@ export interface Plan {
   outputs: PlannedOutput[];
   targets: string[];
   replace: string[];
+  /** The stack's objects as read (absent in plans saved by older dews). */
+  prior?: PriorObject[];
 }
 
 export function isEmptyPlan(plan: Plan): boolean {

@@ -7,8 +7,8 @@ import { UNKNOWN, containsSensitive, containsUnknown, jsonEqual, splitMarks, typ
 import { buildConfigGraph } from '../graph/config-graph.js';
 import { resourceType } from '../resources/registry.js';
 import type { StackObject, StackSnapshot } from '../state/stack-state.js';
-import type { ActionReason, Plan, PlannedOutput, ResourceChange } from './change.js';
-import { deleteChange, diffInstance, type InstanceDiff } from './diff.js';
+import type { ActionReason, Plan, PlannedOutput, PriorObject, ResourceChange } from './change.js';
+import { currentAttributes, deleteChange, diffInstance, driftedArguments, sensitiveTree, type InstanceDiff } from './diff.js';
 import { instanceDependencies } from './instance-deps.js';
 
 export interface PlanInput {
@@ -155,7 +155,7 @@ export function createPlan(input: PlanInput): PlanResult {
     if (decl?.lifecycle.preventDestroy && (a === 'delete' || a === 'delete-then-create'))
       diags.push(error('Instance cannot be destroyed', `Resource ${c.address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be ${a === 'delete' ? 'destroyed' : 'replaced'}.`, decl.range, 'To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using -target.'));
   }
-  for (const c of selected) markSensitiveBefore(c);
+  for (const c of changes) markSensitiveBefore(c);
 
   const outputs: PlannedOutput[] = [];
   if (mode === 'normal') {
@@ -191,9 +191,27 @@ export function createPlan(input: PlanInput): PlanResult {
       outputs,
       targets,
       replace,
+      prior: priorObjects(snapshot, changes),
     },
     diagnostics: sortDiagnostics(dedupe(diags)),
   };
+}
+
+/** The stack's applied objects as read (pending intents are not state yet), marked sensitive as their changes mark them. */
+function priorObjects(snapshot: StackSnapshot, changes: ResourceChange[]): PriorObject[] {
+  const byAddress = new Map(changes.map((c) => [c.address, c]));
+  const out: PriorObject[] = [];
+  for (const o of snapshot.objects) {
+    const rt = resourceType(o.type);
+    if (o.pending || !rt) continue;
+    const p = parseInstanceAddress(o.address);
+    const { type, name } = splitAddress(p?.resource ?? o.address);
+    const current = currentAttributes(rt, o);
+    const c = byAddress.get(o.address);
+    const sensitive = c?.change.before ? c.change.beforeSensitive : sensitiveTree(rt, current ?? o.attributes);
+    out.push({ address: o.address, type, name, ...(p && p.key !== null ? { index: p.key } : {}), previous: o.attributes, current, sensitive, drift: current ? driftedArguments(rt, o, current) : [] });
+  }
+  return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 }
 
 /** The configuration evaluated over the stack as last applied: the outputs' values before this plan (undefined for a new stack). */

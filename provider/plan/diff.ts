@@ -26,7 +26,13 @@ export function currentAttributes(rt: ResourceType, prior: StackObject): Attribu
   return out;
 }
 
-function sensitiveTree(rt: ResourceType, attrs: Json): Record<string, boolean> {
+/** The arguments whose value the daemon reports differs from the one last applied (changed outside dew). */
+export function driftedArguments(rt: ResourceType, prior: StackObject, current: Attributes): string[] {
+  const args = Object.keys(rt.schema.properties).filter((k) => !rt.schema.properties[k].readOnly);
+  return args.filter((k) => k in prior.attributes && !rt.writeOnly.includes(k) && !jsonEqual(prior.attributes[k], current[k] ?? null));
+}
+
+export function sensitiveTree(rt: ResourceType, attrs: Json): Record<string, boolean> {
   const out: Record<string, boolean> = {};
   if (attrs && typeof attrs === 'object' && !Array.isArray(attrs)) for (const k of rt.sensitive) if (k in attrs) out[k] = true;
   return out;
@@ -100,7 +106,7 @@ export function diffInstance(rt: ResourceType, inst: Instance, prior: StackObjec
     planned[k] = want;
     changed.push(k);
   }
-  const drift = args.filter((k) => k in prior.attributes && !rt.writeOnly.includes(k) && !jsonEqual(prior.attributes[k], current[k] ?? null));
+  const drift = driftedArguments(rt, prior, current);
   const forcing = changed.filter((k) => rt.forceNew.includes(k));
   if (opts.replace || forcing.length) {
     const next = plannedNew(rt, inst);
