@@ -13,7 +13,7 @@ import { eventually } from '../helpers/daemon.js';
 import { DewClient } from '../../provider/client/dew-client.js';
 import { dewRunner } from './harness.js';
 
-const N = 60;
+const N = 40;
 const USERS = 3;
 const STACK = 'killed';
 const HCL = `dew {

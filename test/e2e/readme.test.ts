@@ -90,7 +90,19 @@ t.test('every shell block of the README runs in order after dew quickstart', asy
     });
     void exited.then((code) => reject(new Error(`dew quickstart exited ${code} before it was ready:\n${qsOut}\n${qsErr}`)));
   });
-  t.match(qsOut, /Apply complete!/, 'dew quickstart applied the example');
+  // What the newcomer sees from `dew quickstart` (this was test/e2e/quickstart.test.ts).
+  t.match(qsErr, /dew daemon listening on http:\/\/127\.0\.0\.1:\d+/, 'the daemon was started and logs to stderr');
+  t.match(qsOut, /Stack: quickstart/);
+  t.match(qsOut, /Plan: 6 to add, 0 to change, 0 to destroy\./, 'the plan is shown');
+  t.match(qsOut, /Apply complete! Resources: 6 added, 0 changed, 0 destroyed\./);
+  t.match(qsOut, /app_key_id = "[0-9a-f-]{36}"/);
+  t.match(qsOut, /grant_id = "[0-9a-f]{64}"/, 'the grant to the quickstart user was created');
+  t.match(qsOut, /rotation_enabled\s+= true/, 'rotation is part of the plan');
+  t.match(qsOut, /app_user_id = "[0-9a-f]{32}"/, 'the grantee is a user the stack made');
+  // issue 11.7: every dew command just works afterwards, with no extra variables
+  const plan = spawnSync(process.execPath, [cli, 'plan', '-detailed-exitcode', join(root, 'examples', 'quickstart')], { cwd: work, env: { ...env, DEW_LISTEN: undefined }, encoding: 'utf8' });
+  t.equal(plan.status, 0, `dew plan examples/quickstart after dew quickstart: no changes, no error\n${plan.stdout}${plan.stderr}`);
+  t.match(plan.stdout, /No changes\./);
 
   const file = join(work, 'readme.sh');
   writeFileSync(file, script(blocks));
@@ -102,5 +114,6 @@ t.test('every shell block of the README runs in order after dew quickstart', asy
   t.ok(ran >= 80, `every line ran (${ran})`);
 
   quickstart.kill('SIGINT');
-  t.equal(await exited, 0, 'Ctrl-C stops dew quickstart cleanly afterwards');
+  t.equal(await exited, 0, 'Ctrl-C stops the daemon and quickstart exits 0');
+  t.match(qsErr, /dew daemon: stopped/);
 });
