@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { HELP } from '../../provider/commands/help-table.js';
 import { runCli } from '../../provider/cli.js';
 
+// Some 200 `dew` processes: about a minute on an idle 2-core machine, several when it is loaded.
+t.setTimeout(600_000);
+
 const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 const home = mkdtempSync(join(tmpdir(), 'dew-cli-messages-'));
 t.teardown(() => rmSync(home, { recursive: true, force: true }));
