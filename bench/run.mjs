@@ -277,6 +277,12 @@ if (process.env.BENCH_SPEED !== '0' && !only) {
   await runSpeedBench({ rounds, seconds });
 }
 
+// Envelope encryption of a 1 GiB stream against raw AES-256-GCM over the same bytes (target ≥ 0.8).
+if (process.env.BENCH_ENVELOPE !== '0' && !only) {
+  const { runEnvelopeBench } = await import('./envelope.mjs');
+  await runEnvelopeBench({ rounds: Math.min(rounds, 3) });
+}
+
 // The plan benchmark (configs of 100, 1,000 and 10,000 keys against a daemon holding them).
 if (process.env.BENCH_PLAN !== '0' && !only) {
   const { runPlanBench } = await import('./plan.mjs');
