@@ -19,6 +19,20 @@ interface Args {
 
 const USAGE = `usage: dew kms import-material --key KEY --file material.bin|key.pem [--wrapping-algorithm RSAES_OAEP_SHA_256|SM2_ENCRYPT] [--expiration-time EPOCH_SECONDS] [--credentials FILE]`;
 
+/** `dew kms import-material --help`. */
+export const IMPORT_MATERIAL_HELP = [
+  'imports key material into a key of origin external: fetches the import parameters, wraps the material here, imports it',
+  '',
+  USAGE,
+  '',
+  'fields:',
+  `  ${'--key KEY'.padEnd(32)}required, the key id or alias (state 5, pending import)`,
+  `  ${'--file FILE'.padEnd(32)}required, raw symmetric material (32 bytes AES_256, 16 SM4, HMAC sizes) or a PEM private key (PKCS#8, RFC 5915 EC, PKCS#1)`,
+  `  ${'--wrapping-algorithm ALG'.padEnd(32)}RSAES_OAEP_SHA_256 (default) or SM2_ENCRYPT`,
+  `  ${'--expiration-time EPOCH_SECONDS'.padEnd(32)}the material expires then (default: never)`,
+  `  ${'--credentials FILE'.padEnd(32)}daemon credentials file`,
+].join('\n') + '\n';
+
 function parseArgs(argv: readonly string[]): Args {
   const out: Partial<Args> = {};
   for (let i = 0; i < argv.length; i++) {

@@ -6,17 +6,38 @@ import { CliError, type Command, type CommandContext } from './context.js';
 import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
 import { didYouMean } from '../config/did-you-mean.js';
 import { HELP, renderHelp } from './help-table.js';
+import { IMPORT_MATERIAL_HELP } from './kms-import.js';
 
 /** Operations that are not `POST /kms/{operation}` with a JSON body. */
-const SPECIAL: Readonly<Record<string, { method: string; path: (b: Record<string, unknown>) => string; keep?: string[] }>> = Object.freeze({
-  'user-instances': { method: 'GET', path: () => '/kms/user-instances' },
-  'user-quotas': { method: 'GET', path: () => '/kms/user-quotas' },
-  'list-project-tags': { method: 'GET', path: () => '/kms/tags' },
-  'list-key-tags': { method: 'GET', path: (b) => `/kms/${enc(b.key_id)}/tags` },
-  'create-tag': { method: 'POST', path: (b) => `/kms/${enc(b.key_id)}/tags`, keep: ['tag', 'sequence'] },
-  'batch-tags': { method: 'POST', path: (b) => `/kms/${enc(b.key_id)}/tags/action`, keep: ['tags', 'action', 'sequence'] },
-  'delete-tag': { method: 'DELETE', path: (b) => `/kms/${enc(b.key_id)}/tags/${enc(b.tag_key)}` },
-  'resource-instances': { method: 'POST', path: () => '/kms/resource_instances/action' },
+interface Special {
+  method: string;
+  path: (b: Record<string, unknown>) => string;
+  keep?: string[];
+  /** `dew kms OP --help`: these operations have no request schema to describe them. */
+  summary: string;
+  fields: readonly (readonly [flag: string, text: string])[];
+}
+
+const KEY_ID_FIELD = ['--key-id', 'required, the key id or alias'] as const;
+
+const SPECIAL: Readonly<Record<string, Special>> = Object.freeze({
+  'user-instances': { method: 'GET', path: () => '/kms/user-instances', summary: 'how many custom keys the project has (reference: user-instances)', fields: [] },
+  'user-quotas': { method: 'GET', path: () => '/kms/user-quotas', summary: 'the project\u2019s quotas and what is used of them (keys, grants per key)', fields: [] },
+  'list-project-tags': { method: 'GET', path: () => '/kms/tags', summary: 'every tag key and its values used on the project\u2019s keys', fields: [] },
+  'list-key-tags': { method: 'GET', path: (b) => `/kms/${enc(b.key_id)}/tags`, summary: 'the tags of one key', fields: [KEY_ID_FIELD] },
+  'create-tag': {
+    method: 'POST', path: (b) => `/kms/${enc(b.key_id)}/tags`, keep: ['tag', 'sequence'], summary: 'adds (or replaces) one tag on a key',
+    fields: [KEY_ID_FIELD, ['--tag', 'required, {"key":K,"value":V} (key 1-36, value 0-43 characters)']],
+  },
+  'batch-tags': {
+    method: 'POST', path: (b) => `/kms/${enc(b.key_id)}/tags/action`, keep: ['tags', 'action', 'sequence'], summary: 'adds or deletes several tags of a key at once',
+    fields: [KEY_ID_FIELD, ['--action', 'required, create|delete'], ['--tags', 'required, [{"key":K,"value":V},…] (at most 10 tags a key)']],
+  },
+  'delete-tag': { method: 'DELETE', path: (b) => `/kms/${enc(b.key_id)}/tags/${enc(b.tag_key)}`, summary: 'removes one tag from a key', fields: [KEY_ID_FIELD, ['--tag-key', 'required, the tag\u2019s key']] },
+  'resource-instances': {
+    method: 'POST', path: () => '/kms/resource_instances/action', summary: 'keys filtered or counted by tags (reference: resource_instances/action)',
+    fields: [['--action', 'required, filter|count'], ['--tags', '[{"key":K,"values":[V,…]},…]'], ['--matches', '[{"key":"resource_name","value":V}]'], ['--limit', 'page size'], ['--offset', 'page start']],
+  },
 });
 
 function enc(v: unknown): string {
@@ -30,8 +51,14 @@ export function kmsOperations(): string[] {
   return [...new Set([...schemas, ...Object.keys(SPECIAL), 'import-material'])].sort();
 }
 
-/** `dew kms OP --help`: the operation's description and fields from its schema. */
+/** `dew kms OP --help`: the operation's description and fields from its schema (or its own table, for the few without one). */
 export function operationHelp(operation: string): string {
+  if (operation === 'import-material') return IMPORT_MATERIAL_HELP;
+  const special = SPECIAL[operation];
+  if (special) {
+    const rows = special.fields.map(([flag, text]) => `  ${flag.padEnd(32)}${text}`);
+    return [special.summary, '', `usage: dew kms ${operation} [--field-name value]… [--json '{…}'] [-credentials FILE]`, ...(rows.length ? ['', 'fields:', ...rows] : [])].join('\n') + '\n';
+  }
   const file = join(schemasDir(), 'kms', `${operation}.json`);
   const schema = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { description?: string; required?: string[]; properties?: Record<string, { type?: string | string[]; enum?: unknown[]; description?: string }> }) : {};
   const props = Object.entries(schema.properties ?? {});
