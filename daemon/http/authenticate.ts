@@ -66,8 +66,9 @@ export function nodeHeader(req: IncomingMessage): (name: string) => string | und
 }
 
 function toCaller(p: Principal, ip: string, access: Access, grantOnly: boolean, tokenExpiresAtMs: number | undefined): Caller {
-  const c: Caller = { domainId: p.domainId, projectId: p.projectId, userId: p.userId, accessKey: p.accessKey, roles: p.roles, sourceIp: ip, operation: access.operation, grantOnly };
-  return tokenExpiresAtMs === undefined ? c : { ...c, tokenExpiresAtMs };
+  // One object shape for every caller (the field is there, undefined, for signed requests): the
+  // data path reads callers everywhere, and two shapes would make those reads polymorphic.
+  return { domainId: p.domainId, projectId: p.projectId, userId: p.userId, accessKey: p.accessKey, roles: p.roles, sourceIp: ip, operation: access.operation, grantOnly, tokenExpiresAtMs };
 }
 
 export class Authenticator {
