@@ -1,31 +1,14 @@
 /** Migration 0004: a trail stored one row per record (earlier versions) becomes segments with every hash intact. */
 import t from 'tap';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient } from '@libsql/client';
-import { drizzle } from 'drizzle-orm/libsql';
-import { migrate } from 'drizzle-orm/libsql/migrator';
 import { openDatabase } from '../../daemon/store/db.js';
 import { AuditRepo } from '../../daemon/store/audit-repo.js';
 import { verifyTrail } from '../../daemon/services/audit-verify.js';
 import { genesisHash, sha256Hex } from '../../daemon/audit/chain.js';
-
-const migrations = join(process.cwd(), 'daemon', 'store', 'migrations');
+import { databaseBefore } from '../helpers/old-migrations.js';
 
 t.test('records of the one-row layout migrate into one-record segments that verify', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'dew-migrate-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // The migrations as they were before 0004.
-  const old = join(dir, 'migrations');
-  cpSync(migrations, old, { recursive: true });
-  const journalPath = join(old, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-  journal.entries = journal.entries.filter((e: { idx: number }) => e.idx < 4);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  const url = `file:${join(dir, 'dew.db')}`;
-  const client = createClient({ url });
-  await migrate(drizzle(client), { migrationsFolder: old });
+  const { url, client } = await databaseBefore(t, 4);
 
   // Two chains written the old way, with the chain formula of that version spelled out here.
   const chains = ['daemon-1-aa', 'cli-2-bb'];

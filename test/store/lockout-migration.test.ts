@@ -1,31 +1,14 @@
 /** Migration 0006 and the lockout rows: a database with per-AK lockouts (0005) migrates to per-(AK, source) rows. */
 import t from 'tap';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient } from '@libsql/client';
-import { drizzle } from 'drizzle-orm/libsql';
-import { migrate } from 'drizzle-orm/libsql/migrator';
 import { openDatabase } from '../../daemon/store/db.js';
 import { LockoutRepo } from '../../daemon/store/lockout-repo.js';
 import { lockKey } from '../../daemon/http/auth/ak-lockout.js';
-
-const migrations = join(process.cwd(), 'daemon', 'store', 'migrations');
+import { databaseBefore } from '../helpers/old-migrations.js';
 
 t.test('a database with the per-AK lockout table migrates, and the new rows count per source', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'dew-migrate-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // The migrations as they were before 0006.
-  const old = join(dir, 'migrations');
-  cpSync(migrations, old, { recursive: true });
-  const journalPath = join(old, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-  journal.entries = journal.entries.filter((e: { idx: number }) => e.idx < 6);
-  t.equal(journal.entries.at(-1).tag, '0005_ak_lockouts');
-  writeFileSync(journalPath, JSON.stringify(journal));
-  const url = `file:${join(dir, 'dew.db')}`;
-  const client = createClient({ url });
-  await migrate(drizzle(client), { migrationsFolder: old });
+  const { url, client, lastTag } = await databaseBefore(t, 6);
+  t.equal(lastTag, '0005_ak_lockouts');
   await client.execute({ sql: 'INSERT INTO ak_lockouts (access_key, failures, locked_until, version) VALUES (?, 5, ?, 7)', args: ['AKOLD', Date.now() + 60_000] });
   client.close();
 
