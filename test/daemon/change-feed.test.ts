@@ -7,14 +7,19 @@ import { openDatabase } from '../../daemon/store/db.js';
 import { KeyRepo } from '../../daemon/store/key-repo.js';
 import { ChangeFeed } from '../../daemon/services/change-feed.js';
 
-t.test('a second handler for the same kind is refused with a clear Error', async (t) => {
+/** A fresh file database and a KeyRepo on it, removed when the test ends. */
+async function keyRepo(t: { teardown(fn: () => unknown): void }): Promise<KeyRepo> {
   const dir = mkdtempSync(join(tmpdir(), 'dew-feed-'));
   const database = await openDatabase(`file:${join(dir, 'dew.db')}`);
   t.teardown(() => {
     database.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const feed = new ChangeFeed(new KeyRepo(database.db, Date.now));
+  return new KeyRepo(database.db, Date.now);
+}
+
+t.test('a second handler for the same kind is refused with a clear Error', async (t) => {
+  const feed = new ChangeFeed(await keyRepo(t));
   await feed.start();
   feed.on('key', async () => {});
   t.throws(() => feed.on('key', async () => {}), { message: /a handler for kind 'key' is already registered/ });
@@ -22,16 +27,10 @@ t.test('a second handler for the same kind is refused with a clear Error', async
 });
 
 t.test('nothing is dispatched before open(): a change made before its handler exists is not lost', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'dew-feed-'));
-  const database = await openDatabase(`file:${join(dir, 'dew.db')}`);
-  t.teardown(() => {
-    database.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const repo = new KeyRepo(database.db, Date.now);
+  const repo = await keyRepo(t);
   const feed = new ChangeFeed(repo);
   await feed.start();
-  const writer = new KeyRepo(database.db, Date.now) as unknown as { event(kind: string, id: string): Promise<unknown> };
+  const writer = repo as unknown as { event(kind: string, id: string): Promise<unknown> };
   await writer.event('grant', 'g-1');
   t.equal(await feed.sync(), 0, 'a sync before open reads nothing');
   const seen: string[][] = [];
