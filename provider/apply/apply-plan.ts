@@ -12,7 +12,7 @@ import { Dag } from '../graph/dag.js';
 import { walkDag, type NodeOutcome } from '../graph/walk.js';
 import { apiErrorStatus, type DewApi } from '../resources/api.js';
 import { resourceType } from '../resources/registry.js';
-import { PartialCreateError, type ApplyContext, type Attributes } from '../resources/resource-type.js';
+import { PartialCreateError, argumentNames, type ApplyContext, type Attributes } from '../resources/resource-type.js';
 import type { StackStore } from '../state/stack-state.js';
 import type { Plan, ResourceChange } from '../plan/change.js';
 
@@ -96,7 +96,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     const rt = resourceType(c.type)!;
     const after = (c.change.after ?? {}) as Attributes;
     const unknown = (c.change.afterUnknown && typeof c.change.afterUnknown === 'object' && !Array.isArray(c.change.afterUnknown) ? c.change.afterUnknown : {}) as Record<string, MarkTree>;
-    const args = Object.keys(rt.schema.properties).filter((k) => !rt.schema.properties[k].readOnly);
+    const args = argumentNames(rt.schema);
     const out: Attributes = {};
     const pending = args.filter((k) => unknown[k] !== undefined && unknown[k] !== false);
     const fresh = pending.length ? configured(c) : {};

@@ -378,71 +378,66 @@ function simplifyTemplateQuoted(parts: (string | Expr)[], at: number): Expr {
   return simplifyTemplate(parts, at);
 }
 
+/**
+ * The direct sub-expressions of `e`, each with the names a for-expression binds for it (the
+ * iteration's key and value names, for what is evaluated per element; not for its collection).
+ */
+export function subExpressions(e: Expr): { e: Expr; binds?: string[] }[] {
+  switch (e.k) {
+    case 'lit':
+    case 'anon':
+    case 'var':
+      return [];
+    case 'attr':
+      return [{ e: e.obj }];
+    case 'index':
+      return [{ e: e.obj }, { e: e.key }];
+    case 'splat':
+      return [{ e: e.obj }];
+    case 'tpl':
+      return e.parts.filter((p): p is Expr => typeof p !== 'string').map((p) => ({ e: p }));
+    case 'call':
+      return e.args.map((a) => ({ e: a }));
+    case 'tuple':
+      return e.items.map((a) => ({ e: a }));
+    case 'object':
+      return e.items.flatMap((i) => [{ e: i.key }, { e: i.value }]);
+    case 'cond':
+      return [{ e: e.c }, { e: e.t }, { e: e.f }];
+    case 'bin':
+      return [{ e: e.l }, { e: e.r }];
+    case 'un':
+      return [{ e: e.e }];
+    case 'for': {
+      const binds = [e.valVar, ...(e.keyVar ? [e.keyVar] : [])];
+      return [{ e: e.coll }, ...[e.keyExpr, e.valExpr, e.cond].filter((x): x is Expr => !!x).map((x) => ({ e: x, binds }))];
+    }
+  }
+}
+
+/** `bound` plus what a sub-expression's for-expression binds. */
+export function withBinds(bound: ReadonlySet<string>, binds: string[] | undefined): ReadonlySet<string> {
+  return binds ? new Set([...bound, ...binds]) : bound;
+}
+
 /** Every root traversal in an expression (for dependencies and "undeclared" checks); for-iterator names excluded. */
 export function referencesOf(e: Expr, bound: ReadonlySet<string> = new Set()): Reference[] {
   const out: Reference[] = [];
   const walk = (x: Expr, b: ReadonlySet<string>): void => {
-    switch (x.k) {
-      case 'lit':
-      case 'anon':
-        return;
-      case 'var':
-        if (!b.has(x.name)) out.push({ root: x.name, steps: [], at: x.at });
-        return;
-      case 'attr':
-      case 'index': {
-        const chain = traversalOf(x);
-        if (chain && !b.has(chain.root)) {
-          out.push(chain);
-          // index keys that are expressions still contribute references
-          collectIndexKeys(x, b);
-          return;
-        }
-        walk(x.obj, b);
-        if (x.k === 'index') walk(x.key, b);
-        return;
-      }
-      case 'splat':
-        walk(x.obj, b);
-        return;
-      case 'tpl':
-        x.parts.forEach((p) => typeof p !== 'string' && walk(p, b));
-        return;
-      case 'call':
-        x.args.forEach((a) => walk(a, b));
-        return;
-      case 'tuple':
-        x.items.forEach((a) => walk(a, b));
-        return;
-      case 'object':
-        x.items.forEach((i) => {
-          walk(i.key, b);
-          walk(i.value, b);
-        });
-        return;
-      case 'cond':
-        walk(x.c, b);
-        walk(x.t, b);
-        walk(x.f, b);
-        return;
-      case 'bin':
-        walk(x.l, b);
-        walk(x.r, b);
-        return;
-      case 'un':
-        walk(x.e, b);
-        return;
-      case 'for': {
-        walk(x.coll, b);
-        const inner = new Set(b);
-        inner.add(x.valVar);
-        if (x.keyVar) inner.add(x.keyVar);
-        if (x.keyExpr) walk(x.keyExpr, inner);
-        walk(x.valExpr, inner);
-        if (x.cond) walk(x.cond, inner);
+    if (x.k === 'var') {
+      if (!b.has(x.name)) out.push({ root: x.name, steps: [], at: x.at });
+      return;
+    }
+    if (x.k === 'attr' || x.k === 'index') {
+      const chain = traversalOf(x);
+      if (chain && !b.has(chain.root)) {
+        out.push(chain);
+        // index keys that are expressions still contribute references
+        collectIndexKeys(x, b);
         return;
       }
     }
+    for (const c of subExpressions(x)) walk(c.e, withBinds(b, c.binds));
   };
   const collectIndexKeys = (x: Expr, b: ReadonlySet<string>): void => {
     if (x.k === 'index') {

@@ -2,7 +2,7 @@
 import type { Instance } from '../config/instances.js';
 import type { Lifecycle } from '../config/model.js';
 import { UNKNOWN, containsUnknown, jsonEqual, splitMarks, unmark, type Json, type Value, type ValueObject } from '../config/values.js';
-import { exportedNames, type Attributes, type ResourceType } from '../resources/resource-type.js';
+import { argumentNames, exportedNames, type Attributes, type ResourceType } from '../resources/resource-type.js';
 import type { StackObject } from '../state/stack-state.js';
 import type { ActionReason, Change } from './change.js';
 
@@ -28,7 +28,7 @@ export function currentAttributes(rt: ResourceType, prior: StackObject): Attribu
 
 /** The arguments whose value the daemon reports differs from the one last applied (changed outside dew). */
 export function driftedArguments(rt: ResourceType, prior: StackObject, current: Attributes): string[] {
-  const args = Object.keys(rt.schema.properties).filter((k) => !rt.schema.properties[k].readOnly);
+  const args = argumentNames(rt.schema);
   return args.filter((k) => k in prior.attributes && !rt.writeOnly.includes(k) && !jsonEqual(prior.attributes[k], current[k] ?? null));
 }
 
@@ -89,7 +89,7 @@ export function diffInstance(rt: ResourceType, inst: Instance, prior: StackObjec
     const planned = plannedNew(rt, inst);
     return { change: createChange(rt, planned, null), planned, note: `${prior.address} no longer exists in the daemon (deleted outside dew), so it will be created again` };
   }
-  const args = Object.keys(rt.schema.properties).filter((k) => !rt.schema.properties[k].readOnly);
+  const args = argumentNames(rt.schema);
   const ignored = (k: string): boolean => lifecycle.ignoreChanges === 'all' || lifecycle.ignoreChanges.includes(k);
   const planned: ValueObject = { ...(current as ValueObject) };
   const changed: string[] = [];

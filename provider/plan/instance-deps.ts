@@ -4,45 +4,11 @@
  * a reference through a local value and depends_on name the whole resource.
  */
 import { evaluate } from '../config/evaluate.js';
-import type { Expr } from '../config/expression-parser.js';
+import { subExpressions, withBinds, type Expr } from '../config/expression-parser.js';
 import type { Bind } from '../config/instances.js';
 import type { Config, ResourceDecl } from '../config/model.js';
 import { instanceAddress, type ConfigScope } from '../config/scope.js';
 import { UNKNOWN, unmark } from '../config/values.js';
-
-/** The sub-expressions of `e`, with the names a for-expression binds for the ones inside it. */
-function children(e: Expr): { e: Expr; binds?: string[] }[] {
-  switch (e.k) {
-    case 'lit':
-    case 'anon':
-    case 'var':
-      return [];
-    case 'attr':
-      return [{ e: e.obj }];
-    case 'index':
-      return [{ e: e.obj }, { e: e.key }];
-    case 'splat':
-      return [{ e: e.obj }];
-    case 'tpl':
-      return e.parts.filter((p): p is Expr => typeof p !== 'string').map((p) => ({ e: p }));
-    case 'call':
-      return e.args.map((a) => ({ e: a }));
-    case 'tuple':
-      return e.items.map((a) => ({ e: a }));
-    case 'object':
-      return e.items.flatMap((i) => [{ e: i.key }, { e: i.value }]);
-    case 'cond':
-      return [{ e: e.c }, { e: e.t }, { e: e.f }];
-    case 'bin':
-      return [{ e: e.l }, { e: e.r }];
-    case 'un':
-      return [{ e: e.e }];
-    case 'for': {
-      const binds = [e.valVar, ...(e.keyVar ? [e.keyVar] : [])];
-      return [{ e: e.coll }, ...[e.keyExpr, e.valExpr, e.cond].filter((x): x is Expr => !!x).map((x) => ({ e: x, binds }))];
-    }
-  }
-}
 
 /** `TYPE.NAME` when `e` is that traversal of a declared resource (and TYPE is not a for-expression name). */
 function resourceOf(e: Expr, config: Config, bound: ReadonlySet<string>): string | undefined {
@@ -64,7 +30,7 @@ export function instanceDependencies(decl: ResourceDecl, bind: Bind, scope: Conf
       return;
     }
     if (e.k === 'attr' && e.obj.k === 'var' && e.obj.name === 'local' && !bound.has('local')) viaLocal(e.name);
-    for (const c of children(e)) wholeOf(c.e, c.binds ? new Set([...bound, ...c.binds]) : bound);
+    for (const c of subExpressions(e)) wholeOf(c.e, withBinds(bound, c.binds));
   };
   const viaLocal = (name: string): void => {
     const l = config.locals.get(name);
@@ -93,7 +59,7 @@ export function instanceDependencies(decl: ResourceDecl, bind: Bind, scope: Conf
       viaLocal(e.name);
       return;
     }
-    for (const c of children(e)) walk(c.e, c.binds ? new Set([...bound, ...c.binds]) : bound);
+    for (const c of subExpressions(e)) walk(c.e, withBinds(bound, c.binds));
   };
 
   /** The instance key the index names for this instance; undefined when plan time cannot tell (or the resource is not repeated). */

@@ -25,10 +25,16 @@ export function newKeysNeeded(plan: Plan): number {
 
 const keys = (n: number) => `${n} new key${n === 1 ? '' : 's'}`;
 
+/** Whether the plan's new keys fit in what the quota leaves. */
+export function fitsKeyQuota(plan: Plan, q: Pick<KeyQuota, 'quota' | 'used'>): boolean {
+  const needed = newKeysNeeded(plan);
+  return needed === 0 || q.used + needed <= q.quota;
+}
+
 /** An error when the plan needs more keys than the quota leaves; undefined when they fit. */
 export function keyQuotaDiagnostic(plan: Plan, q: KeyQuota): Diagnostic | undefined {
+  if (fitsKeyQuota(plan, q)) return undefined;
   const needed = newKeysNeeded(plan);
-  if (needed === 0 || q.used + needed <= q.quota) return undefined;
   const left = Math.max(0, q.quota - q.used);
   const replaced = plan.changes.filter((c) => KEY_TYPES.has(c.type) && c.change.action === 'delete-then-create').length;
   return error(
