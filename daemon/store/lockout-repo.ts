@@ -6,7 +6,7 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { akLockouts, changeEvents } from './schema.js';
-import { lockKey, splitLockKey } from '../http/auth/ak-lockout.js';
+import { lockKey, splitLockKey } from './lockout-key.js';
 
 export interface LockoutState {
   failures: number;

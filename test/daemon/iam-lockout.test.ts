@@ -8,7 +8,8 @@ import { startTestDaemon, apiError, databaseFor, eventually } from '../helpers/d
 import { DewClient } from '../../provider/client/dew-client.js';
 import { sqlOn } from './scheduler-helpers.js';
 import { fetchFrom } from '../helpers/from-address.js';
-import { AkLockout, lockKey, type SharedFailure } from '../../daemon/http/auth/ak-lockout.js';
+import { AkLockout, type SharedFailure } from '../../daemon/http/auth/ak-lockout.js';
+import { lockKey } from '../../daemon/store/lockout-key.js';
 import { signRequest } from '../../provider/client/signer.js';
 
 const LOCKED = 'Incorrect IAM authentication information: AK access failed to reach the limit,forbidden';

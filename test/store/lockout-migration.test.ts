@@ -2,7 +2,7 @@
 import t from 'tap';
 import { openDatabase } from '../../daemon/store/db.js';
 import { LockoutRepo } from '../../daemon/store/lockout-repo.js';
-import { lockKey } from '../../daemon/http/auth/ak-lockout.js';
+import { lockKey } from '../../daemon/store/lockout-key.js';
 import { databaseBefore } from '../helpers/old-migrations.js';
 
 t.test('a database with the per-AK lockout table migrates, and the new rows count per source', async (t) => {

@@ -14,21 +14,12 @@
  * gets five in all. A count idle for the lock time starts again. Requests never read the database.
  */
 
+import { lockKey } from '../../store/lockout-key.js';
+
 export const LOCK_THRESHOLD = 5;
 export const LOCK_MS = 5 * 60_000;
 /** Bounds the tables against floods of bad signatures for many AKs and sources. */
 const MAX_TRACKED = 100_000;
-
-/** One map key per (AK, source): an AK never holds a space (http/auth/sdk-authorization.ts). */
-export function lockKey(ak: string, source: string): string {
-  return `${ak} ${source}`;
-}
-
-/** The (AK, source) of a `lockKey`. */
-export function splitLockKey(key: string): { ak: string; source: string } {
-  const i = key.indexOf(' ');
-  return i < 0 ? { ak: key, source: '' } : { ak: key.slice(0, i), source: key.slice(i + 1) };
-}
 
 interface Entry {
   failures: number;
