@@ -43,17 +43,7 @@ export type FoundObject = { objectId: string; live?: Record<string, unknown> };
 
 export class StackService {
   private readonly views = new Map<string, LiveView>();
-  private readonly finders = new Map<string, PendingFinder>([
-    ['dew_kms_key', (caller, args, since) => {
-      const k = typeof args.key_alias === 'string' ? this.keys.find(caller, args.key_alias) : undefined;
-      return k && k.keyAlias === args.key_alias && k.creationDate >= since && k.keyState !== '4' ? { objectId: k.keyId } : undefined;
-    }],
-    ['dew_kms_key_material', (caller, args) => {
-      // importing material is the create: it happened when the external key no longer waits for material
-      const k = typeof args.key_id === 'string' ? this.keys.find(caller, args.key_id) : undefined;
-      return k && k.origin === 'external' && k.keyState !== '5' && k.keyState !== '4' ? { objectId: k.keyId } : undefined;
-    }],
-  ]);
+  private readonly finders = new Map<string, PendingFinder>();
 
   constructor(
     private readonly repo: StackRepo,
@@ -61,7 +51,7 @@ export class StackService {
     private readonly now: () => number,
   ) {}
 
-  /** Registers the live view of a resource type (aliases, grants…) owned by another service. */
+  /** Registers the live view of a resource type (keys, aliases, grants…), declared by the module that owns it. */
   addLiveView(type: string, view: LiveView): void {
     this.views.set(type, view);
   }
@@ -87,17 +77,6 @@ export class StackService {
 
   /** The live object as the daemon sees it now: null when it is gone, undefined when this daemon cannot describe the type. */
   private live(caller: Caller, o: StackObjectRow): { live: Record<string, unknown> | null | undefined; revision: number } | Promise<LiveObject> {
-    if (o.type === 'dew_kms_key' || o.type === 'dew_kms_key_material') {
-      const k = this.keys.find(caller, o.objectId);
-      if (!k) return { live: null, revision: 0 };
-      if (o.type === 'dew_kms_key_material') {
-        return { live: { key_id: k.keyId, key_state: k.keyState, expiration_time: k.expirationTime === null ? '' : String(k.expirationTime) }, revision: k.revision };
-      }
-      return {
-        live: { ...this.keys.toDetails(k), rotation_interval: k.rotationInterval, number_of_rotations: k.numberOfRotations, tags: { ...k.tags } },
-        revision: k.revision,
-      };
-    }
     const view = this.views.get(o.type);
     if (view) return view(caller, o.objectId);
     return { live: undefined, revision: 0 };

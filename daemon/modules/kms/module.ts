@@ -62,14 +62,48 @@ export function kmsModule(d: KmsModuleDeps): ServiceModule {
       ...aliasRoutes(d),
       ...tagRoutes(d),
     ],
-    liveViews: { dew_kms_alias: aliasView(d.aliases), dew_kms_grant: grantView(d.keys, d.grants) },
+    liveViews: { dew_kms_key: keyView(d.keys), dew_kms_key_material: materialView(d.keys), dew_kms_alias: aliasView(d.aliases), dew_kms_grant: grantView(d.keys, d.grants) },
     feeds: {
       key: d.keyChanges,
       grant: (ids) => d.grantIndex.reload(ids),
       alias: (ids) => d.aliasIndex.reload(ids),
     },
-    finders: { dew_kms_alias: aliasFinder(d.aliases), dew_kms_grant: grantFinder(d.keys, d.grants) },
+    finders: { dew_kms_key: keyFinder(d.keys), dew_kms_key_material: materialFinder(d.keys), dew_kms_alias: aliasFinder(d.aliases), dew_kms_grant: grantFinder(d.keys, d.grants) },
   });
+}
+
+/** A stack's key object: the key's details, rotation settings and tags; its revision moves with every change to the key. */
+function keyView(keys: KeyService): LiveView {
+  return (caller, objectId) => {
+    const k = keys.find(caller, objectId);
+    if (!k) return { live: null, revision: 0 };
+    return { live: { ...keys.toDetails(k), rotation_interval: k.rotationInterval, number_of_rotations: k.numberOfRotations, tags: { ...k.tags } }, revision: k.revision };
+  };
+}
+
+/** A stack's imported material object (id: the key id): the key's state and the material's expiry. */
+function materialView(keys: KeyService): LiveView {
+  return (caller, objectId) => {
+    const k = keys.find(caller, objectId);
+    if (!k) return { live: null, revision: 0 };
+    return { live: { key_id: k.keyId, key_state: k.keyState, expiration_time: k.expirationTime === null ? '' : String(k.expirationTime) }, revision: k.revision };
+  };
+}
+
+/** The key an interrupted create made: that alias, made after the intent, not pending deletion. */
+function keyFinder(keys: KeyService): PendingFinder {
+  return (caller, args, since) => {
+    const k = typeof args.key_alias === 'string' ? keys.find(caller, args.key_alias) : undefined;
+    return k && k.keyAlias === args.key_alias && k.creationDate >= since && k.keyState !== '4' ? { objectId: k.keyId } : undefined;
+  };
+}
+
+/** Importing material is the create: it happened when the external key no longer waits for material. */
+function materialFinder(keys: KeyService): PendingFinder {
+  return (caller, args) => {
+    const k = typeof args.key_id === 'string' ? keys.find(caller, args.key_id) : undefined;
+    return k && k.origin === 'external' && k.keyState !== '5' && k.keyState !== '4' ? { objectId: k.keyId } : undefined;
+  };
 }
 
 /** The alias an interrupted create made: that name, on that key, made after the intent. */
