@@ -65,7 +65,7 @@ function honoHandler(route: CompiledRoute, authenticator: Authenticator, trail: 
   return async (c: Context<AppEnv>) => {
     const draft = c.get('audit');
     if (draft) draft.operation = route.access.operation;
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    const incoming = incomingOf(c);
     const raw = incoming ? await readBodyOf(incoming) : await fetchBody(c.req.raw);
     // The request target exactly as sent (the signature covers it), not a normalised URL.
     const { path, rawQuery } = splitRequestUrl(incoming?.url ?? c.req.url);
@@ -85,6 +85,18 @@ function honoHandler(route: CompiledRoute, authenticator: Authenticator, trail: 
     if (answer === undefined || route.status === 204) return c.body(null, route.status);
     return c.json(answer, route.status);
   };
+}
+
+/** node's request behind a Hono context (@hono/node-server puts it in env). */
+function incomingOf(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+}
+
+/** The answer says Connection: close and the connection ends gracefully after it, whatever the client still sends. */
+function closeAfterAnswer(c: Context): void {
+  c.header('Connection', 'close');
+  const incoming = incomingOf(c);
+  if (incoming) endAfterAnswer(incoming);
 }
 
 export function createApp(d: AppDeps): HttpFront {
@@ -107,21 +119,14 @@ export function createApp(d: AppDeps): HttpFront {
     const requestId = c.get('requestId') ?? '';
     const e = errorReply(err, requestId, d.logError);
     c.header('X-Request-Id', requestId);
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    if (e.close) {
-      c.header('Connection', 'close');
-      if (incoming) endAfterAnswer(incoming);
-    }
+    if (e.close) closeAfterAnswer(c);
     return c.body(e.payload, e.status as 400, { 'Content-Type': 'application/json' });
   });
   app.notFound((c) => {
     // No route reads the body: a client still sending one gets the answer, then the connection ends
     // gracefully (an abrupt reset could reach it before the 404 does).
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    if (incoming && !incoming.complete) {
-      c.header('Connection', 'close');
-      endAfterAnswer(incoming);
-    }
+    const incoming = incomingOf(c);
+    if (incoming && !incoming.complete) closeAfterAnswer(c);
     return c.json(toErrorBody(kmsErrors.unknownApi(), c.get('requestId') ?? ''), 404);
   });
 

@@ -6,7 +6,7 @@ export function strictBase64(field: string, value: unknown, maxBytes: number, co
   const text = String(value);
   const buf = Buffer.from(text, 'base64');
   if (buf.length === 0 || buf.length > maxBytes || buf.toString('base64') !== text) {
-    throw kmsErrors.invalid(`${field}: it must be Base64 of 1 to ${maxBytes} bytes`, code);
+    throw kmsErrors.invalidAs(field, `it must be Base64 of 1 to ${maxBytes} bytes`, code);
   }
   return buf;
 }
