@@ -21,6 +21,7 @@ import { parseArgs, type ParsedArgs } from './args.js';
 import { CliError, type Command, type CommandContext } from './context.js';
 import { PLAN_FLAGS, planFor, renderPlan } from './plan.js';
 import { checkKeyQuota } from './key-quota.js';
+import { confirmYes } from './confirm.js';
 import { hclValue } from '../config/hcl-value.js';
 import { defaultDeps, type CommandDeps, type Session } from './session.js';
 import { configDir, loadChecked, printDiagnostics } from './workflow.js';
@@ -123,11 +124,8 @@ async function run(ctx: CommandContext, session: Session, plan: Plan, config: Co
 
 async function approve(ctx: CommandContext, destroy: boolean): Promise<boolean> {
   const noInput = () => new CliError('apply.no_input', 'No input available to approve the plan', { hint: 'Answer on standard input (echo yes | dew apply), run with -auto-approve, or save a reviewed plan with dew plan -out FILE and apply that file.' });
-  if (!ctx.prompt) throw noInput();
-  ctx.stdout.write(`\n${destroy ? 'Do you really want to destroy all resources?' : 'Do you want to perform these actions?'}\n  dew will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n`);
-  const answer = await ctx.prompt('  Enter a value: ');
-  if (answer === undefined) throw noInput();
-  return answer.trim() === 'yes';
+  const question = `\n${destroy ? 'Do you really want to destroy all resources?' : 'Do you want to perform these actions?'}\n  dew will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n`;
+  return confirmYes(ctx, question, noInput);
 }
 
 function isFile(path: string): boolean {

@@ -1,6 +1,7 @@
 /** `dew force-unlock LOCK_ID`: releases a stack lock left behind by a command that died. */
 import { loadConfig } from '../config/load-config.js';
 import { parseArgs } from './args.js';
+import { confirmYes } from './confirm.js';
 import { CliError, type Command } from './context.js';
 import { defaultDeps, type CommandDeps } from './session.js';
 import { CONFIG_FLAGS, configDir } from './workflow.js';
@@ -18,11 +19,8 @@ export function makeForceUnlockCommand(deps: CommandDeps): Command {
     if (snap.lock.id !== lockId) throw new CliError('unlock.mismatch', `Lock ID "${lockId}" does not match the lock on stack "${stack}"`, { hint: `The stack is locked by ${snap.lock.who} (${snap.lock.operation}) since ${snap.lock.created_at}.` });
     if (!args.bools.has('force')) {
       const noInput = () => new CliError('unlock.no_input', 'No input available to confirm', { hint: 'Answer on standard input (echo yes | dew force-unlock …), or add -force to unlock without confirmation.' });
-      if (!ctx.prompt) throw noInput();
-      ctx.stdout.write(`Do you really want to force-unlock stack "${stack}"?\n  dew will remove the lock held by ${snap.lock.who} (${snap.lock.operation}).\n  Only 'yes' will be accepted to confirm.\n\n`);
-      const answer = await ctx.prompt('  Enter a value: ');
-      if (answer === undefined) throw noInput();
-      if (answer.trim() !== 'yes') {
+      const question = `Do you really want to force-unlock stack "${stack}"?\n  dew will remove the lock held by ${snap.lock.who} (${snap.lock.operation}).\n  Only 'yes' will be accepted to confirm.\n\n`;
+      if (!(await confirmYes(ctx, question, noInput))) {
         ctx.stderr.write('force-unlock cancelled.\n');
         return 1;
       }
