@@ -56,8 +56,7 @@ export function operationHelp(operation: string): string {
   if (operation === 'import-material') return IMPORT_MATERIAL_HELP;
   const special = SPECIAL[operation];
   if (special) {
-    const rows = special.fields.map(([flag, text]) => `  ${flag.padEnd(32)}${text}`);
-    return [special.summary, '', `usage: dew kms ${operation} [--field-name value]… [--json '{…}'] [-credentials FILE]`, ...(rows.length ? ['', 'fields:', ...rows] : [])].join('\n') + '\n';
+    return helpPage(operation, special.summary, special.fields.map(([flag, text]) => `  ${flag.padEnd(32)}${text}`));
   }
   const file = join(schemasDir(), 'kms', `${operation}.json`);
   const schema = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { description?: string; required?: string[]; properties?: Record<string, { type?: string | string[]; enum?: unknown[]; description?: string }> }) : {};
@@ -67,7 +66,11 @@ export function operationHelp(operation: string): string {
     const type = p.enum ? p.enum.join('|') : [p.type ?? 'value'].flat().join('|');
     return `  ${flag.padEnd(32)}${schema.required?.includes(name) ? 'required, ' : ''}${type}${p.description ? `: ${p.description}` : ''}`;
   });
-  return [`${schema.description ?? `the KMS operation ${operation}`}`, '', `usage: dew kms ${operation} [--field-name value]… [--json '{…}'] [-credentials FILE]`, ...(rows.length ? ['', 'fields:', ...rows] : [])].join('\n') + '\n';
+  return helpPage(operation, schema.description ?? `the KMS operation ${operation}`, rows);
+}
+
+function helpPage(operation: string, summary: string, rows: string[]): string {
+  return [summary, '', `usage: dew kms ${operation} [--field-name value]… [--json '{…}'] [-credentials FILE]`, ...(rows.length ? ['', 'fields:', ...rows] : [])].join('\n') + '\n';
 }
 
 /** A usage error for an operation dew does not know, naming the nearest one. */
