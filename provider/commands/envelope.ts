@@ -79,7 +79,7 @@ async function withOutput(ctx: CommandContext, io: EnvelopeIo, arg: string, prod
   }
   const target = resolve(ctx.cwd, arg);
   const tmp = join(dirname(target), `.${basename(target)}.dew-${randomBytes(6).toString('hex')}.tmp`);
-  const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+  const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: 8 << 20 });
   try {
     await once(out, 'open');
     await produce(out);

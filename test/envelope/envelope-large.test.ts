@@ -1,11 +1,16 @@
-/** 2 GiB through `dew envelope encrypt - - | dew envelope decrypt - -` as real processes: same SHA-256, bounded peak RSS. */
+/**
+ * A stream far larger than the memory bound through `dew envelope encrypt - - | dew envelope decrypt - -`
+ * as real processes: same SHA-256, each process under 200 MB peak RSS. 512 MiB by default (2.5x the
+ * bound, so a buffering implementation fails); DEW_TEST_LARGE=1 runs the issue's full 2 GiB.
+ */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cli, envelopeEnv } from './helpers.js';
 
-const TOTAL = 2 * 1024 ** 3;
+const TOTAL = process.env.DEW_TEST_LARGE ? 2 * 1024 ** 3 : 512 * 1024 ** 2;
+const LABEL = TOTAL >= 1024 ** 3 ? `${TOTAL / 1024 ** 3} GiB` : `${TOTAL / 1024 ** 2} MiB`;
 const BLOCK = 1 << 20;
 
 /** VmHWM (peak resident set) of a live process in bytes, 0 once it is gone. */
@@ -18,8 +23,7 @@ function peakRss(pid: number): number {
   }
 }
 
-// Opt-in (DEW_TEST_LARGE=1): on the shared 2-core machine it did not finish inside tap's 180 s default.
-t.test('2 GiB round trip in constant memory', { skip: process.env.DEW_TEST_LARGE ? false : 'set DEW_TEST_LARGE=1 to run the 2 GiB round trip', timeout: 900_000 }, async (t) => {
+t.test(`${LABEL} round trip in constant memory`, { timeout: 900_000 }, async (t) => {
   const e = await envelopeEnv(t);
   const opts = { cwd: e.dir, env: e.env };
   const enc = spawn(process.execPath, [cli, 'envelope', 'encrypt', '-key-id', e.aesKey, '-', '-'], { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -52,7 +56,7 @@ t.test('2 GiB round trip in constant memory', { skip: process.env.DEW_TEST_LARGE
   enc.stdin.end();
   const codes = await Promise.all(exits);
   clearInterval(sampler);
-  t.comment(`2 GiB round trip: ${((Date.now() - started) / 1000).toFixed(1)} s; peak RSS encrypt ${(peaks[0] / 1e6).toFixed(0)} MB, decrypt ${(peaks[1] / 1e6).toFixed(0)} MB`);
+  t.comment(`${LABEL} round trip: ${((Date.now() - started) / 1000).toFixed(1)} s; peak RSS encrypt ${(peaks[0] / 1e6).toFixed(0)} MB, decrypt ${(peaks[1] / 1e6).toFixed(0)} MB`);
   t.same(codes, [0, 0], `both processes exit 0 (${errs.trim()})`);
   t.equal(outBytes, TOTAL, 'every byte comes back');
   t.equal(outHash.digest('hex'), inHash.digest('hex'), 'SHA-256 of output equals input');
