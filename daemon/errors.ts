@@ -151,3 +151,28 @@ export const iamErrors = Object.freeze({
 export const stackErrors = Object.freeze({
   lockConflict: (message: string, lock?: unknown) => new DewError('DEW.0409', 409, message, { extra: { lock } }),
 });
+
+/**
+ * The key pair service (dew's own KPS.0xxx codes: the reference publishes none), in the KMS body
+ * shape `{"error":{"error_code","error_msg"}}` that Huawei SDKs parse.
+ */
+export const kpsErrors = Object.freeze({
+  invalid: (field: string, why?: string) => new DewError('KPS.0001', 400, why ? `Invalid ${field}: ${why}.` : `Invalid ${field}.`),
+  missing: (field: string) => new DewError('KPS.0002', 400, `The request lacks a required parameter: ${field}.`),
+  badJson: () => new DewError('KPS.0003', 400, 'The request body is not valid JSON of the expected shape.'),
+  notFound: (name: string) => new DewError('KPS.0004', 404, `The key pair ${JSON.stringify(name)} does not exist.`),
+  exists: (name: string, why = 'already exists') => new DewError('KPS.0005', 409, `The key pair ${JSON.stringify(name)} ${why}.`),
+  quota: (what: string, limit: number) => new DewError('KPS.0006', 400, `The ${what} quota is reached: at most ${limit}.`),
+  /** A key (public or private) that is malformed, weak or of the wrong kind; the message is the format library's. */
+  badKey: (field: string, why: string) => new DewError('KPS.0007', 400, `Invalid ${field}: ${why}`),
+  noPrivateKey: (name: string) => new DewError('KPS.0008', 400, `The key pair ${JSON.stringify(name)} has no private key held by the service (it is not managed).`),
+  hostNotFound: (id: string) => new DewError('KPS.0009', 404, `The host ${JSON.stringify(id)} does not exist.`),
+  hostExists: (name: string) => new DewError('KPS.0010', 409, `A host named ${JSON.stringify(name)} already exists.`),
+  taskNotFound: (id: string) => new DewError('KPS.0011', 404, `The task ${JSON.stringify(id)} does not exist.`),
+  busy: (what: string) => new DewError('KPS.0012', 409, what),
+  bound: (name: string, hosts: string[]) =>
+    new DewError('KPS.0013', 409, `The key pair ${JSON.stringify(name)} is bound to ${hosts.map((h) => JSON.stringify(h)).join(', ')}: unbind it first.`),
+  keyMismatch: () => new DewError('KPS.0014', 400, 'Invalid private_key: it does not belong to this key pair\'s public key.'),
+  notRsa: () => new DewError('KPS.0015', 400, 'Only an RSA key pair can decrypt a Windows password.'),
+  undecryptable: () => new DewError('KPS.0016', 400, 'Invalid password ciphertext: it does not decrypt under this key pair.'),
+});

@@ -30,6 +30,12 @@ import { iamModule } from './modules/iam/module.js';
 import { stacksModule } from './modules/stacks/module.js';
 import { auditModule } from './modules/audit/module.js';
 import { authModule } from './modules/auth/module.js';
+import { kpsModule } from './modules/kps/module.js';
+import { KpsRepo } from './store/kps-repo.js';
+import { KeypairService, DEFAULT_KPS_QUOTAS } from './services/kps/keypairs.js';
+import { PrivateKeyVault } from './services/kps/private-key-vault.js';
+import { HostService } from './services/kps/hosts.js';
+import { BindingTasks } from './services/kps/binding-tasks.js';
 import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler } from './governance.js';
 import { GrantIndex } from './services/grant-index.js';
 import { AliasIndex } from './services/alias-index.js';
@@ -85,6 +91,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   const database = await openDatabase(config.dbUrl);
   let verifyPool: VerifyPool | undefined;
   let trail: AuditTrail | undefined;
+  let kpsTasks: BindingTasks | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
@@ -128,6 +135,12 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       now,
       warn: (message) => io.log(JSON.stringify({ level: 'warn', msg: message })),
     });
+    // KPS reads and writes the database on every call (no cache), and seals managed private keys
+    // through the KMS data plane; binding tasks run here and are waited for at shutdown.
+    const kpsRepo = new KpsRepo(database.db);
+    const keypairs = new KeypairService(kpsRepo, new PrivateKeyVault(data), { now, quotas: DEFAULT_KPS_QUOTAS, userExists: (domainId, userId) => identity.findUser(domainId, userId) !== undefined });
+    const hosts = new HostService(kpsRepo, now);
+    kpsTasks = new BindingTasks(kpsRepo, keypairs, hosts, { now, sshTimeoutMs: KPS_SSH_TIMEOUT_MS, log: io.log });
     const admin = await identity.ensureBootstrapAdmin();
     const gov = await createGovernance({ database, trail, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) });
 
@@ -162,6 +175,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       stacksModule({ stacks }),
       auditModule({ queries: gov.auditQueries }),
       authModule({ tokenKey, now }),
+      kpsModule({ keypairs, hosts, tasks: kpsTasks }),
     ];
     for (const m of modules) for (const [type, view] of Object.entries(m.liveViews ?? {})) stacks.addLiveView(type, view);
     for (const m of modules) for (const [type, find] of Object.entries(m.finders ?? {})) stacks.addFinder(type, find);
@@ -171,7 +185,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       lockout,
       identity,
       tokenKey,
-      schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew')]),
+      schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew'), ...loadSchemas('kps')]),
       now,
       version: io.version ?? packageVersion(),
       audit: gov.audit,
@@ -220,6 +234,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
           await gov.stopScheduler();
           await new Promise<void>((r) => server.close(() => r()));
           await lockout.settled();
+          await kpsTasks?.settled();
           await verifyPool?.close();
           await gov.close();
           database.close();
@@ -233,6 +248,9 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     throw err;
   }
 }
+
+/** Each SSH step of a KPS binding task (connect, log in, each command) gives up after this long. */
+const KPS_SSH_TIMEOUT_MS = 15_000;
 
 const LISTEN_ERRORS = new Map([
   ['EADDRINUSE', 'is already in use'],

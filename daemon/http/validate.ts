@@ -24,6 +24,7 @@ function isStrNumValid(rule: StrNum, data: unknown): boolean {
 export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
   ajv.addKeyword({ keyword: 'x-error-code', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-error-codes', schemaType: 'object' });
   ajv.addKeyword({
     keyword: 'x-str-num',
     schemaType: 'object',
@@ -33,10 +34,21 @@ export function createAjv(): Ajv2020 {
   return ajv;
 }
 
-/** The most specific `x-error-code` on the schema path to the invalid value (KMS.0308 when none). */
-function codeFor(schema: JsonSchema, instancePath: string): string {
+/** The schema node that describes the value at `instancePath` (undefined when the path leaves the schema). */
+function nodeAt(schema: JsonSchema, instancePath: string): Record<string, unknown> | undefined {
   let node: Record<string, unknown> | undefined = schema;
-  let code = 'KMS.0308';
+  for (const seg of instancePath.split('/').slice(1)) {
+    if (!node) return undefined;
+    const props = node.properties as Record<string, Record<string, unknown>> | undefined;
+    node = /^\d+$/.test(seg) && node.items ? (node.items as Record<string, unknown>) : props?.[seg];
+  }
+  return node;
+}
+
+/** The most specific `x-error-code` on the schema path to the invalid value (KMS.0308 when none). */
+function codeFor(schema: JsonSchema, instancePath: string, dflt = 'KMS.0308'): string {
+  let node: Record<string, unknown> | undefined = schema;
+  let code = dflt;
   for (const seg of instancePath.split('/').slice(1)) {
     if (!node) break;
     const props = node.properties as Record<string, Record<string, unknown>> | undefined;
@@ -47,7 +59,41 @@ function codeFor(schema: JsonSchema, instancePath: string): string {
   return code;
 }
 
+/**
+ * A service with its own codes says so at the schema's root: `"x-error-codes": {"missing": "KPS.0002",
+ * "invalid": "KPS.0001", "json": "KPS.0003"}`; its messages then follow the same wording with those codes.
+ */
+interface ServiceCodes {
+  missing: string;
+  invalid: string;
+  json: string;
+}
+
+function serviceCodes(schema: JsonSchema): ServiceCodes | undefined {
+  const c = schema['x-error-codes'] as Partial<ServiceCodes> | undefined;
+  return c && c.missing && c.invalid && c.json ? (c as ServiceCodes) : undefined;
+}
+
+function fieldOf(e: ErrorObject): string {
+  return e.instancePath.split('/').slice(1).join('.');
+}
+
+function toServiceError(e: ErrorObject, codes: ServiceCodes, schema: JsonSchema): DewError {
+  const at = fieldOf(e);
+  if (e.keyword === 'required') return new DewError(codes.missing, 400, `The request lacks a required parameter: ${at ? `${at}.` : ''}${String(e.params.missingProperty)}.`);
+  if (e.keyword === 'additionalProperties') return new DewError(codes.invalid, 400, `Invalid ${at || 'request'}: unknown field ${String(e.params.additionalProperty)}.`);
+  if (!at) return new DewError(codes.json, 400, 'The request body is not valid JSON of the expected shape.');
+  const code = codeFor(schema, e.instancePath, codes.invalid);
+  if (e.keyword === 'enum' && Array.isArray(e.params.allowedValues)) {
+    return new DewError(code, 400, `Invalid ${at}: must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}.`);
+  }
+  const description = nodeAt(schema, e.instancePath)?.description;
+  return new DewError(code, 400, `Invalid ${at}${typeof description === 'string' ? `: ${description.replace(/\.$/, '')}` : ''}.`);
+}
+
 function toError(e: ErrorObject, schema: JsonSchema): DewError {
+  const codes = serviceCodes(schema);
+  if (codes) return toServiceError(e, codes, schema);
   if (e.keyword === 'required') return kmsErrors.missing(String(e.params.missingProperty));
   if (e.keyword === 'additionalProperties') {
     return kmsErrors.invalidAs('parameter', `unknown field ${String(e.params.additionalProperty)}`);
@@ -65,8 +111,12 @@ function toError(e: ErrorObject, schema: JsonSchema): DewError {
 /** Compiles a schema once; the returned function validates a parsed body per request. */
 export function compileBody<T>(ajv: Ajv2020, schema: JsonSchema): BodyValidator<T> {
   const validate: ValidateFunction = ajv.compile(schema);
+  const codes = serviceCodes(schema);
+  const wantsArray = schema.type === 'array';
   return (body: unknown): T => {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw kmsErrors.badJson();
+    if (body === null || typeof body !== 'object' || Array.isArray(body) !== wantsArray) {
+      throw codes ? new DewError(codes.json, 400, `The request body must be a JSON ${wantsArray ? 'array' : 'object'}.`) : kmsErrors.badJson();
+    }
     if (!validate(body)) throw toError((validate.errors ?? [])[0], schema);
     return body as T;
   };

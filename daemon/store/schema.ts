@@ -306,3 +306,100 @@ export const akLockouts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accessKey, t.source] })],
 );
+
+/**
+ * KPS key pairs (reference 4). `owner` is the user id for scope `user` and `*` for scope `domain`
+ * (account key pairs), so one unique index keeps names unique per owner; the service keeps a user
+ * name from shadowing an account name. A managed private key is sealed under a KMS data key
+ * (services/kps/private-key-vault.ts): `private_sealed` holds the wrapped data key and the
+ * AES-256-GCM ciphertext, never the key in the clear.
+ */
+export const kpsKeypairs = sqliteTable(
+  'kps_keypairs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectId: text('project_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    /** The user who created it (reference `user_id`). */
+    userId: text('user_id').notNull(),
+    owner: text('owner').notNull(),
+    name: text('name').notNull(),
+    scope: text('scope').notNull(),
+    type: text('type').notNull(),
+    algorithm: text('algorithm').notNull(),
+    publicKey: text('public_key').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    description: text('description').notNull(),
+    /** JSON of the sealed private key; null when the service does not hold it. */
+    privateSealed: text('private_sealed'),
+    /** The KMS key id that protects it (null when not managed). */
+    kmsKeyId: text('kms_key_id'),
+    /** `default` (kps/default) or `kms` (a named key). */
+    encryptionType: text('encryption_type'),
+    frozenState: integer('frozen_state').notNull(),
+    /** 1 for an account key pair that was a user's (FAQ 3.22: it does not count against the account quota). */
+    upgraded: integer('upgraded').notNull(),
+    createTime: integer('create_time').notNull(),
+    updateTime: integer('update_time').notNull(),
+    revision: integer('revision').notNull(),
+  },
+  (t) => [uniqueIndex('kps_keypairs_owner_name').on(t.projectId, t.owner, t.name), index('kps_keypairs_project_name').on(t.projectId, t.name)],
+);
+
+/**
+ * SSH hosts key pairs are bound to (dew's own resource: the reference binds to its own servers).
+ * The host key is pinned at registration or on first contact; `keypair_*` name the key pair
+ * whose public key the last successful task left in the login user's authorized_keys.
+ */
+export const kpsHosts = sqliteTable(
+  'kps_hosts',
+  {
+    hostId: text('host_id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    name: text('name').notNull(),
+    address: text('address').notNull(),
+    port: integer('port').notNull(),
+    username: text('username').notNull(),
+    hostKey: text('host_key'),
+    sshdConfig: text('sshd_config').notNull(),
+    description: text('description').notNull(),
+    keypairId: integer('keypair_id'),
+    keypairName: text('keypair_name'),
+    /** The bound public key as written on the host (what unbind removes). */
+    boundPublicKey: text('bound_public_key'),
+    passwordDisabled: integer('password_disabled').notNull(),
+    createTime: integer('create_time').notNull(),
+    updateTime: integer('update_time').notNull(),
+    revision: integer('revision').notNull(),
+  },
+  (t) => [uniqueIndex('kps_hosts_project_name').on(t.projectId, t.name)],
+);
+
+/**
+ * KPS binding tasks (associate = RESET or REPLACE, disassociate = UNBIND). A task runs in the
+ * daemon that accepted it; `lease_until` bounds how long it may stay RUNNING, so a task whose
+ * daemon died is reported FAILED once its lease has passed. Passwords and private keys used to log
+ * in are never stored.
+ */
+export const kpsTasks = sqliteTable(
+  'kps_tasks',
+  {
+    taskId: text('task_id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    userId: text('user_id').notNull(),
+    hostId: text('host_id').notNull(),
+    serverName: text('server_name').notNull(),
+    keypairName: text('keypair_name').notNull(),
+    operateType: text('operate_type').notNull(),
+    /** READY, RUNNING, SUCCESS or FAILED (the wire adds `_<operate_type>`). */
+    state: text('state').notNull(),
+    errorCode: text('error_code'),
+    errorMsg: text('error_msg'),
+    taskTime: integer('task_time').notNull(),
+    leaseUntil: integer('lease_until').notNull(),
+    updateTime: integer('update_time').notNull(),
+  },
+  (t) => [index('kps_tasks_project_state').on(t.projectId, t.state, t.taskTime), index('kps_tasks_host').on(t.hostId, t.state)],
+);
