@@ -13,6 +13,7 @@ type Loader = () => Promise<Command>;
 const COMMANDS: Readonly<Record<string, { load: Loader; /** only for a command not yet in HELP */ summary?: string }>> = Object.freeze({
   daemon: { load: async () => daemonCommand },
   kms: { load: async () => (await import('./commands/kms.js')).kmsCommand },
+  kps: { load: async () => (await import('./commands/kps.js')).kpsCommand },
   auth: { load: async () => (await import('./commands/auth.js')).authCommand },
   iam: { load: async () => (await import('./commands/iam.js')).iamCommand },
   validate: { load: async () => (await import('./commands/validate.js')).validateCommand },
@@ -44,17 +45,35 @@ function unknownCommand(name: string): CliError {
   return new CliError('usage', `unknown command ${name}${near ? `. Did you mean "${near}"?` : ''}`, { hint: 'Run `dew --help` for the list of commands.', exitCode: 2 });
 }
 
-/** The help of `dew NAME [WORDS…]`: a subcommand's or KMS operation's when WORDS names one; undefined when the command has no table entry. */
+interface OperationHelp {
+  operations(): string[];
+  help(operation: string): string;
+}
+
+/** Commands whose words are API operations, each with its own `--help` page. */
+const OPERATION_HELP: Readonly<Record<string, () => Promise<OperationHelp>>> = Object.freeze({
+  kms: async () => {
+    const m = await import('./commands/kms.js');
+    return { operations: m.kmsOperations, help: m.operationHelp };
+  },
+  kps: async () => {
+    const m = await import('./commands/kps.js');
+    return { operations: m.kpsOperations, help: m.kpsOperationHelp };
+  },
+});
+
+/** The help of `dew NAME [WORDS…]`: a subcommand's or API operation's when WORDS names one; undefined when the command has no table entry. */
 async function helpText(name: string, words: readonly string[]): Promise<string | undefined> {
   const help = HELP[name];
   const sub = words.find((w) => !w.startsWith('-'));
-  if (name === 'kms' && sub && sub !== 'help') {
-    const kms = await import('./commands/kms.js');
-    if (!kms.kmsOperations().includes(sub)) {
-      const near = didYouMean(sub, kms.kmsOperations());
-      throw new CliError('usage', `dew kms: unknown operation ${sub}${near ? `. Did you mean "${near}"?` : ''}`, { exitCode: 2 });
+  const service = OPERATION_HELP[name];
+  if (service && sub && sub !== 'help') {
+    const s = await service();
+    if (!s.operations().includes(sub)) {
+      const near = didYouMean(sub, s.operations());
+      throw new CliError('usage', `dew ${name}: unknown operation ${sub}${near ? `. Did you mean "${near}"?` : ''}`, { exitCode: 2 });
     }
-    return kms.operationHelp(sub);
+    return s.help(sub);
   }
   if (help?.subcommands && sub && sub !== 'help') {
     const s = help.subcommands[sub];

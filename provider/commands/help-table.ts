@@ -68,6 +68,24 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
       '`dew kms <operation> --help` lists the fields of one operation.',
     ],
   },
+  kps: {
+    summary: 'call any key pair service (KPS) operation: SSH key pairs, hosts, binding tasks',
+    usage: "dew kps <operation> [--field-name value]… [--json '{…}'] [-credentials FILE]",
+    flags: [
+      f('--FIELD-NAME VALUE', "a field of the request body: of the inner object for {\"keypair\":{…}} and {\"host\":{…}} bodies (- for _)"),
+      f('--name / --host-id / --task-id', 'the key pair, host or task a path names'),
+      f('--limit / --marker / --offset', 'paging of the list operations'),
+      f('--json JSON', 'the whole request body (fields go on top, inside its wrapper)'),
+      CREDENTIALS,
+    ],
+    notes: [
+      'e.g. dew kps create-keypair --name k1 --algorithm SSH_ED25519',
+      '     dew kps export-private-key --name k1 --format ppk --out k1.ppk   (mode 0600)',
+      '     dew kps associate-keypair --keypair-name k1 --server \'{"id":"web1","auth":{"type":"password","key":"…"}}\' --wait',
+      '     dew kps convert …   (key files between OpenSSH, PKCS#8, PKCS#1 and .ppk, offline)',
+      '`dew kps <operation> --help` lists the fields of one operation.',
+    ],
+  },
   auth: {
     summary: 'auth token: get an X-Auth-Token for DEW_TOKEN',
     usage: 'dew auth token [-json] [-credentials FILE]',

@@ -1,12 +1,12 @@
 /** `dew kms <operation> [--field value]…`: calls any KMS operation and prints the JSON answer. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { schemasDir } from '../../schemas/index.js';
 import { CliError, type Command, type CommandContext } from './context.js';
 import { connect, takeCredentialsFlag, printingApiErrors } from './connect.js';
-import { didYouMean } from '../config/did-you-mean.js';
 import { HELP, renderHelp } from './help-table.js';
 import { IMPORT_MATERIAL_HELP } from './kms-import.js';
+import { fieldRows, fieldTypes, helpRow, jsonObject, operationPage, parseFieldFlags, readOperationSchema, unknownOperation } from './operation-fields.js';
 
 /** Operations that are not `POST /kms/{operation}` with a JSON body. */
 interface Special {
@@ -55,84 +55,15 @@ export function kmsOperations(): string[] {
 export function operationHelp(operation: string): string {
   if (operation === 'import-material') return IMPORT_MATERIAL_HELP;
   const special = SPECIAL[operation];
-  if (special) {
-    return helpPage(operation, special.summary, special.fields.map(([flag, text]) => `  ${flag.padEnd(32)}${text}`));
-  }
-  const file = join(schemasDir(), 'kms', `${operation}.json`);
-  const schema = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { description?: string; required?: string[]; properties?: Record<string, { type?: string | string[]; enum?: unknown[]; description?: string }> }) : {};
-  const props = Object.entries(schema.properties ?? {});
-  const rows = props.map(([name, p]) => {
-    const flag = `--${name.replace(/_/g, '-')}`;
-    const type = p.enum ? p.enum.join('|') : [p.type ?? 'value'].flat().join('|');
-    return `  ${flag.padEnd(32)}${schema.required?.includes(name) ? 'required, ' : ''}${type}${p.description ? `: ${p.description}` : ''}`;
-  });
-  return helpPage(operation, schema.description ?? `the KMS operation ${operation}`, rows);
+  if (special) return operationPage('kms', operation, special.summary, special.fields.map(([flag, text]) => helpRow(flag, text)));
+  const schema = readOperationSchema('kms', operation);
+  return operationPage('kms', operation, schema?.description ?? `the KMS operation ${operation}`, fieldRows(schema));
 }
 
-function helpPage(operation: string, summary: string, rows: string[]): string {
-  return [summary, '', `usage: dew kms ${operation} [--field-name value]… [--json '{…}'] [-credentials FILE]`, ...(rows.length ? ['', 'fields:', ...rows] : [])].join('\n') + '\n';
-}
-
-/** A usage error for an operation dew does not know, naming the nearest one. */
-function unknownOperation(operation: string): CliError {
-  const near = didYouMean(operation, kmsOperations());
-  return new CliError('usage', `dew kms: unknown operation ${operation}${near ? `. Did you mean "${near}"?` : ''}`, { hint: `Operations: ${kmsOperations().join(', ')}` });
-}
-
-type FieldTypes = Record<string, string[]>;
-
-/** The JSON types each field of an operation accepts, read from the shared schema (empty when none). */
-function fieldTypes(operation: string): FieldTypes {
-  const file = join(schemasDir(), 'kms', `${operation}.json`);
-  if (!existsSync(file)) return {};
-  const schema = JSON.parse(readFileSync(file, 'utf8')) as { properties?: Record<string, { type?: string | string[] }> };
-  const out: FieldTypes = {};
-  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-    out[name] = Array.isArray(prop.type) ? prop.type : prop.type ? [prop.type] : [];
-  }
-  return out;
-}
-
-/** Turns a command-line value into the JSON type the schema wants (strings stay strings by default). */
-function coerce(name: string, raw: string, types: string[] | undefined): unknown {
-  const want = types ?? [];
-  if (want.includes('string')) return raw;
-  try {
-    if (want.includes('integer') || want.includes('number')) {
-      const n = Number(raw);
-      if (raw.trim() !== '' && Number.isFinite(n)) return n;
-    }
-    if (want.includes('boolean') && (raw === 'true' || raw === 'false')) return raw === 'true';
-    if (want.includes('array') || want.includes('object') || /^[[{]/.test(raw)) return JSON.parse(raw);
-  } catch {
-    throw new CliError('usage', `--${name.replace(/_/g, '-')}: not valid JSON`);
-  }
-  return raw;
-}
-
-/** Parses `--key-id app --plain-text hi` (and `--json '{…}'` for a whole body) into a request body. */
+/** Parses `--key-id app --plain-text hi` (and `--json '{…}'` for a whole body, the flags on top) into a request body. */
 export function parseFields(operation: string, argv: readonly string[]): Record<string, unknown> {
-  const types = fieldTypes(operation);
-  let body: Record<string, unknown> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('-')) throw new CliError('usage', `unexpected argument ${a}: fields are given as --field-name value`);
-    const eq = a.indexOf('=');
-    const flag = (eq > 0 ? a.slice(0, eq) : a).replace(/^--?/, '');
-    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new CliError('usage', `--${flag} needs a value`);
-    if (flag === 'json') {
-      try {
-        body = { ...body, ...(JSON.parse(value) as Record<string, unknown>) };
-      } catch {
-        throw new CliError('usage', '--json: not valid JSON');
-      }
-      continue;
-    }
-    const name = flag.replace(/-/g, '_');
-    body[name] = coerce(name, value, types[name]);
-  }
-  return body;
+  const { fields, json } = parseFieldFlags(argv, fieldTypes(readOperationSchema('kms', operation)));
+  return { ...jsonObject(json), ...fields };
 }
 
 const USAGE = renderHelp(HELP.kms).trimEnd();
@@ -148,7 +79,7 @@ export const kmsCommand: Command = async (ctx: CommandContext) => {
     const argv = [...(credentialsFile ? ['--credentials', credentialsFile] : []), ...fields];
     return (await import('./kms-import.js')).importMaterialCommand({ ...ctx, argv });
   }
-  if (!kmsOperations().includes(operation)) throw unknownOperation(operation);
+  if (!kmsOperations().includes(operation)) throw unknownOperation('kms', operation, kmsOperations());
   const body = parseFields(operation, fields);
   const { client } = connect(ctx, credentialsFile);
   return printingApiErrors(ctx, async () => {
