@@ -12,7 +12,7 @@ import { Dag } from '../graph/dag.js';
 import { walkDag, type NodeOutcome } from '../graph/walk.js';
 import { apiErrorStatus, type DewApi } from '../resources/api.js';
 import { resourceType } from '../resources/registry.js';
-import { PartialCreateError, argumentNames, type ApplyContext, type Attributes } from '../resources/resource-type.js';
+import { PartialCreateError, argumentNames, storedAttributes, type ApplyContext, type Attributes } from '../resources/resource-type.js';
 import type { StackStore } from '../state/stack-state.js';
 import type { Plan, ResourceChange } from '../plan/change.js';
 
@@ -160,7 +160,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
         const attrs = planned(c);
         say(`${address}: Modifying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
         const merged: Attributes = { ...before, ...attrs };
-        const result = await rt.update(api, c.objectId!, before, merged, ctx);
+        const result = storedAttributes(rt, await rt.update(api, c.objectId!, before, merged, ctx));
         await store.putObject(plan.stack, lockId, { address, type: c.type, object_id: c.objectId!, attributes: result, dependencies: c.dependencies });
         scope.setInstance(c.resource, (c.index ?? null) as InstanceKey, result as Value);
         counts.changed++;
@@ -174,14 +174,14 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     async function create(ch: ResourceChange, attrs: Attributes): Promise<void> {
       say(`${ch.address}: Creating...`);
       // the intent first: if nothing records the object below, the daemon can still find what this create made
-      await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: '', attributes: attrs, dependencies: ch.dependencies, pending: true });
+      await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: '', attributes: storedAttributes(rt!, attrs), dependencies: ch.dependencies, pending: true });
       let created: { objectId: string; attributes: Attributes };
       try {
         created = await rt!.create(api, attrs, ctx);
       } catch (e) {
         if (e instanceof PartialCreateError) {
           // made but not finished: record it (as Terraform keeps a partly created object) and report the failure
-          await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: e.objectId, attributes: e.attributes, dependencies: ch.dependencies });
+          await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: e.objectId, attributes: storedAttributes(rt!, e.attributes), dependencies: ch.dependencies });
           say(`${ch.address}: Created [id=${e.objectId}] but not finished; the next plan shows what is left`);
           throw e.cause;
         }
@@ -190,8 +190,9 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
         if (status !== undefined && status >= 400 && status < 500) await store.deleteObject(plan.stack, lockId, ch.address).catch(() => undefined);
         throw e;
       }
-      await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: created.objectId, attributes: created.attributes, dependencies: ch.dependencies });
-      scope.setInstance(ch.resource, (ch.index ?? null) as InstanceKey, created.attributes as Value);
+      const recorded = storedAttributes(rt!, created.attributes);
+      await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: created.objectId, attributes: recorded, dependencies: ch.dependencies });
+      scope.setInstance(ch.resource, (ch.index ?? null) as InstanceKey, recorded as Value);
       counts.added++;
       say(`${ch.address}: Creation complete after ${elapsed()} [id=${created.objectId}]`);
     }

@@ -2,6 +2,7 @@
 import { parseInstanceAddress } from '../config/scope.js';
 import { buildConfigGraph } from '../graph/config-graph.js';
 import { resourceType } from '../resources/registry.js';
+import { storedAttributes } from '../resources/resource-type.js';
 import { parseArgs } from './args.js';
 import { takeLock } from './apply.js';
 import { CliError, type Command } from './context.js';
@@ -34,7 +35,7 @@ export function makeImportCommand(deps: CommandDeps): Command {
       // arguments the daemon cannot report (pending_days) start at their defaults, as after a create
       for (const k of rt.writeOnly) if (rt.schema.properties[k]?.default !== undefined && !(k in attrs)) attrs[k] = rt.schema.properties[k].default!;
       const deps2 = [...buildConfigGraph(config).dag.ancestors(p.resource)].filter((d) => config.resources.has(d)).sort();
-      await session.store.putObject(config.stack, lock.id, { address, type: decl.type, object_id: id, attributes: attrs, dependencies: deps2 });
+      await session.store.putObject(config.stack, lock.id, { address, type: decl.type, object_id: id, attributes: storedAttributes(rt, attrs), dependencies: deps2 });
       ctx.stdout.write(`${address}: Import prepared!\n\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nthe stack "${config.stack}" and will henceforth be managed by dew.\n`);
       return 0;
     } finally {

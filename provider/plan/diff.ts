@@ -97,7 +97,8 @@ export function diffInstance(rt: ResourceType, inst: Instance, prior: StackObjec
     if (!(k in inst.value)) continue; // not configured and no default: the daemon's value stands (optional+computed)
     const want: Value = inst.value[k];
     const { value: bare } = unmark(want);
-    const same = bare !== UNKNOWN && jsonEqual(splitMarks(want).json, current[k] ?? null);
+    const wanted = splitMarks(want).json;
+    const same = bare !== UNKNOWN && (jsonEqual(wanted, current[k] ?? null) || rt.sameValue?.(k, wanted, current[k] ?? null) === true);
     if (same) {
       planned[k] = want; // keep the sensitivity mark
       continue;
@@ -107,7 +108,7 @@ export function diffInstance(rt: ResourceType, inst: Instance, prior: StackObjec
     changed.push(k);
   }
   const drift = driftedArguments(rt, prior, current);
-  const forcing = changed.filter((k) => rt.forceNew.includes(k));
+  const forcing = changed.filter((k) => rt.forceNew.includes(k) || (rt.forcesReplacement && (containsUnknown(inst.value[k]) || rt.forcesReplacement(k, current[k] ?? null, splitMarks(inst.value[k]).json))));
   if (opts.replace || forcing.length) {
     const next = plannedNew(rt, inst);
     return {

@@ -4,9 +4,12 @@ import { dewKmsAlias } from './dew-kms-alias.js';
 import { dewKmsGrant } from './dew-kms-grant.js';
 import { dewKmsKey } from './dew-kms-key.js';
 import { dewKmsKeyMaterial } from './dew-kms-key-material.js';
+import { dewKpsBinding } from './dew-kps-binding.js';
+import { dewKpsHost } from './dew-kps-host.js';
+import { dewKpsKeypair } from './dew-kps-keypair.js';
 import type { ResourceType } from './resource-type.js';
 
-const TYPES: ReadonlyMap<string, ResourceType> = new Map([dewKmsKey, dewKmsAlias, dewKmsGrant, dewKmsKeyMaterial, dewIamUser].map((t) => [t.type, t]));
+const TYPES: ReadonlyMap<string, ResourceType> = new Map([dewKmsKey, dewKmsAlias, dewKmsGrant, dewKmsKeyMaterial, dewIamUser, dewKpsKeypair, dewKpsHost, dewKpsBinding].map((t) => [t.type, t]));
 
 export function resourceType(name: string): ResourceType | undefined {
   return TYPES.get(name);

@@ -62,6 +62,23 @@ export interface ResourceType {
   plannedComputed?(configured: Attributes, current: Attributes | null): Attributes;
   /** What destroying the object does besides deleting it, shown in the plan as `# (…)` lines. */
   destroyNotes?(objectId: string, before: Attributes, replacing: boolean): string[];
+  /**
+   * Whether changing an argument that is not in forceNew still needs a new object: a change the daemon
+   * makes in one direction only (a user key pair becomes an account key pair in place, never back).
+   */
+  forcesReplacement?(attribute: string, current: Json, configured: Json): boolean;
+  /**
+   * Whether a configured value already matches the current one though they differ as JSON: the same SSH
+   * key in another form, or a secret the stack keeps only as a digest (stored()).
+   */
+  sameValue?(attribute: string, configured: Json, current: Json): boolean;
+  /** What the stack records of an object's attributes: a secret as its digest, a login credential not at all. */
+  stored?(attributes: Attributes): Attributes;
+}
+
+/** The attributes as the stack may record them (see ResourceType.stored). */
+export function storedAttributes(rt: ResourceType, attributes: Attributes): Attributes {
+  return rt.stored ? rt.stored(attributes) : attributes;
 }
 
 /** Arguments (configurable attributes) of a schema, in declaration order. */
