@@ -12,6 +12,7 @@ const daemon: DaemonEntry = {
   runDaemon: async (...args) => (await import('../daemon/main.js')).runDaemon(...args),
   runDueJobs: async (...args) => (await import('../daemon/offline.js')).runDueJobs(...args),
   runAuditVerify: async (...args) => (await import('../daemon/offline.js')).runAuditVerify(...args),
+  keyFormats: async () => import('../daemon/kps/key-formats.js'),
   executable: fileURLToPath(import.meta.url),
 };
 

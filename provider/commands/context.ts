@@ -1,4 +1,5 @@
 /** What every `dew` command receives from the CLI entry point: the only place side effects come from. */
+import type { KeyFormatLibrary } from './key-format-library.js';
 
 /** A writable text stream (process.stdout in production, a buffer in tests). */
 export interface TextOut {
@@ -36,6 +37,8 @@ export interface DaemonEntry {
   runDaemon(argv: readonly string[], env: Env, cwd: string, io: { log: (line: string) => void }): Promise<number>;
   runDueJobs(argv: readonly string[], env: Env, cwd: string, io: { out: (text: string) => void; log: (line: string) => void }): Promise<number>;
   runAuditVerify(argv: readonly string[], env: Env, cwd: string, io: { out: (text: string) => void; log: (line: string) => void }): Promise<number>;
+  /** The key pair service's key-format library, for the offline `dew kps convert`. */
+  keyFormats(): Promise<KeyFormatLibrary>;
   /** The `dew` executable's file, for commands that start `dew daemon` as a child (quickstart). */
   readonly executable: string;
 }
