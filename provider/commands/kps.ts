@@ -10,10 +10,9 @@ import { waitForTask } from '../resources/kps-task.js';
 import { CliError, type Command, type CommandContext } from './context.js';
 import { connect, printingApiErrors, takeCredentialsFlag } from './connect.js';
 import { HELP, renderHelp } from './help-table.js';
+import { KPS_CONVERT_HELP, kpsConvert } from './kps-convert.js';
 import { KPS_OPERATIONS, kpsFieldTypes, kpsOperationPage, kpsRequest } from './kps-operations.js';
 import { parseFieldFlags, unknownOperation } from './operation-fields.js';
-
-const CONVERT_SUMMARY = 'convert a local key file between OpenSSH, PKCS#8, PKCS#1 and PuTTY .ppk forms (offline, no daemon)';
 
 /** Every word `dew kps` takes: the API operations and `convert`. */
 export function kpsOperations(): string[] {
@@ -22,20 +21,11 @@ export function kpsOperations(): string[] {
 
 /** `dew kps OP --help`. */
 export function kpsOperationHelp(operation: string): string {
-  if (operation === 'convert') return `${CONVERT_SUMMARY}\n\nusage: dew kps convert [flags] (run \`dew kps convert --help\` with the converter built in)\n`;
+  if (operation === 'convert') return renderHelp(KPS_CONVERT_HELP);
   const o = KPS_OPERATIONS[operation];
   if (!o) throw unknownOperation('kps', operation, kpsOperations());
   return kpsOperationPage(operation, o);
 }
-
-/**
- * `dew kps convert …`: provider/commands/kps-convert.ts (kpsConvert(ctx, argv)), written on another
- * branch. MERGE: once that file is in main, this function's body becomes the one line
- *   return (await import('./kps-convert.js')).kpsConvert(ctx, argv);
- */
-const convert: (ctx: CommandContext, argv: readonly string[]) => Promise<number> = async () => {
-  throw new CliError('kps.convert_missing', 'dew kps convert is not in this build of dew yet', { hint: CONVERT_SUMMARY });
-};
 
 const print = (ctx: CommandContext, answer: unknown): void => {
   if (answer !== undefined && answer !== '') ctx.stdout.write(JSON.stringify(answer, null, 2) + '\n');
@@ -71,7 +61,7 @@ export const kpsCommand: Command = async (ctx: CommandContext) => {
     ctx.stdout.write(USAGE + '\n');
     return operation ? 0 : 1;
   }
-  if (operation === 'convert') return convert(ctx, flags);
+  if (operation === 'convert') return kpsConvert(ctx, flags);
   const o = KPS_OPERATIONS[operation];
   if (!o) throw unknownOperation('kps', operation, kpsOperations());
   const parsed = parseFieldFlags(flags, kpsFieldTypes(o), o.wait ? ['wait'] : []);

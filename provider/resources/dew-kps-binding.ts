@@ -42,12 +42,6 @@ export const dewKpsBinding: ResourceType = {
   optionalComputed: ['disable_password'],
   writeOnly: [],
 
-  check(a) {
-    if ((a.auth_type ?? 'password') === 'password' && typeof a.password !== 'string')
-      return [{ attribute: 'password', message: 'auth_type = "password" needs password (or auth_type = "keypair" to log in with the managed key pair bound now)' }];
-    return [];
-  },
-
   fromLive: fromHost,
 
   read: (api, objectId) => readBinding(api, objectId),
