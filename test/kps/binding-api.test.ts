@@ -54,7 +54,7 @@ t.test('binding key pairs to a real sshd', async (t) => {
   const web2Key = await managed('web2');
   const associate = async (keypair_name: string, server: object) => finished(c, ((await c.request('POST', `${V3}/keypairs/associate`, { keypair_name, server })).body as Any).task_id);
 
-  const created = ((await c.request('POST', `${V3}/hosts`, { host: { name: 'h1', address: host.address, port: host.port, username: host.user } })).body as Any).host;
+  const created = ((await c.request('POST', `${V3}/hosts`, { host: { name: 'h1', address: host.address, port: host.port, username: host.user, sshd_config: host.sshdConfigPath } })).body as Any).host;
   t.equal(created.host_key, null, 'no host key yet: learnt on first contact');
   t.equal((await host.sshLogin(webKey)).code, 255, 'before binding the key does not log in');
 
