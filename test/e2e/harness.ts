@@ -13,6 +13,7 @@ import { forceUnlockCommand } from '../../provider/commands/force-unlock.js';
 import { showCommand } from '../../provider/commands/show.js';
 import { validateCommand } from '../../provider/commands/validate.js';
 import { kmsCommand } from '../../provider/commands/kms.js';
+import { kpsCommand } from '../../provider/commands/kps.js';
 
 export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   plan: planCommand,
@@ -25,6 +26,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   show: showCommand,
   validate: validateCommand,
   kms: kmsCommand,
+  kps: kpsCommand,
 });
 
 export interface Result {

@@ -1,8 +1,8 @@
 /**
  * The key pair service module (reference 4) at `/v3/{project_id}`: key pairs, their managed
  * private keys, binding tasks, and dew's own SSH hosts that tasks bind key pairs to; plus the stack
- * live views of `dew_kps_keypair` and `dew_kps_binding`. Routes name the key pair (or host) their
- * audit record is about.
+ * live views of `dew_kps_keypair`, `dew_kps_host` and `dew_kps_binding`. Routes name the key pair
+ * (or host) their audit record is about.
  */
 import type { KeypairService, CreateKeypair, KeyProtection } from '../../services/kps/keypairs.js';
 import type { HostService, HostInput } from '../../services/kps/hosts.js';
@@ -160,8 +160,8 @@ export function kpsModule(d: KpsModuleDeps): ServiceModule {
     base: '/v3/:project_id',
     resource: { request: (r) => keypairOf(r.body).name ?? r.params.keypair_name },
     routes,
-    liveViews: { dew_kps_keypair: keypairView(k), dew_kps_binding: bindingView(hosts) },
-    finders: { dew_kps_keypair: keypairFinder(k), dew_kps_binding: bindingFinder(hosts) },
+    liveViews: { dew_kps_keypair: keypairView(k), dew_kps_host: hostView(hosts), dew_kps_binding: bindingView(hosts) },
+    finders: { dew_kps_keypair: keypairFinder(k), dew_kps_host: hostFinder(hosts), dew_kps_binding: bindingFinder(hosts) },
   });
 }
 
@@ -170,6 +170,32 @@ function keypairView(k: KeypairService): LiveView {
   return async (caller, name) => {
     const r = await k.find(caller, name);
     return r ? { live: k.toDetail(r), revision: r.revision } : { live: null, revision: 0 };
+  };
+}
+
+/** The host `idOrName`, or undefined when there is none (any other failure is thrown). */
+async function findHost(hosts: HostService, caller: Parameters<LiveView>[0], idOrName: string) {
+  try {
+    return await hosts.get(caller, idOrName);
+  } catch (e) {
+    if ((e as { status?: unknown }).status === 404) return undefined;
+    throw e;
+  }
+}
+
+/** A stack's host object (id = the host id, or the name it was imported by): its entity. */
+function hostView(hosts: HostService): LiveView {
+  return async (caller, idOrName) => {
+    const h = await findHost(hosts, caller, idOrName);
+    return h ? { live: hosts.toEntity(h), revision: h.revision } : { live: null, revision: 0 };
+  };
+}
+
+/** The host an interrupted create made: that name, made after the intent. */
+function hostFinder(hosts: HostService): PendingFinder {
+  return async (caller, args, since) => {
+    const h = typeof args.name === 'string' ? await findHost(hosts, caller, args.name) : undefined;
+    return h && h.name === args.name && h.createTime >= since ? { objectId: h.hostId } : undefined;
   };
 }
 
