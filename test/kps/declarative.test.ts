@@ -3,7 +3,7 @@
  * 0600 (ssh-keygen -y agrees with the daemon's public key), the private key is in no output and in
  * none of the daemon's files, drift (re-described, deleted by hand) is applied back, import by name,
  * a managed imported private key compared by digest and cleared with "", the scope upgrade in place,
- * export --out 0600, API errors as kms prints them, destroy.
+ * export --out 0600, API errors as kms prints them; dew_kps_host imported by name and drift; destroy.
  */
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
@@ -141,6 +141,28 @@ t.test('dew_kps_keypair: generate with key_file, drift, import, managed private 
     t.equal(r.code, 0, r.err);
     t.equal((await kps(w, 'show-keypair', '--name', 'gen')).keypair.scope, 'domain');
     t.equal((await dew('plan', '-detailed-exitcode')).code, 0);
+  });
+
+  await t.test('dew_kps_host: import by name, drift in place, deleted by hand is created again', async (t) => {
+    const made = (await kps(w, 'create-host', '--name', 'db', '--address', '10.0.0.5', '--username', 'ops', '--port', '2200')).host;
+    const HOST = `resource "dew_kps_host" "db" {\n  name     = "db"\n  address  = "10.0.0.5"\n  port     = 2200\n  username = "ops"\n}\n`;
+    w.write({ 'main.hcl': GEN.replace('  key_file', '  scope       = "account"\n  key_file') + '\n' + HOST });
+    const i = await dew('import', 'dew_kps_host.db', 'db');
+    t.equal(i.code, 0, i.err);
+    t.equal((await dew('plan', '-detailed-exitcode')).code, 0, 'imported by name: matches');
+    t.equal((await dew('kps', 'update-host', '--host-id', made.id, '--address', '10.0.0.6')).code, 0);
+    const p = await dew('plan', '-detailed-exitcode');
+    t.equal(p.code, 2);
+    t.match(p.out, /~ address += "10\.0\.0\.6" -> "10\.0\.0\.5"/);
+    t.match(p.out, /0 to add, 1 to change, 0 to destroy/);
+    t.equal((await dew('apply', '-auto-approve')).code, 0);
+    t.equal((await kps(w, 'show-host', '--host-id', 'db')).host.address, '10.0.0.5');
+    t.equal((await dew('kps', 'delete-host', '--host-id', made.id)).code, 0);
+    const again = await dew('plan', '-detailed-exitcode');
+    t.equal(again.code, 2);
+    t.match(again.out, /# dew_kps_host\.db will be created/);
+    t.equal((await dew('apply', '-auto-approve')).code, 0);
+    t.not((await kps(w, 'show-host', '--host-id', 'db')).host.id, made.id, 'a new host');
   });
 
   const d = await dew('destroy', '-auto-approve');
