@@ -5,7 +5,7 @@
  * the KMS code, scopes and the upgrade rule, paging, decrypt-password against openssl, and no
  * private key in the logs or the audit trail.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ type Any = any;
 const KP = '/v3/{project_id}/keypairs';
 const IAM = '/v1.0/{project_id}/dew/iam';
 
-function tempDir(t: Tap.Test): string {
+function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'dew-kps-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
@@ -33,7 +33,7 @@ function keygenL(file: string, hash = 'sha256'): { bits: number; fp: string; typ
   return { bits: Number(m[1]), fp: m[2], type: m[3] };
 }
 
-async function expectCode(t: Tap.Test, p: Promise<unknown>, status: number, code: string, what: string) {
+async function expectCode(t: Test, p: Promise<unknown>, status: number, code: string, what: string) {
   const e = await apiError(p);
   t.equal(`${e.status} ${e.code}`, `${status} ${code}`, `${what} (${e.message})`);
   return e;
