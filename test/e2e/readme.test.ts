@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startSshd } from '../helpers/sshd.js';
 
 // About 95 commands, each a fresh `dew` process: a minute on an idle 2-core machine, more when loaded.
 t.setTimeout(900_000);
@@ -104,9 +105,12 @@ t.test('every shell block of the README runs in order after dew quickstart', asy
   t.equal(plan.status, 0, `dew plan examples/quickstart after dew quickstart: no changes, no error\n${plan.stdout}${plan.stderr}`);
   t.match(plan.stdout, /No changes\./);
 
+  // The key pair section binds to "a host you can log into": a throwaway OpenSSH server and user.
+  const sshd = await startSshd(t);
+  const sshEnv = { SSH_HOST: sshd.address, SSH_PORT: String(sshd.port), SSH_USER: sshd.user, SSH_PASSWORD: sshd.password };
   const file = join(work, 'readme.sh');
   writeFileSync(file, script(blocks));
-  const run = spawnSync('bash', [file], { cwd: work, env: { ...env, DEW_LISTEN: undefined }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync('bash', [file], { cwd: work, env: { ...env, ...sshEnv, DEW_LISTEN: undefined }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const trail = run.stderr.split('\n').slice(-40).join('\n');
   t.equal(run.status, 0, `the README's commands all succeed\n${trail}`);
   t.notMatch(run.stdout + run.stderr, /unexpected error|    at [\w.<>]+ \(/, 'no command printed a stack trace');
