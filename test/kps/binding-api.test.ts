@@ -129,6 +129,21 @@ t.test('binding key pairs to a real sshd', async (t) => {
     t.equal(((await c.request('GET', `${V3}/failed-tasks`)).body as Any).total, 0, 'all deleted');
   });
 
+  await t.test('batch-associate: one key pair, each host its own task or the reason it got none', async (t) => {
+    const bad = await apiError(c.request('POST', `${V3}/keypairs/batch-associate`, { batch_keypairs: [{ keypair_name: 'web', server: { id: 'h1' } }, { keypair_name: 'web2', server: { id: 'nowhere' } }] }));
+    t.equal(`${bad.status} ${bad.code}`, '400 KPS.0001', 'two key pairs in one batch are refused');
+    const r = (await c.request('POST', `${V3}/keypairs/batch-associate`, {
+      batch_keypairs: [
+        { keypair_name: 'web2', server: { id: 'h1' } },
+        { keypair_name: 'web2', server: { id: 'no-such-host' } },
+      ],
+    })).body as Any;
+    t.same(r.tasks.map((x: Any) => [x.server_id, x.status, x.error_code ?? null]), [['h1', 'SUCCESS', null], ['no-such-host', 'FAILED', 'KPS.0009']]);
+    const task = await finished(c, r.tasks[0].task_id);
+    t.equal(task.task_status, 'SUCCESS_REPLACE', JSON.stringify(task));
+    t.equal((await host.sshLogin(web2Key)).code, 0, 'the batch task bound the key');
+  });
+
   await t.test('unbind removes only that key; reset with the password restores key login', async (t) => {
     const marker = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOq7rQ2nq8r4m5KJ5b8xGv1mYj6bY0m3k0f9bq0hNq3J someone-else';
     writeFileSync(authorizedKeys, keysOnHost() + marker + '\n');

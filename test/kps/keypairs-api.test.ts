@@ -72,6 +72,8 @@ t.test('KPS key pairs', async (t) => {
       t.same({ bits: l.bits, fp: l.fp, type: l.type }, { bits, fp: kp.fingerprint, type }, `${name}: ssh-keygen -lf agrees`);
       const detail = await show(name);
       t.equal(detail.algorithm, alg ?? 'SSH_RSA_2048', `${name}: algorithm`);
+      const md5 = ((await c.request('GET', `${KP}/${name}`, undefined, { fingerprint_hash: 'md5' })).body as Any).keypair.fingerprint;
+      t.equal(md5, keygenL(`${keyFile}.pub`, 'md5').fp, `${name}: the MD5 fingerprint on request is ssh-keygen -E md5's`);
       t.equal(detail.is_key_protection, false, 'not managed');
       t.notOk('private_key' in detail, 'the detail never has the private key');
       await expectCode(t, c.request('POST', `${KP}/private-key/export`, { keypair: { name } }), 400, 'KPS.0008', `${name}: nothing to export`);
@@ -250,6 +252,7 @@ t.test('KPS key pairs', async (t) => {
     t.equal(new Set(all).size, all.length, 'no name twice across pages');
     t.ok(all.includes('b1') && all.includes('shared'), 'own and account key pairs');
     await expectCode(t, c.request('GET', KP, undefined, { limit: 0 }), 400, 'KPS.0001', 'limit 0');
+    await expectCode(t, c.request('GET', `${KP}/b3`, undefined, { fingerprint_hash: 'sha1' }), 400, 'KPS.0001', 'an unknown fingerprint hash');
     await c.request('DELETE', `${KP}/b1`);
     await expectCode(t, c.request('GET', `${KP}/b1`), 404, 'KPS.0004', 'deleted');
     await expectCode(t, c.request('DELETE', `${KP}/b1`), 404, 'KPS.0004', 'twice');

@@ -8,7 +8,8 @@ import type { KeypairService, CreateKeypair, KeyProtection } from '../../service
 import type { HostService, HostInput } from '../../services/kps/hosts.js';
 import type { BindingTasks, ServerSpec } from '../../services/kps/binding-tasks.js';
 import type { PendingFinder } from '../../services/stacks.js';
-import type { PrivateKeyFormat } from '../../kps/key-formats.js';
+import { parsePublicKey, type PrivateKeyFormat } from '../../kps/key-formats.js';
+import { kpsErrors } from '../../errors.js';
 import { defineModule, type LiveView, type RouteSpec, type ServiceModule } from '../contract.js';
 import { queryInt } from '../wire.js';
 
@@ -41,7 +42,14 @@ export function kpsModule(d: KpsModuleDeps): ServiceModule {
     },
     {
       method: 'GET', path: '/keypairs/:keypair_name', operation: 'show-keypair', permission: 'read', resource: byName,
-      handler: async (r) => ({ keypair: k.toDetail(await k.get(r.caller, r.params.keypair_name)) }),
+      handler: async (r) => {
+        const detail = k.toDetail(await k.get(r.caller, r.params.keypair_name));
+        // `?fingerprint_hash=md5`: the MD5 form `ssh-keygen -E md5 -lf` prints, for older tooling.
+        const hash = r.query('fingerprint_hash');
+        if (hash !== undefined && hash !== 'sha256' && hash !== 'md5') throw kpsErrors.invalid('fingerprint_hash', 'use sha256 or md5');
+        if (hash === 'md5') detail.fingerprint = parsePublicKey(String(detail.public_key)).fingerprintMd5;
+        return { keypair: detail };
+      },
     },
     {
       method: 'PUT', path: '/keypairs/:keypair_name', operation: 'update-keypair', permission: 'manage', schema: 'kps/keypair-update', status: 204, resource: byName,
