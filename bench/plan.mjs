@@ -71,7 +71,7 @@ export async function runPlanBench({ sizes = [100, 1000, 10000], log = (l) => pr
       for (const format of ['json', 'hcl']) {
         const dir = join(home, `${format}-${n}`);
         mkdirSync(dir);
-        const file = join(dir, format === 'json' ? 'main.json' : 'main.hcl');
+        const file = join(dir, format === 'json' ? 'main.dew.json' : 'main.hcl');
         writeFileSync(file, format === 'json' ? jsonConfig(`bench-${n}`, n) : hclConfig(`bench-${n}`, n));
         let parseMs = null;
         if (format === 'hcl') {

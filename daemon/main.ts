@@ -91,7 +91,6 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   const database = await openDatabase(config.dbUrl);
   let verifyPool: VerifyPool | undefined;
   let trail: AuditTrail | undefined;
-  let kpsTasks: BindingTasks | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
@@ -140,7 +139,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     const kpsRepo = new KpsRepo(database.db);
     const keypairs = new KeypairService(kpsRepo, new PrivateKeyVault(data), { now, quotas: DEFAULT_KPS_QUOTAS, userExists: (domainId, userId) => identity.findUser(domainId, userId) !== undefined });
     const hosts = new HostService(kpsRepo, now);
-    kpsTasks = new BindingTasks(kpsRepo, keypairs, hosts, { now, sshTimeoutMs: KPS_SSH_TIMEOUT_MS, log: io.log });
+    const kpsTasks = new BindingTasks(kpsRepo, keypairs, hosts, { now, sshTimeoutMs: KPS_SSH_TIMEOUT_MS, log: io.log });
     const admin = await identity.ensureBootstrapAdmin();
     const gov = await createGovernance({ database, trail, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) });
 
@@ -234,7 +233,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
           await gov.stopScheduler();
           await new Promise<void>((r) => server.close(() => r()));
           await lockout.settled();
-          await kpsTasks?.settled();
+          await kpsTasks.settled();
           await verifyPool?.close();
           await gov.close();
           database.close();

@@ -98,7 +98,7 @@ function toError(e: ErrorObject, schema: JsonSchema): DewError {
   if (e.keyword === 'additionalProperties') {
     return kmsErrors.invalidAs('parameter', `unknown field ${String(e.params.additionalProperty)}`);
   }
-  const field = e.instancePath.split('/').slice(1).join('.');
+  const field = fieldOf(e);
   if (!field) return kmsErrors.badJson();
   const code = codeFor(schema, e.instancePath);
   const reference = REFERENCE_MESSAGES[code];

@@ -210,8 +210,9 @@ t.test('KPS key pairs', async (t) => {
     const frank = await makeUser(d, 'frank', ['KMS CMKFullAccess']);
     await create({ name: 'erins', algorithm: 'SSH_ED25519' }, erin);
     await expectCode(t, frank.request('GET', `${KP}/erins`), 404, 'KPS.0004', "another user's key pair is invisible");
-    await create({ name: 'erins', algorithm: 'SSH_ED25519' }, frank);
-    t.pass('so another user may use the same name');
+    const franks = await create({ name: 'erins', algorithm: 'SSH_ED25519' }, frank);
+    t.equal(franks.name, 'erins', 'so another user may use the same name');
+    t.not(franks.fingerprint, (await show('erins', erin)).fingerprint, 'and it is another key pair');
     await expectCode(t, erin.request('POST', KP, { keypair: { name: 'shared', scope: 'domain' } }), 403, 'KPS.0018', 'only an administrator creates account key pairs');
     await create({ name: 'shared', scope: 'domain', algorithm: 'SSH_ED25519' });
     t.equal((await show('shared', erin)).scope, 'domain', 'an account key pair is seen by every user');

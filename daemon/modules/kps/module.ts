@@ -9,7 +9,7 @@ import type { HostService, HostInput } from '../../services/kps/hosts.js';
 import type { BindingTasks, ServerSpec } from '../../services/kps/binding-tasks.js';
 import type { PendingFinder } from '../../services/stacks.js';
 import { parsePublicKey, type PrivateKeyFormat } from '../../kps/key-formats.js';
-import { kpsErrors } from '../../errors.js';
+import { DewError, kpsErrors } from '../../errors.js';
 import { defineModule, type LiveView, type RouteSpec, type ServiceModule } from '../contract.js';
 import { queryInt } from '../wire.js';
 
@@ -83,9 +83,9 @@ export function kpsModule(d: KpsModuleDeps): ServiceModule {
           try {
             succeeded.push(await k.create(r.caller, item.keypair));
           } catch (e) {
-            const err = e as { code?: string; message?: string };
-            if (!err.code) throw e;
-            failed.push({ keypair_name: item.keypair.name, failed_reason: `${err.code}: ${err.message}` });
+            // A refusal is this key pair's answer; anything else (the database failing) fails the batch.
+            if (!(e instanceof DewError)) throw e;
+            failed.push({ keypair_name: item.keypair.name, failed_reason: `${e.code}: ${e.message}` });
           }
         }
         return { failed_keypairs: failed, succeeded_keypairs: succeeded };

@@ -12,7 +12,7 @@
  * private keys live only in memory for the task's duration. One task at a time per host.
  */
 import { randomUUID } from 'node:crypto';
-import { kpsErrors } from '../../errors.js';
+import { DewError, kpsErrors } from '../../errors.js';
 import type { HostRow, KeypairRow, KpsRepo, TaskRow } from '../../store/kps-repo.js';
 import type { Caller } from '../caller.js';
 import type { KeypairService } from './keypairs.js';
@@ -140,9 +140,9 @@ export class BindingTasks {
         const { task_id } = await this.associate(caller, b.keypair_name, b.server);
         tasks.push({ task_id, server_id: b.server.id, status: 'SUCCESS' });
       } catch (e) {
-        const err = e as { code?: string; message?: string };
-        if (!err.code) throw e;
-        tasks.push({ task_id: null, server_id: b.server.id, status: 'FAILED', error_code: err.code, error_msg: err.message });
+        // A refusal is this host's answer; anything else (the database failing) fails the batch.
+        if (!(e instanceof DewError)) throw e;
+        tasks.push({ task_id: null, server_id: b.server.id, status: 'FAILED', error_code: e.code, error_msg: e.message });
       }
     }
     return { tasks };
@@ -194,8 +194,6 @@ export class BindingTasks {
       const msg = e instanceof HostError ? e.message : 'internal error while running the task';
       if (!(e instanceof HostError)) this.opts.log(JSON.stringify({ level: 'error', msg: 'kps task failed', task_id: task.taskId, error: (e as Error)?.name }));
       await this.repo.updateTask(task.taskId, { state: 'FAILED', errorCode: code, errorMsg: msg, updateTime: this.opts.now() }).catch(() => undefined);
-    } finally {
-      if ('password' in plan.auth) plan.auth = { password: '' };
     }
   }
 

@@ -68,7 +68,6 @@ export class PrivateKeyVault {
         plain.fill(0);
       }
     } catch (e) {
-      if (e instanceof DewError) throw e;
       throw new DewError('KPS.0101', 500, 'KPS error: a stored private key does not authenticate.', { cause: e });
     } finally {
       dek.fill(0);
