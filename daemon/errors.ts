@@ -176,3 +176,28 @@ export const kpsErrors = Object.freeze({
   notRsa: () => new DewError('KPS.0015', 400, 'Only an RSA key pair can decrypt a Windows password.'),
   undecryptable: () => new DewError('KPS.0016', 400, 'Invalid password ciphertext: it does not decrypt under this key pair.'),
 });
+
+/**
+ * The secret service (reference 5): the reference's CSMS codes where it publishes one (0002–0108),
+ * dew's own CSMS.04xx for the rest, all in the CSMS body shape `{"error_code","error_msg"}`.
+ */
+export const csmsErrors = Object.freeze({
+  invalid: (field: string, why?: string) => new DewError('CSMS.0002', 400, why ? `The value of parameter ${field} is invalid: ${why}.` : `The value of parameter ${field} is invalid.`),
+  badRequest: (why: string) => new DewError('CSMS.0003', 400, `The request is invalid: ${why}.`),
+  badJson: () => new DewError('CSMS.0004', 400, 'The requested body format is wrong.'),
+  notFound: (what: string) => new DewError('CSMS.0005', 404, `The resource does not exist: ${what}.`),
+  pendingDelete: (name: string) => new DewError('CSMS.0103', 400, `The secret ${JSON.stringify(name)} is in the scheduled deletion state.`),
+  systemStage: (stage: string) => new DewError('CSMS.0105', 400, `Can not delete the system internal stage ${stage}.`),
+  secretNotFound: (name: string) => new DewError('CSMS.0106', 404, `The secret ${JSON.stringify(name)} does not exist.`),
+  alreadyScheduled: (name: string) => new DewError('CSMS.0107', 400, `The secret ${JSON.stringify(name)} is in schedule delete state.`),
+  notScheduled: (name: string) => new DewError('CSMS.0108', 400, `The secret ${JSON.stringify(name)} is not in schedule delete state.`),
+  exists: (what: string) => new DewError('CSMS.0401', 409, `${what} already exists.`),
+  tooManyStages: (limit: number) => new DewError('CSMS.0402', 400, `A secret has at most ${limit} stages.`),
+  quota: (what: string, limit: number) => new DewError('CSMS.0403', 400, `The ${what} quota is reached: at most ${limit}.`),
+  versionExpired: (name: string, version: string) => new DewError('CSMS.0404', 400, `The version ${version} of secret ${JSON.stringify(name)} has expired and cannot be read.`),
+  notEnabled: (name: string, state: string) => new DewError('CSMS.0405', 400, `The secret ${JSON.stringify(name)} is ${state}: only an ENABLED secret can do this.`),
+  inUse: (what: string) => new DewError('CSMS.0406', 409, what),
+  busy: (why: string) => new DewError('CSMS.0407', 409, `${why}; try again.`),
+  rotationFailed: (why: string) => new DewError('CSMS.0408', 400, `The rotation failed: ${why}.`),
+  internal: (why: string) => new DewError('CSMS.0001', 500, `CSMS error: ${why}.`),
+});

@@ -403,3 +403,149 @@ export const kpsTasks = sqliteTable(
   },
   (t) => [index('kps_tasks_project_state').on(t.projectId, t.state, t.taskTime), index('kps_tasks_host').on(t.hostId, t.state)],
 );
+
+/**
+ * CSMS secrets (reference 5). `state` is ENABLED, DISABLED, PENDING_DELETE or FROZEN;
+ * `next_version` is the number the next version takes (reserved by a compare-free increment, so
+ * two writers never share a number). Tags are a JSON object (at most 20). `rotation_config` for a
+ * COMMON secret is the JSON password policy the rotation generator uses.
+ */
+export const csmsSecrets = sqliteTable(
+  'csms_secrets',
+  {
+    secretId: text('secret_id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    name: text('name').notNull(),
+    state: text('state').notNull(),
+    /** The KMS key id new versions are sealed under. */
+    kmsKeyId: text('kms_key_id').notNull(),
+    description: text('description').notNull(),
+    secretType: text('secret_type').notNull(),
+    autoRotation: integer('auto_rotation').notNull(),
+    rotationPeriod: text('rotation_period'),
+    rotationConfig: text('rotation_config'),
+    rotationTime: integer('rotation_time'),
+    nextRotationTime: integer('next_rotation_time'),
+    /** JSON array of event names (at most one). */
+    eventSubscriptions: text('event_subscriptions').notNull(),
+    enterpriseProjectId: text('enterprise_project_id').notNull(),
+    rotationFuncUrn: text('rotation_func_urn'),
+    scheduledDeleteTime: integer('scheduled_delete_time'),
+    /** JSON object of tag key to value. */
+    tags: text('tags').notNull(),
+    nextVersion: integer('next_version').notNull(),
+    createTime: integer('create_time').notNull(),
+    updateTime: integer('update_time').notNull(),
+    revision: integer('revision').notNull(),
+  },
+  (t) => [uniqueIndex('csms_secrets_project_name').on(t.projectId, t.name), index('csms_secrets_due').on(t.state, t.nextRotationTime)],
+);
+
+/**
+ * Secret versions. `sealed` is the value envelope-encrypted under `kms_key_id` (a fresh data key
+ * per version, the secret id and version bound as associated data); never the value in the clear.
+ */
+export const csmsVersions = sqliteTable(
+  'csms_versions',
+  {
+    secretId: text('secret_id').notNull(),
+    /** 1 for `v1`, 2 for `v2`, … */
+    version: integer('version').notNull(),
+    projectId: text('project_id').notNull(),
+    kmsKeyId: text('kms_key_id').notNull(),
+    sealed: text('sealed').notNull(),
+    /** `text` or `binary`: which field the value is answered in. */
+    valueKind: text('value_kind').notNull(),
+    createTime: integer('create_time').notNull(),
+    /** Epoch ms (the wire is seconds); null: never expires. */
+    expireTime: integer('expire_time'),
+    /** 1 once SECRET_VERSION_EXPIRED was raised for it. */
+    expiredNotified: integer('expired_notified').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.secretId, t.version] }), index('csms_versions_expiry').on(t.expiredNotified, t.expireTime)],
+);
+
+/** Stage labels: a stage lives on exactly one version of a secret (the primary key says so). */
+export const csmsStages = sqliteTable(
+  'csms_stages',
+  {
+    secretId: text('secret_id').notNull(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    updateTime: integer('update_time').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.secretId, t.name] })],
+);
+
+/** Rotation tasks (reference `csms/tasks`): one per rotation, on demand or scheduled. */
+export const csmsTasks = sqliteTable(
+  'csms_tasks',
+  {
+    taskId: text('task_id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    secretId: text('secret_id').notNull(),
+    secretName: text('secret_name').notNull(),
+    rotationFuncUrn: text('rotation_func_urn'),
+    /** SUCCESS or FAILED (RUNNING while a rotation is in progress). */
+    taskStatus: text('task_status').notNull(),
+    /** ROTATE (on demand) or AUTO_ROTATE (the scheduler). */
+    operateType: text('operate_type').notNull(),
+    taskTime: integer('task_time').notNull(),
+    attemptNums: integer('attempt_nums').notNull(),
+    taskErrorCode: text('task_error_code'),
+    taskErrorMsg: text('task_error_msg'),
+  },
+  (t) => [index('csms_tasks_project_time').on(t.projectId, t.taskTime)],
+);
+
+/** Event definitions (reference `csms/events`): which event types notify which target. */
+export const csmsEvents = sqliteTable(
+  'csms_events',
+  {
+    eventId: text('event_id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    name: text('name').notNull(),
+    /** JSON array of event types. */
+    eventTypes: text('event_types').notNull(),
+    state: text('state').notNull(),
+    /** JSON `{target_type, target_id, target_name}`; target_id is the webhook URL for target_type WEBHOOK. */
+    notification: text('notification').notNull(),
+    /** The HMAC key deliveries are signed with, sealed under the master key (never in the clear). */
+    signingKeySealed: text('signing_key_sealed').notNull(),
+    createTime: integer('create_time').notNull(),
+    updateTime: integer('update_time').notNull(),
+  },
+  (t) => [uniqueIndex('csms_events_project_name').on(t.projectId, t.name)],
+);
+
+/**
+ * Notification records: one per event delivered (or tried). A record is claimed by a daemon with
+ * a lease before it is sent, so two daemons never send it twice at once; a failed send is retried
+ * with backoff until `attempts` reaches the limit (status FAIL).
+ */
+export const csmsNotifications = sqliteTable(
+  'csms_notifications',
+  {
+    recordId: text('record_id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    eventName: text('event_name').notNull(),
+    eventType: text('event_type').notNull(),
+    secretName: text('secret_name').notNull(),
+    /** The JSON delivered (names, versions, times: never a value). */
+    payload: text('payload').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    targetName: text('target_name').notNull(),
+    /** PENDING, SUCCESS, FAIL or INVALID. */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull(),
+    nextAttemptTime: integer('next_attempt_time').notNull(),
+    leaseUntil: integer('lease_until').notNull(),
+    lastError: text('last_error'),
+    triggerTime: integer('trigger_time').notNull(),
+    updateTime: integer('update_time').notNull(),
+  },
+  (t) => [index('csms_notifications_due').on(t.status, t.nextAttemptTime), index('csms_notifications_project').on(t.projectId, t.triggerTime)],
+);
