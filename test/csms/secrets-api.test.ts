@@ -38,7 +38,7 @@ t.test('CSMS secrets', async (t) => {
   const creds = d.daemon.credentials;
   // The client signs with the same clock, or a moved clock would put its signatures out of the window.
   const c = new DewClient({ endpoint: d.daemon.url, projectId: creds.project_id, accessKey: creds.access_key, secretKey: creds.secret_key, clock: clock.now });
-  const req = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => (await c.request(method, path, body)).body as Any;
+  const req = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => (await c.request(method, path, body as object | undefined)).body as Any;
   const value = async (name: string, version = 'latest') => (await req('GET', `${SEC}/${name}/versions/${version}`)).version;
 
   await t.test('create with a string value: v1 holds SYSCURRENT under csms/default', async (t) => {
