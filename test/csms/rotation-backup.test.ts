@@ -7,8 +7,8 @@
  * / SECRET_DELETED to a real loopback webhook, signed; backup blobs restore every version and stage
  * only into the same installation, only while the name is free, and a changed blob is refused.
  */
-import t, { type Test } from 'tap';
-import { startTestDaemon, apiError, eventually } from '../helpers/daemon.js';
+import t from 'tap';
+import { startTestDaemon, apiError, expectCode, eventually } from '../helpers/daemon.js';
 import { DewClient } from '../../provider/client/dew-client.js';
 import { receiver, type Receiver } from './event-helpers.js';
 import { verifyDeliverySignature } from '../../daemon/services/csms/webhook.js';
@@ -18,11 +18,6 @@ type Any = any;
 const SEC = '/v1/{project_id}/secrets';
 const KMS = '/v1.0/{project_id}/kms';
 
-async function expectCode(t: Test, p: Promise<unknown>, status: number, code: string, what: string) {
-  const e = await apiError(p);
-  t.equal(`${e.status} ${e.code}`, `${status} ${code}`, `${what} (${e.message})`);
-  return e;
-}
 
 const PUNCT = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/;
 
