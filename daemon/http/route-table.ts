@@ -12,7 +12,6 @@ import type { AuditDraft } from '../services/audit.js';
 import type { Access } from '../services/authorization.js';
 import { checkModules, type Body, type Method, type ResourceOf, type RouteRequest, type ServiceModule } from '../modules/contract.js';
 import { compileBody, type BodyValidator } from './validate.js';
-import { parseJson } from './json-body.js';
 import { MAX_BODY_BYTES } from './body-reader.js';
 import { noteResource } from './audit-trail.js';
 
@@ -77,7 +76,7 @@ function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], vali
     async run(input: RouteInput): Promise<unknown> {
       const req: RouteRequest = {
         caller: input.caller,
-        body: validate ? validate(parseJson(input.raw)) : NO_BODY,
+        body: validate ? validate(input.raw) : NO_BODY,
         params: input.params,
         query: input.query,
         audit: input.audit,

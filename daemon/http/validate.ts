@@ -3,9 +3,11 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { DewError, kmsErrors, REFERENCE_MESSAGES } from '../errors.js';
 import type { JsonSchema } from '../../schemas/index.js';
 import { strNum } from '../modules/wire.js';
+import { parseJson } from './json-body.js';
 
 /** A validator that returns the typed body or throws the reference error. */
-export type BodyValidator<T> = (body: unknown) => T;
+/** Parses a raw request body as JSON and validates it against its schema. */
+export type BodyValidator<T> = (raw: Uint8Array) => T;
 
 interface StrNum {
   minimum: number;
@@ -113,7 +115,15 @@ export function compileBody<T>(ajv: Ajv2020, schema: JsonSchema): BodyValidator<
   const validate: ValidateFunction = ajv.compile(schema);
   const codes = serviceCodes(schema);
   const wantsArray = schema.type === 'array';
-  return (body: unknown): T => {
+  const jsonError = codes ? () => new DewError(codes.json, 400, 'The request body is not valid JSON.') : undefined;
+  return (raw: Uint8Array): T => {
+    let body: unknown;
+    try {
+      body = parseJson(raw);
+    } catch (e) {
+      // A service with its own codes answers malformed JSON in its own shape too (CSMS.0004, KPS.0003).
+      throw jsonError?.() ?? e;
+    }
     if (body === null || typeof body !== 'object' || Array.isArray(body) !== wantsArray) {
       throw codes ? new DewError(codes.json, 400, `The request body must be a JSON ${wantsArray ? 'array' : 'object'}.`) : kmsErrors.badJson();
     }
