@@ -182,7 +182,7 @@ t.test('description and tags change in place; a new name replaces, and the old s
   t.match(dt, /scheduled for deletion in 7 days/);
 });
 
-t.test('a secret pending deletion is gone for the stack; the live view's latest version, stages and tags; an import's digest', async (t) => {
+t.test('a secret pending deletion is gone for the stack; the live view gives latest version, stages and tags; an import gives the digest', async (t) => {
   const rt = resourceType('dew_csms_secret')!;
   t.equal(rt.fromLive(secretLive({ secret: { state: 'PENDING_DELETE' } })), null);
   t.match(rt.fromLive(secretLive({ latest: 'v3', tags: [{ key: 'team', value: 'orders' }] })), {
