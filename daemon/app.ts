@@ -52,11 +52,11 @@ export interface HttpFront {
 const EMPTY = new Uint8Array(0);
 
 /** The body of a request Hono got without node's message (`app.request()` in unit tests), within the same limit. */
-async function fetchBody(req: Request): Promise<Uint8Array> {
+async function fetchBody(req: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   if (req.method === 'GET' || req.method === 'HEAD') return EMPTY;
-  assertDeclaredLength(req.headers.get('content-length') ?? undefined);
+  assertDeclaredLength(req.headers.get('content-length') ?? undefined, limit);
   const buf = new Uint8Array(await req.arrayBuffer());
-  if (buf.length > MAX_BODY_BYTES) throw kmsErrors.tooLarge();
+  if (buf.length > limit) throw kmsErrors.tooLarge();
   return buf;
 }
 
@@ -66,7 +66,7 @@ function honoHandler(route: CompiledRoute, authenticator: Authenticator, trail: 
     const draft = c.get('audit');
     if (draft) draft.operation = route.access.operation;
     const incoming = incomingOf(c);
-    const raw = incoming ? await readBodyOf(incoming) : await fetchBody(c.req.raw);
+    const raw = incoming ? await readBodyOf(incoming, route.maxBodyBytes) : await fetchBody(c.req.raw, route.maxBodyBytes);
     // The request target exactly as sent (the signature covers it), not a normalised URL.
     const { path, rawQuery } = splitRequestUrl(incoming?.url ?? c.req.url);
     const caller = authenticator.authenticate({

@@ -13,7 +13,7 @@ import { LifecycleRepo } from './store/lifecycle-repo.js';
 import { AuditLog } from './services/audit.js';
 import { AuditQueries } from './services/audit-queries.js';
 import { RotationService } from './services/rotation.js';
-import { LifecycleJobs, type JobReport } from './scheduler/jobs.js';
+import { LifecycleJobs, type JobReport, type ServiceJob } from './scheduler/jobs.js';
 import { CronSchedule } from './scheduler/cron-schedule.js';
 import type { KeyRecord } from './services/key-record.js';
 
@@ -91,6 +91,8 @@ export async function createGovernance(d: {
   log: (line: string) => void;
   /** The operator (bootstrap) account, whose administrators may verify the whole trail over HTTP. */
   isOperatorAccount: (domainId: string) => boolean;
+  /** Other services' scheduled work (CSMS), run in the same ticks. */
+  serviceJobs?: readonly ServiceJob[];
 }): Promise<Governance> {
   const lifecycle = new LifecycleRepo(d.database.db, d.now);
   await lifecycle.detectCleanupTables();
@@ -105,6 +107,7 @@ export async function createGovernance(d: {
     changed: async () => {
       await d.feed.sync();
     },
+    serviceJobs: d.serviceJobs,
   });
   const cron = d.config.schedule === 'off' ? undefined : new CronSchedule(d.config.schedule, () => jobs.runDue(), d.log);
   return {

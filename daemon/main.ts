@@ -36,6 +36,10 @@ import { KeypairService, DEFAULT_KPS_QUOTAS } from './services/kps/keypairs.js';
 import { PrivateKeyVault } from './services/kps/private-key-vault.js';
 import { HostService } from './services/kps/hosts.js';
 import { BindingTasks } from './services/kps/binding-tasks.js';
+import { csmsModule } from './modules/csms/module.js';
+import { assembleCsms } from './services/csms/assemble.js';
+import { NO_EVENTS } from './services/csms/event-sink.js';
+import { randomBytes } from 'node:crypto';
 import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler } from './governance.js';
 import { GrantIndex } from './services/grant-index.js';
 import { AliasIndex } from './services/alias-index.js';
@@ -140,8 +144,19 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     const keypairs = new KeypairService(kpsRepo, new PrivateKeyVault(data), { now, quotas: DEFAULT_KPS_QUOTAS, userExists: (domainId, userId) => identity.findUser(domainId, userId) !== undefined });
     const hosts = new HostService(kpsRepo, now);
     const kpsTasks = new BindingTasks(kpsRepo, keypairs, hosts, { now, sshTimeoutMs: KPS_SSH_TIMEOUT_MS, log: io.log });
+    // CSMS, like KPS, answers from the database on every call; its scheduled work runs in the lifecycle ticks.
+    const csms = assembleCsms({
+      db: database.db,
+      data,
+      hsm,
+      now,
+      events: NO_EVENTS,
+      eventExists: async () => false,
+      generate: () => randomBytes(24).toString('base64url'),
+      checkRotationConfig: () => undefined,
+    });
     const admin = await identity.ensureBootstrapAdmin();
-    const gov = await createGovernance({ database, trail, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id) });
+    const gov = await createGovernance({ database, trail, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id), serviceJobs: [csms.job] });
 
     // AK lockout per (AK, source): counts and locks shared through the database, mirrored from the
     // change feed; each lock raises the alarm (http/auth/lockout-alarm.ts).
@@ -175,6 +190,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       auditModule({ queries: gov.auditQueries }),
       authModule({ tokenKey, now }),
       kpsModule({ keypairs, hosts, tasks: kpsTasks }),
+      csmsModule({ ...csms, eventRoutes: [] }),
     ];
     for (const m of modules) for (const [type, view] of Object.entries(m.liveViews ?? {})) stacks.addLiveView(type, view);
     for (const m of modules) for (const [type, find] of Object.entries(m.finders ?? {})) stacks.addFinder(type, find);
@@ -184,7 +200,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       lockout,
       identity,
       tokenKey,
-      schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew'), ...loadSchemas('kps')]),
+      schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew'), ...loadSchemas('kps'), ...loadSchemas('csms')]),
       now,
       version: io.version ?? packageVersion(),
       audit: gov.audit,

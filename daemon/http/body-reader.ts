@@ -14,8 +14,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /** Refuses a declared body over the limit before any of it is read (KMS.0203). */
-export function assertDeclaredLength(contentLength: string | undefined): void {
-  if (contentLength !== undefined && Number(contentLength) > MAX_BODY_BYTES) throw kmsErrors.tooLarge();
+export function assertDeclaredLength(contentLength: string | undefined, limit = MAX_BODY_BYTES): void {
+  if (contentLength !== undefined && Number(contentLength) > limit) throw kmsErrors.tooLarge();
 }
 
 /**
@@ -24,14 +24,14 @@ export function assertDeclaredLength(contentLength: string | undefined): void {
  * and a third listener per request cost measurably on the data path. An aborted request never
  * calls back (nobody is left to answer).
  */
-export function readBody(req: IncomingMessage, done: (err: DewError | undefined, body: Buffer) => void): void {
+export function readBody(req: IncomingMessage, done: (err: DewError | undefined, body: Buffer) => void, limit = MAX_BODY_BYTES): void {
   let first: Buffer | undefined;
   let chunks: Buffer[] | undefined;
   let size = 0;
   req.on('data', (chunk: Buffer) => {
     if (size < 0) return;
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       size = -1;
       first = undefined;
       chunks = undefined;
@@ -45,14 +45,14 @@ export function readBody(req: IncomingMessage, done: (err: DewError | undefined,
 }
 
 /** `readBody` as a promise, for the Hono routes; GET and HEAD carry no body. */
-export function readBodyOf(req: IncomingMessage): Promise<Buffer> {
+export function readBodyOf(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   if (req.method === 'GET' || req.method === 'HEAD') return Promise.resolve(EMPTY);
   try {
-    assertDeclaredLength(req.headers['content-length']);
+    assertDeclaredLength(req.headers['content-length'], limit);
   } catch (err) {
     return Promise.reject(err);
   }
-  return new Promise((resolve, reject) => readBody(req, (err, body) => (err ? reject(err) : resolve(body))));
+  return new Promise((resolve, reject) => readBody(req, (err, body) => (err ? reject(err) : resolve(body)), limit));
 }
 
 /** How long a connection refused for its body may go on sending (discarded) before it is cut. */

@@ -142,7 +142,7 @@ export function opLane(d: OpLaneDeps): RequestListener {
     const requestId = d.nextId();
     const draft = d.trail?.open(t.route.access.operation, requestId);
     try {
-      assertDeclaredLength(req.headers['content-length']);
+      assertDeclaredLength(req.headers['content-length'], t.route.maxBodyBytes);
     } catch (err) {
       // The body is left unread: the connection closes after the answer.
       return finish(req, res, t, requestId, draft, undefined, err, undefined);
@@ -150,6 +150,6 @@ export function opLane(d: OpLaneDeps): RequestListener {
     readBody(req, (err, body) => {
       if (err) finish(req, res, t, requestId, draft, undefined, err, undefined);
       else run(req, res, t, requestId, draft, body);
-    });
+    }, t.route.maxBodyBytes);
   };
 }

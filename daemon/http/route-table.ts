@@ -13,6 +13,7 @@ import type { Access } from '../services/authorization.js';
 import { checkModules, type Body, type Method, type ResourceOf, type RouteRequest, type ServiceModule } from '../modules/contract.js';
 import { compileBody, type BodyValidator } from './validate.js';
 import { parseJson } from './json-body.js';
+import { MAX_BODY_BYTES } from './body-reader.js';
 import { noteResource } from './audit-trail.js';
 
 /** What a route is run with, whichever path received it. */
@@ -32,6 +33,8 @@ export interface CompiledRoute {
   readonly pattern: string;
   readonly access: Access;
   readonly status: 200 | 201 | 204;
+  /** The largest body it reads. */
+  readonly maxBodyBytes: number;
   /** The schema id of its body, when it takes one (for the OpenAPI document). */
   readonly schema: string | undefined;
   /** Validates the body, notes the audited resource, calls the handler; resolves to the JSON answer. */
@@ -69,6 +72,7 @@ function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], vali
     pattern: m.base + r.path,
     access: Object.freeze({ operation: r.operation, permission: r.permission }),
     status: r.status ?? 200,
+    maxBodyBytes: r.maxBodyBytes ?? MAX_BODY_BYTES,
     schema: r.schema,
     async run(input: RouteInput): Promise<unknown> {
       const req: RouteRequest = {

@@ -62,6 +62,11 @@ export interface RouteSpec {
   readonly handler: Handler;
   /** How the audited resource is found: each part given here replaces the module's. */
   readonly resource?: ResourceOf;
+  /**
+   * The largest body the route reads (MAX_BODY_BYTES, 64 KiB, when absent): only routes whose
+   * reference payload is larger (a secret backup blob) raise it, and the reader still stops there.
+   */
+  readonly maxBodyBytes?: number;
   /** The success status (200 when absent); 204 answers no body. */
   readonly status?: 200 | 201 | 204;
 }

@@ -27,7 +27,18 @@ export interface JobReport {
   /** Items another writer handled first (lost the compare-and-set). */
   skipped: { job: JobName; key_id: string }[];
   failed: JobFailure[];
+  /** What each other service's jobs did (CSMS: deleted, rotated, expired secrets…), by service. */
+  services: Record<string, ServiceJobReport>;
 }
+
+/** A service's own scheduled work (secret deletion and rotation, event delivery): run after the key jobs. */
+export interface ServiceJob {
+  readonly service: string;
+  run(): Promise<ServiceJobReport>;
+}
+
+/** What a service job did: names by action, and failures (never a value in them). */
+export type ServiceJobReport = Record<string, string[]> & { failed?: string[] };
 
 export interface JobDeps {
   repo: LifecycleRepo;
@@ -37,6 +48,8 @@ export interface JobDeps {
   log: (line: string) => void;
   /** Called with the keys this run changed (the daemon refreshes its caches). */
   changed?: (keyIds: string[]) => Promise<void>;
+  /** Other services' jobs, run after the key jobs in the same tick. */
+  serviceJobs?: readonly ServiceJob[];
 }
 
 export class LifecycleJobs {
@@ -54,7 +67,7 @@ export class LifecycleJobs {
 
   private async run(): Promise<JobReport> {
     const at = this.d.now();
-    const report: JobReport = { at, rotated: [], destroyed: [], expired: [], skipped: [], failed: [] };
+    const report: JobReport = { at, rotated: [], destroyed: [], expired: [], skipped: [], failed: [], services: {} };
     const runId = randomBytes(8).toString('hex');
     const each = async (job: JobName, list: () => Promise<DueKey[]>, act: (k: DueKey) => Promise<CasOutcome>, done: string[]) => {
       let due: DueKey[];
@@ -91,8 +104,12 @@ export class LifecycleJobs {
     if (changed.length > 0 && this.d.changed) {
       await this.d.changed(changed).catch((err) => report.failed.push({ job: 'rotate-key', key_id: '', error: `cache refresh: ${(err as Error).message}` }));
     }
+    for (const job of this.d.serviceJobs ?? []) {
+      report.services[job.service] = await job.run().catch((err) => ({ failed: [(err as Error).message] }));
+    }
     await this.d.audit?.flush().catch(() => undefined);
-    if (changed.length > 0 || report.failed.length > 0) {
+    const serviceWork = Object.values(report.services).some((r) => Object.values(r).some((list) => list.length > 0));
+    if (changed.length > 0 || report.failed.length > 0 || serviceWork) {
       this.d.log(JSON.stringify({ level: report.failed.length ? 'error' : 'info', msg: 'scheduled jobs', ...report }));
     }
     return report;

@@ -146,6 +146,22 @@ export class DataPlane {
     }
   }
 
+  /** The id of the key `keyId` (an id or alias) names, when it can seal values now (symmetric, enabled). */
+  async sealingKeyId(caller: Caller, keyId: string): Promise<string> {
+    return (await this.encryptionKey(caller, keyId)).keyId;
+  }
+
+  /**
+   * A data key for sealing under `keyId` with that key's own cipher family (services that keep
+   * values, CSMS): 32 bytes under AES_256, 16 under SM4, the plaintext in `dek` (the caller wipes it).
+   */
+  async createSealingKey(caller: Caller, keyId: string, aad: Buffer): Promise<{ key: KeyRecord; dek: Buffer; cipherHex: string }> {
+    const k = await this.encryptionKey(caller, keyId);
+    const dek = this.hsm.random(k.keySpec === 'SM4' ? 16 : 32);
+    const blob = await this.hsm.encrypt(keyRef(k), 'datakey', dek, aad);
+    return { key: k, dek, cipherHex: blob.toString('hex') };
+  }
+
   /** encrypt-datakey: input is DEK ‖ digest(DEK); a digest mismatch is refused (KMS.2103). */
   async encryptDataKey(caller: Caller, keyId: string, plainHex: string, dekLength: number, aad: Buffer | undefined) {
     const k = await this.encryptionKey(caller, keyId);

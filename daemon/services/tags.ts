@@ -5,7 +5,7 @@ import type { KeyService } from './keys.js';
 import type { KeyRecord } from './key-record.js';
 
 /** ASCII 0–31 and * < > \ = are not allowed in tag keys or values (reference 1f). */
-const FORBIDDEN = /[\u0000-\u001f*<>\\=]/;
+export const FORBIDDEN_IN_TAGS = /[\u0000-\u001f*<>\\=]/;
 
 export interface Tag {
   key: string;
@@ -22,8 +22,8 @@ export interface ResourceQuery {
 
 function assertTag(t: Tag): void {
   const key = t.key.trim();
-  if (key.length === 0 || [...key].length > 36 || FORBIDDEN.test(key)) throw kmsErrors.invalidTagKey();
-  if ([...t.value].length > 43 || FORBIDDEN.test(t.value)) throw kmsErrors.invalidTagValue();
+  if (key.length === 0 || [...key].length > 36 || FORBIDDEN_IN_TAGS.test(key)) throw kmsErrors.invalidTagKey();
+  if ([...t.value].length > 43 || FORBIDDEN_IN_TAGS.test(t.value)) throw kmsErrors.invalidTagValue();
 }
 
 const toList = (k: KeyRecord): Tag[] => Object.entries(k.tags).map(([key, value]) => ({ key, value }));
@@ -45,27 +45,13 @@ export class TagService {
   }
 
   projectTags(caller: Caller): { key: string; values: string[] }[] {
-    const all = new Map<string, Set<string>>();
-    for (const k of this.keys.projectKeys(caller)) {
-      for (const [key, value] of Object.entries(k.tags)) {
-        let s = all.get(key);
-        if (!s) all.set(key, (s = new Set()));
-        s.add(value);
-      }
-    }
-    return [...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, values]) => ({ key, values: [...values].sort() }));
+    return tagKeysWithValues(this.keys.projectKeys(caller).map((k) => k.tags));
   }
 
   resourceInstances(caller: Caller, q: ResourceQuery): Record<string, unknown> {
-    const name = q.matches?.[0]?.value;
-    const matching = this.keys.projectKeys(caller).filter(
-      (k) =>
-        (q.tags ?? []).every((t) => t.key in k.tags && (t.values.length === 0 || t.values.includes(k.tags[t.key]))) &&
-        (name === undefined || name === '' || k.keyAlias.includes(name)),
-    );
+    const matching = this.keys.projectKeys(caller).filter((k) => matchesQuery(q, k.tags, k.keyAlias));
     if (q.action === 'count') return { total_count: matching.length };
-    const limit = q.limit === undefined ? 10 : Number(q.limit);
-    const offset = q.offset === undefined ? 0 : Number(q.offset);
+    const { limit, offset } = pageOf(q);
     return {
       resources: matching.slice(offset, offset + limit).map((k) => ({
         resource_id: k.keyId,
@@ -76,4 +62,28 @@ export class TagService {
       total_count: matching.length,
     };
   }
+}
+
+/** Every tag key with the values it takes across `tagMaps`, sorted (the project's tag list). */
+export function tagKeysWithValues(tagMaps: Iterable<Readonly<Record<string, string>>>): { key: string; values: string[] }[] {
+  const all = new Map<string, Set<string>>();
+  for (const tags of tagMaps) {
+    for (const [key, value] of Object.entries(tags)) {
+      let s = all.get(key);
+      if (!s) all.set(key, (s = new Set()));
+      s.add(value);
+    }
+  }
+  return [...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, values]) => ({ key, values: [...values].sort() }));
+}
+
+/** Whether a resource with `tags` and `name` passes a resource-instances query (every tag filter, the name match). */
+export function matchesQuery(q: ResourceQuery, tags: Readonly<Record<string, string>>, name: string): boolean {
+  const match = q.matches?.[0]?.value;
+  return (q.tags ?? []).every((t) => t.key in tags && (t.values.length === 0 || t.values.includes(tags[t.key]))) && (match === undefined || match === '' || name.includes(match));
+}
+
+/** A resource-instances query's page (10 from 0 unless given). */
+export function pageOf(q: ResourceQuery): { limit: number; offset: number } {
+  return { limit: q.limit === undefined ? 10 : Number(q.limit), offset: q.offset === undefined ? 0 : Number(q.offset) };
 }
