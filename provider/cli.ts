@@ -63,7 +63,7 @@ const OPERATION_HELP: Readonly<Record<string, () => Promise<OperationHelp>>> = O
   },
   csms: async () => {
     const m = await import('./commands/csms.js');
-    return { operations: m.csmsOperations, help: m.csmsOperationHelp };
+    return { operations: m.csmsWords, help: m.csmsOperationHelp };
   },
 });
 

@@ -1,69 +1,91 @@
 /**
  * The CSMS operations `dew csms` calls (reference 5): method, path under `/v1/{project_id}`, request schema
  * (schemas/csms/FILE.json), path and query flags; and the pure step from parsed flags to the request.
- * Names follow `dew kps`: verb-noun, the secret named by --name.
+ * Names follow `dew kps`: the daemon module's operation names, the secret named by --name.
  */
 import { CliError } from './context.js';
 import { fieldRows, fieldTypes, flagOf, helpRow, jsonObject, operationPage, readOperationSchema, type FieldTypes, type ParsedFields } from './operation-fields.js';
 
 export interface CsmsOperation {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Under `/v1/{project_id}`; `{secret_name}`, `{version_id}`, `{stage_name}`, `{secret_id}`, `{tag_key}`, `{event_name}` come from flags. */
+  /** Under `/v1/{project_id}`; `{secret_name}`, `{version_id}`, `{stage_name}`, `{secret_id}`, `{key}`, `{event_name}` come from flags. */
   readonly path: string;
   /** The request schema, schemas/csms/FILE.json: the fields and the help text. */
   readonly schema?: string;
   readonly query?: readonly string[];
-  /** The help summary (the schema's description when it has one). */
+  /** The help summary of an operation without a schema. */
   readonly summary: string;
-  /** Body fields when there is no schema: wire name, JSON type, help text. */
-  readonly fields?: readonly (readonly [name: string, type: string, text: string])[];
 }
 
 const op = (o: CsmsOperation): CsmsOperation => Object.freeze(o);
 const PAGE = ['limit', 'marker'] as const;
 
+/** Named as the CSMS module's routes name their operations (daemon/modules/csms/), as `dew kps` is. */
 export const CSMS_OPERATIONS: Readonly<Record<string, CsmsOperation>> = Object.freeze({
-  'create-secret': op({ method: 'POST', path: '/secrets', schema: 'secret-create', summary: 'creates a secret and its first version v1 (exactly one of --secret-string / --secret-binary)', fields: [['name', 'string', 'required, 1-64 of A-Z a-z 0-9 _ -'], ['secret_string', 'string', 'the value as text (at most 32 KB)'], ['secret_binary', 'string', 'the value as Base64'], ['kms_key_id', 'string', 'the KMS key (default csms/default)'], ['description', 'string', ''], ['secret_type', 'string', 'COMMON'], ['auto_rotation', 'boolean', ''], ['rotation_period', 'string', '<int><d|h|m|s>, 6h-8760h'], ['event_subscriptions', 'array', '[event name] (at most 1)'], ['enterprise_project_id', 'string', '']] }),
+  'create-secret': op({ method: 'POST', path: '/secrets', schema: 'secret-create', summary: 'creates a secret and its first version v1' }),
   'list-secrets': op({ method: 'GET', path: '/secrets', query: [...PAGE, 'event_name'], summary: 'the secrets of the project, by name, a page at a time' }),
   'show-secret': op({ method: 'GET', path: '/secrets/{secret_name}', summary: 'one secret: state, key, rotation, scheduled deletion (never its value: see dew csms get)' }),
-  'update-secret': op({ method: 'PUT', path: '/secrets/{secret_name}', schema: 'secret-update', summary: 'changes the key (new versions only), description, rotation or event subscriptions of a secret', fields: [['kms_key_id', 'string', ''], ['description', 'string', ''], ['auto_rotation', 'boolean', ''], ['rotation_period', 'string', '<int><d|h|m|s>'], ['event_subscriptions', 'array', '[event name]']] }),
-  'delete-secret': op({ method: 'DELETE', path: '/secrets/{secret_name}', summary: 'deletes a secret and all its versions AT ONCE, for good (schedule-deletion can be undone)' }),
-  'schedule-deletion': op({ method: 'POST', path: '/secrets/{secret_name}/scheduled-deleted-tasks/create', schema: 'secret-schedule-deletion', summary: 'schedules the deletion of a secret 7-30 days ahead', fields: [['recovery_window_in_days', 'integer', 'required, 7-30 (default 30)']] }),
-  'cancel-deletion': op({ method: 'POST', path: '/secrets/{secret_name}/scheduled-deleted-tasks/cancel', summary: 'cancels a scheduled deletion: the secret is back as it was' }),
-  'create-version': op({ method: 'POST', path: '/secrets/{secret_name}/versions', schema: 'version-create', summary: 'adds a version with a new value; it takes SYSCURRENT unless --version-stages says otherwise', fields: [['secret_string', 'string', 'the value as text'], ['secret_binary', 'string', 'the value as Base64'], ['version_stages', 'array', '[stage,…] (default ["SYSCURRENT"])'], ['expire_time', 'integer', 'epoch seconds']] }),
-  'list-versions': op({ method: 'GET', path: '/secrets/{secret_name}/versions', query: PAGE, summary: 'the versions of a secret with their stages (no values)' }),
-  'show-version': op({ method: 'GET', path: '/secrets/{secret_name}/versions/{version_id}', summary: 'one version WITH its value (v1, v2, … or latest); dew csms get prints the value alone' }),
-  'update-version': op({ method: 'PUT', path: '/secrets/{secret_name}/versions/{version_id}', schema: 'version-update', summary: 'changes when a version expires', fields: [['expire_time', 'integer', 'required, epoch seconds']] }),
-  'update-stage': op({ method: 'PUT', path: '/secrets/{secret_name}/stages/{stage_name}', schema: 'stage-update', summary: 'points a stage at a version (creating the stage if needed)', fields: [['version_id', 'string', 'required, v1, v2, …']] }),
-  'show-stage': op({ method: 'GET', path: '/secrets/{secret_name}/stages/{stage_name}', summary: 'the version a stage points at' }),
-  'delete-stage': op({ method: 'DELETE', path: '/secrets/{secret_name}/stages/{stage_name}', summary: 'deletes a custom stage (SYSCURRENT and SYSPREVIOUS cannot be deleted)' }),
-  rotate: op({ method: 'POST', path: '/secrets/{secret_name}/rotate', summary: 'rotates a secret now: a new version with a generated value' }),
-  backup: op({ method: 'POST', path: '/secrets/{secret_name}/backup', summary: 'an encrypted backup of a secret and all its versions (secret_blob, for restore)' }),
-  restore: op({ method: 'POST', path: '/secrets/restore', schema: 'secret-restore', summary: 'restores a secret from backup\u2019s secret_blob (its name must be free)', fields: [['secret_blob', 'string', 'required, what backup answered']] }),
-  'batch-import': op({ method: 'POST', path: '/secrets/batch-import', schema: 'secret-batch-import', summary: 'creates several secrets at once; failures are listed per secret', fields: [['secrets', 'array', 'required, [{create-secret body},…]']] }),
-  'generate-password': op({ method: 'POST', path: '/csms/generate-password', schema: 'generate-password', summary: 'a random password from a policy (not stored)', fields: [['length', 'integer', 'default 32'], ['exclude_characters', 'string', 'characters never used'], ['exclude_lowercase', 'boolean', ''], ['exclude_uppercase', 'boolean', ''], ['exclude_numbers', 'boolean', ''], ['exclude_punctuation', 'boolean', ''], ['include_space', 'boolean', ''], ['require_each_included_type', 'boolean', '']] }),
-  'list-tasks': op({ method: 'GET', path: '/csms/tasks', query: ['secret_name', 'status', 'task_id', ...PAGE], summary: 'rotation tasks: status SUCCESS or FAILED, with their errors' }),
-  'list-tags': op({ method: 'GET', path: '/csms/{secret_id}/tags', summary: 'the tags of one secret (by its id, from show-secret)' }),
-  'create-tag': op({ method: 'POST', path: '/csms/{secret_id}/tags', summary: 'adds (or replaces) one tag on a secret', fields: [['tag', 'object', 'required, {"key":K,"value":V}']] }),
-  'delete-tag': op({ method: 'DELETE', path: '/csms/{secret_id}/tags/{tag_key}', summary: 'removes one tag from a secret' }),
-  'batch-tags': op({ method: 'POST', path: '/csms/{secret_id}/tags/action', summary: 'adds or deletes several tags of a secret at once', fields: [['action', 'string', 'required, create|delete'], ['tags', 'array', 'required, [{"key":K,"value":V},…] (at most 20 a secret)']] }),
-  'list-project-tags': op({ method: 'GET', path: '/csms/tags', summary: 'every tag key and its values used on the project\u2019s secrets' }),
-  'resource-instances': op({ method: 'POST', path: '/csms/resource_instances/action', summary: 'secrets filtered or counted by tags', fields: [['action', 'string', 'required, filter|count'], ['tags', 'array', '[{"key":K,"values":[V,…]},…]'], ['matches', 'array', '[{"key":"resource_name","value":V}]'], ['limit', 'integer', '1-1000'], ['offset', 'integer', 'page start']] }),
-  'create-event': op({ method: 'POST', path: '/csms/events', schema: 'event-create', summary: 'an event secrets can subscribe to (event_subscriptions): which changes notify whom', fields: [['name', 'string', 'required, 1-64 characters'], ['event_types', 'array', 'required, [SECRET_VERSION_CREATED|SECRET_VERSION_EXPIRED|SECRET_ROTATED|SECRET_DELETED|SECRET_ROTATED_FAILED,…]'], ['state', 'string', 'required, ENABLED|DISABLED'], ['notification', 'object', 'required, {"target_type","target_id","target_name"}']] }),
+  'update-secret': op({ method: 'PUT', path: '/secrets/{secret_name}', schema: 'secret-update', summary: 'changes the key (new versions only), description, rotation or event subscriptions of a secret' }),
+  'delete-secret': op({ method: 'DELETE', path: '/secrets/{secret_name}', summary: 'deletes a secret and all its versions AT ONCE, for good (schedule-secret-deletion can be undone)' }),
+  'schedule-secret-deletion': op({ method: 'POST', path: '/secrets/{secret_name}/scheduled-deleted-tasks/create', schema: 'scheduled-delete', summary: 'schedules the deletion of a secret 7-30 days ahead' }),
+  'cancel-secret-deletion': op({ method: 'POST', path: '/secrets/{secret_name}/scheduled-deleted-tasks/cancel', summary: 'cancels a scheduled deletion: the secret is back as it was' }),
+  'create-secret-version': op({ method: 'POST', path: '/secrets/{secret_name}/versions', schema: 'version-create', summary: 'adds a version with a new value' }),
+  'list-secret-versions': op({ method: 'GET', path: '/secrets/{secret_name}/versions', query: PAGE, summary: 'the versions of a secret with their stages, newest first (no values)' }),
+  'show-secret-version': op({ method: 'GET', path: '/secrets/{secret_name}/versions/{version_id}', summary: 'one version WITH its value (v1, v2, … or latest: the SYSCURRENT one); dew csms get prints the value alone' }),
+  'update-secret-version': op({ method: 'PUT', path: '/secrets/{secret_name}/versions/{version_id}', schema: 'version-update', summary: 'changes when a version expires' }),
+  'update-secret-stage': op({ method: 'PUT', path: '/secrets/{secret_name}/stages/{stage_name}', schema: 'stage-update', summary: 'points a stage at a version (creating the stage if needed)' }),
+  'show-secret-stage': op({ method: 'GET', path: '/secrets/{secret_name}/stages/{stage_name}', summary: 'the version a stage points at' }),
+  'delete-secret-stage': op({ method: 'DELETE', path: '/secrets/{secret_name}/stages/{stage_name}', summary: 'deletes a custom stage (SYSCURRENT and SYSPREVIOUS cannot be deleted)' }),
+  'rotate-secret': op({ method: 'POST', path: '/secrets/{secret_name}/rotate', summary: 'rotates a secret now: a new version with a generated value' }),
+  'backup-secret': op({ method: 'POST', path: '/secrets/{secret_name}/backup', summary: 'an encrypted backup of a secret and all its versions (secret_blob, for restore-secret)' }),
+  'restore-secret': op({ method: 'POST', path: '/secrets/restore', schema: 'restore', summary: 'restores a secret from backup-secret\u2019s secret_blob (its name must be free)' }),
+  'batch-import-secrets': op({ method: 'POST', path: '/secrets/batch-import', schema: 'batch-import', summary: 'creates several secrets at once; failures are listed per secret' }),
+  'list-rotation-tasks': op({ method: 'GET', path: '/csms/tasks', query: ['secret_name', 'status', 'task_id', ...PAGE], summary: 'rotation tasks: status SUCCESS, FAILED or RUNNING, with their errors' }),
+  'list-secret-tags': op({ method: 'GET', path: '/csms/{secret_id}/tags', summary: 'the tags of one secret (by its id, or its name)' }),
+  'create-secret-tag': op({ method: 'POST', path: '/csms/{secret_id}/tags', schema: 'tag-create', summary: 'adds (or replaces) one tag on a secret' }),
+  'delete-secret-tag': op({ method: 'DELETE', path: '/csms/{secret_id}/tags/{key}', summary: 'removes one tag from a secret' }),
+  'batch-secret-tags': op({ method: 'POST', path: '/csms/{secret_id}/tags/action', schema: 'tags-action', summary: 'adds or deletes several tags of a secret at once' }),
+  'list-project-secret-tags': op({ method: 'GET', path: '/csms/tags', summary: 'every tag key and its values used on the project\u2019s secrets' }),
+  'secret-resource-instances': op({ method: 'POST', path: '/csms/resource_instances/action', schema: 'resource-instances', summary: 'secrets filtered or counted by tags' }),
+  'generate-password': op({ method: 'POST', path: '/csms/generate-password', schema: 'generate-password', summary: 'a random password from a policy (not stored)' }),
+  'create-event': op({ method: 'POST', path: '/csms/events', schema: 'event-create', summary: 'an event secrets can subscribe to (event_subscriptions): which changes notify whom' }),
   'list-events': op({ method: 'GET', path: '/csms/events', query: PAGE, summary: 'the events of the project' }),
   'show-event': op({ method: 'GET', path: '/csms/events/{event_name}', summary: 'one event: its types, state and notification target' }),
-  'update-event': op({ method: 'PUT', path: '/csms/events/{event_name}', schema: 'event-update', summary: 'changes an event\u2019s types, state or notification target', fields: [['event_types', 'array', '[…]'], ['state', 'string', 'ENABLED|DISABLED'], ['notification', 'object', '{"target_type","target_id","target_name"}']] }),
+  'update-event': op({ method: 'PUT', path: '/csms/events/{event_name}', schema: 'event-update', summary: 'changes an event\u2019s types, state or notification target' }),
   'delete-event': op({ method: 'DELETE', path: '/csms/events/{event_name}', summary: 'deletes an event (refused while a secret subscribes to it)' }),
   'list-notification-records': op({ method: 'GET', path: '/csms/notification-records', query: PAGE, summary: 'the notifications sent for events, with status SUCCESS, FAIL or INVALID' }),
 });
+
+/** Shorter words for the everyday operations (the secret is implied): `dew csms create-version` is create-secret-version. */
+export const CSMS_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  'schedule-deletion': 'schedule-secret-deletion',
+  'cancel-deletion': 'cancel-secret-deletion',
+  'create-version': 'create-secret-version',
+  'list-versions': 'list-secret-versions',
+  'show-version': 'show-secret-version',
+  'update-version': 'update-secret-version',
+  'update-stage': 'update-secret-stage',
+  'show-stage': 'show-secret-stage',
+  'delete-stage': 'delete-secret-stage',
+  rotate: 'rotate-secret',
+  backup: 'backup-secret',
+  restore: 'restore-secret',
+  'list-tasks': 'list-rotation-tasks',
+});
+
+/** The operation a word names (an operation's name or an alias), or undefined. */
+export function csmsOperation(word: string): { name: string; op: CsmsOperation } | undefined {
+  const name = Object.hasOwn(CSMS_ALIASES, word) ? CSMS_ALIASES[word] : word;
+  return Object.hasOwn(CSMS_OPERATIONS, name) ? { name, op: CSMS_OPERATIONS[name] } : undefined;
+}
 
 /** Path parameters: the flag (wire name) that fills each, and its help text. */
 const PATH_PARAMS: Readonly<Record<string, { field: string; text: string }>> = Object.freeze({
   secret_name: { field: 'name', text: 'required, the secret\u2019s name' },
   version_id: { field: 'version_id', text: 'required, v1, v2, … or latest' },
   stage_name: { field: 'stage', text: 'required, the stage (SYSCURRENT, SYSPREVIOUS or your own)' },
-  secret_id: { field: 'secret_id', text: 'required, the secret\u2019s id (show-secret\u2019s secret.id)' },
-  tag_key: { field: 'key', text: 'required, the tag\u2019s key' },
+  secret_id: { field: 'secret_id', text: 'required, the secret\u2019s id (show-secret\u2019s secret.id) or its name' },
+  key: { field: 'key', text: 'required, the tag\u2019s key' },
   event_name: { field: 'name', text: 'required, the event\u2019s name' },
 });
 
@@ -78,12 +100,10 @@ const QUERY_TEXT: Readonly<Record<string, string>> = Object.freeze({
 
 const pathParams = (o: CsmsOperation): string[] => [...o.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
 
-/** The body fields: the schema's, or the table's own when schemas/csms has none for the operation. */
+/** The body fields of the operation's schema: summary, help rows and JSON types. */
 function bodyFields(o: CsmsOperation): { summary: string; rows: string[]; types: FieldTypes } {
   const schema = o.schema ? readOperationSchema('csms', o.schema) : undefined;
-  if (schema?.properties) return { summary: schema.description ?? o.summary, rows: fieldRows(schema, { shapes: true }), types: fieldTypes(schema) };
-  const list = o.fields ?? [];
-  return { summary: o.summary, rows: list.map(([n, type, text]) => helpRow(flagOf(n), text ? `${type}: ${text}` : type)), types: Object.fromEntries(list.map(([n, type]) => [n, [type]])) };
+  return { summary: schema?.description ?? o.summary, rows: fieldRows(schema, { shapes: true }), types: fieldTypes(schema) };
 }
 
 /** Every flag's JSON types: the body's fields, strings for path and query flags. */

@@ -1,8 +1,9 @@
 /**
- * Reading a secret for dew_csms_secret (reference 5): the secret, its versions' metadata and its tags, as
- * one live object, the shape the daemon's stack live view gives too:
- * `{ secret: Secret, version_metadatas: [VersionMetadata…], tags: [{key, value}…] }`. No value is in it;
- * only `dew import` adds the digest of the latest version's value (value_digest, value_kind).
+ * Reading a secret for dew_csms_secret (reference 5) into the live object the daemon's stack live view gives
+ * too (daemon/modules/csms/module.ts): the Secret's fields, `secret_id`, `status`, `tags` as a map, and the
+ * current version (the one holding SYSCURRENT, which `versions/latest` reads): `latest_version`,
+ * `version_stages`, `expire_time` (epoch seconds). No value is in it; only `dew import` adds the digest of
+ * the current value (value_digest, value_kind).
  */
 import { apiErrorStatus, type DewApi } from './api.js';
 import { valueDigest } from './value-digest.js';
@@ -18,19 +19,6 @@ export function splitSecretId(objectId: string): { secretId: string; name: strin
   return i < 0 ? { secretId: '', name: objectId } : { secretId: objectId.slice(0, i), name: objectId.slice(i + 1) };
 }
 
-/** The number of a version id (`v12` → 12), for ordering; -1 for anything else. */
-export function versionNumber(id: unknown): number {
-  const m = typeof id === 'string' ? /^v(\d{1,10})$/.exec(id) : null;
-  return m ? Number(m[1]) : -1;
-}
-
-/** The newest version (by number: versions are v1, v2, … in creation order), or undefined when none. */
-export function latestVersion(versions: readonly Obj[]): Obj | undefined {
-  let best: Obj | undefined;
-  for (const v of versions) if (!best || versionNumber(v.id) > versionNumber(best.id)) best = v;
-  return best;
-}
-
 async function getOrNull(api: DewApi, path: string, query?: Record<string, string>): Promise<Obj | null> {
   try {
     return ((await api.request('GET', path, undefined, query)).body ?? {}) as Obj;
@@ -40,31 +28,40 @@ async function getOrNull(api: DewApi, path: string, query?: Record<string, strin
   }
 }
 
-/** Every version's metadata, a page of 50 at a time. */
-async function allVersions(api: DewApi, name: string): Promise<Obj[]> {
-  const out: Obj[] = [];
+/** The metadata of version `id` (its stages, expire_time), looked up in the list a page of 50 at a time. */
+async function versionMetadata(api: DewApi, name: string, id: string): Promise<Obj | undefined> {
   let marker: string | undefined;
   for (let page = 0; page < 100; page++) {
     const body = await getOrNull(api, `${secretPath(name)}/versions`, { limit: '50', ...(marker ? { marker } : {}) });
-    if (!body) break;
-    out.push(...((body.version_metadatas ?? []) as Obj[]));
+    const found = ((body?.version_metadatas ?? []) as Obj[]).find((v) => v.id === id);
+    if (found || !body) return found;
     const next = (body.page_info as Obj | undefined)?.next_marker;
-    if (typeof next !== 'string' || next === '' || next === marker) break;
+    if (typeof next !== 'string' || next === '' || next === marker) return undefined;
     marker = next;
   }
-  return out;
+  return undefined;
 }
 
 /** The live object of the secret `name` (null when there is none, or `secretId` names another one). */
 export async function readSecret(api: DewApi, name: string, secretId = ''): Promise<Obj | null> {
   const secret = (await getOrNull(api, secretPath(name)))?.secret as Obj | undefined;
   if (!secret || (secretId !== '' && secret.id !== secretId)) return null;
-  const tags = typeof secret.id === 'string' ? ((await getOrNull(api, `/v1/{project_id}/csms/${encodeURIComponent(secret.id)}/tags`))?.tags ?? []) : [];
-  return { secret, version_metadatas: await allVersions(api, name), tags };
+  const tags = ((await getOrNull(api, `/v1/{project_id}/csms/${encodeURIComponent(String(secret.id))}/tags`))?.tags ?? []) as Obj[];
+  const current = ((await getOrNull(api, `${secretPath(name)}/stages/SYSCURRENT`))?.stage as Obj | undefined)?.version_id;
+  const meta = typeof current === 'string' ? await versionMetadata(api, name, current) : undefined;
+  return {
+    ...secret,
+    secret_id: secret.id,
+    status: secret.state,
+    tags: Object.fromEntries(tags.map((t) => [String(t.key), String(t.value ?? '')])),
+    latest_version: typeof current === 'string' ? current : null,
+    version_stages: Array.isArray(meta?.version_stages) ? meta.version_stages : [],
+    expire_time: meta?.expire_time ?? null,
+  };
 }
 
 /**
- * The digest of the latest version's value, for `dew import`: the value is read, digested as the plan
+ * The digest of the current version's value, for `dew import`: the value is read, digested as the plan
  * digests a configured value (secret_binary as its Base64 text) and not kept. Undefined when the daemon
  * does not serve it (a disabled secret). The value itself stays in this function's locals.
  */

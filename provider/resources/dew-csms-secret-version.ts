@@ -31,9 +31,16 @@ async function readStage(api: DewApi, objectId: string): Promise<Record<string, 
   }
 }
 
+/**
+ * A stage's attributes: from GET …/stages/{stage}'s `stage` ({name, update_time (epoch seconds), secret_name,
+ * version_id}) or the daemon's live view ({secret_name, stage, version_id}).
+ */
 function fromStage(s: Record<string, unknown>): Attributes | null {
-  if (!s.name || !s.secret_name || typeof s.version_id !== 'string' || s.version_id === '') return null;
-  return { id: `${str(s.secret_name)}/${str(s.name)}`, secret_name: str(s.secret_name), stage: str(s.name), version_id: s.version_id, update_time: typeof s.update_time === 'number' ? s.update_time : null };
+  const stage = str(s.stage ?? s.name);
+  if (!stage || !s.secret_name || typeof s.version_id !== 'string' || s.version_id === '') return null;
+  const attrs: Attributes = { id: `${str(s.secret_name)}/${stage}`, secret_name: str(s.secret_name), stage, version_id: s.version_id };
+  if (typeof s.update_time === 'number') attrs.update_time = s.update_time * 1000;
+  return attrs;
 }
 
 async function putStage(api: DewApi, secretName: string, stage: string, versionId: string): Promise<Attributes> {

@@ -1,13 +1,14 @@
 /**
  * dew_csms_secret: a secret, as huaweicloud_csms_secret (reference 5: POST/GET/PUT /v1/{project_id}/secrets[/{name}],
  * POST …/versions, PUT …/versions/{v}, tags, POST …/scheduled-deleted-tasks/create). The value (secret_text or
- * secret_binary) is digested: plans and the stack keep `sha256:<hex>`, and a new value is a new version made in
- * place. A version made outside dew (the latest version is not the one recorded) shows as a changed value.
+ * secret_binary) is the current version's (SYSCURRENT, what versions/latest reads) and is digested: plans and the
+ * stack keep `sha256:<hex>`, and a new value is a new version made in place. When the current version is not
+ * the one recorded (a version made, or SYSCURRENT moved, outside dew) the value shows as changed.
  * Destroying schedules the deletion; a replacement that keeps the name deletes the old secret at once.
  */
 import { jsonEqual } from '../config/values.js';
 import { apiErrorStatus, type DewApi } from './api.js';
-import { SECRETS, latestValueDigest, latestVersion, readSecret, secretPath, splitSecretId } from './csms-secret-live.js';
+import { SECRETS, latestValueDigest, readSecret, secretPath, splitSecretId } from './csms-secret-live.js';
 import { loadResourceSchema } from './load-schema.js';
 import { PartialCreateError, str, type Attributes, type ResourceType } from './resource-type.js';
 import { valueDigest } from './value-digest.js';
@@ -33,33 +34,35 @@ function tagMap(v: unknown): Record<string, string> {
 }
 
 /** The reference keeps seconds, the resource (as huaweicloud_csms_secret) milliseconds. */
-const msFromSeconds = (v: unknown): number | null => (typeof v === 'number' && v > 0 ? v * 1000 : null);
 const secondsFromMs = (v: unknown): number | undefined => (typeof v === 'number' ? Math.floor(v / 1000) : undefined);
 
-/** The secret's attributes from its live object, values aside. */
+/** Epoch seconds (CSMS times on the wire) as milliseconds. */
+const msOf = (v: unknown): number | null => (typeof v === 'number' && v > 0 ? v * 1000 : null);
+
+/** The secret's attributes from its live object (csms-secret-live.ts), values aside. */
 function liveAttributes(live: Obj): Attributes | null {
-  const s = (live.secret ?? live) as Obj;
-  if (!s.name || s.state === 'PENDING_DELETE') return null; // pending deletion: gone for the stack, as a key pending deletion
-  const latest = latestVersion((live.version_metadatas ?? []) as Obj[]);
-  const subs = Array.isArray(s.event_subscriptions) ? (s.event_subscriptions as unknown[]).map(String).sort() : [];
-  return {
-    id: `${str(s.id)}/${str(s.name)}`,
-    secret_id: str(s.id),
-    name: str(s.name),
-    kms_key_id: str(s.kms_key_id),
-    description: str(s.description),
-    secret_type: str(s.secret_type) || 'COMMON',
-    enterprise_project_id: typeof s.enterprise_project_id === 'string' && s.enterprise_project_id !== '' ? s.enterprise_project_id : null,
+  if (!live.name || live.state === 'PENDING_DELETE') return null; // pending deletion: gone for the stack, as a key pending deletion
+  const subs = Array.isArray(live.event_subscriptions) ? (live.event_subscriptions as unknown[]).map(String).sort() : [];
+  const attrs: Attributes = {
+    id: `${str(live.id)}/${str(live.name)}`,
+    secret_id: str(live.id),
+    name: str(live.name),
+    kms_key_id: str(live.kms_key_id),
+    description: str(live.description),
+    secret_type: str(live.secret_type) || 'COMMON',
+    enterprise_project_id: typeof live.enterprise_project_id === 'string' && live.enterprise_project_id !== '' ? live.enterprise_project_id : null,
     event_subscriptions: subs,
     tags: tagMap(live.tags),
-    auto_rotation: s.auto_rotation === true,
-    rotation_period: typeof s.rotation_period === 'string' && s.rotation_period !== '' ? s.rotation_period : null,
-    expire_time: msFromSeconds(latest?.expire_time),
-    latest_version: str(latest?.id),
-    version_stages: Array.isArray(latest?.version_stages) ? (latest.version_stages as unknown[]).map(String).sort() : [],
-    create_time: typeof s.create_time === 'number' ? s.create_time : null,
-    status: str(s.state),
+    auto_rotation: live.auto_rotation === true,
+    rotation_period: typeof live.rotation_period === 'string' && live.rotation_period !== '' ? live.rotation_period : null,
+    latest_version: str(live.latest_version),
+    version_stages: Array.isArray(live.version_stages) ? (live.version_stages as unknown[]).map(String).sort() : [],
+    create_time: msOf(live.create_time),
+    status: str(live.status ?? live.state),
   };
+  // a live view without the current version's expiry leaves the one last applied standing
+  if ('expire_time' in live) attrs.expire_time = msOf(live.expire_time);
+  return attrs;
 }
 
 /** What stands in for the value when a version was made outside dew: never equal to a configured value's digest. */
@@ -112,7 +115,7 @@ async function explainTaken(api: DewApi, name: string, cause: unknown): Promise<
   const status = apiErrorStatus(cause).status;
   if (status !== undefined && status >= 400 && status < 500) {
     const live = await readSecret(api, name).catch(() => null);
-    if ((live?.secret as Obj | undefined)?.state === 'PENDING_DELETE') {
+    if (live?.state === 'PENDING_DELETE') {
       const e = new Error(`the name ${name} is held by a secret pending deletion: cancel it with \`dew csms cancel-deletion --name ${name}\` and adopt it with \`dew import\`, or choose another name`, { cause });
       const code = apiErrorStatus(cause).code;
       if (code) (e as { code?: string }).code = code;
@@ -227,8 +230,8 @@ export const dewCsmsSecret: ResourceType = {
       }
       const days = typeof a.recovery_window_in_days === 'number' ? a.recovery_window_in_days : DEFAULT_RECOVERY_DAYS;
       const res = (await api.request('POST', `${secretPath(name)}/scheduled-deleted-tasks/create`, { recovery_window_in_days: days })).body as { secret?: Obj } | undefined;
-      const at = res?.secret?.scheduled_delete_time;
-      const when = typeof at === 'number' ? new Date(at).toISOString().replace('.000Z', 'Z') : typeof at === 'string' && at !== '' ? at : undefined;
+      const at = msOf(res?.secret?.scheduled_delete_time);
+      const when = at !== null ? new Date(at).toISOString().replace('.000Z', 'Z') : undefined;
       return { outcome: when ? `Deletion scheduled for ${when}` : 'Deletion scheduled' };
     } catch (e) {
       if (apiErrorStatus(e).status === 404) return; // already gone: the goal is reached

@@ -3,16 +3,32 @@
  * operation and for get, usage errors with the nearest operation, and `dew csms get`'s arguments.
  */
 import t from 'tap';
-import { CSMS_OPERATIONS, csmsFieldTypes, csmsRequest } from '../../provider/commands/csms-operations.js';
+import { csmsModule } from '../../daemon/modules/csms/module.js';
+import { csmsEventRoutes, csmsPasswordRoute } from '../../daemon/modules/csms/event-routes.js';
+import { CSMS_ALIASES, CSMS_OPERATIONS, csmsFieldTypes, csmsOperation, csmsRequest } from '../../provider/commands/csms-operations.js';
 import { csmsCommand, csmsOperationHelp, csmsOperations } from '../../provider/commands/csms.js';
 import { parseGetArgs } from '../../provider/commands/csms-get.js';
 import { parseFieldFlags } from '../../provider/commands/operation-fields.js';
 import type { CommandContext } from '../../provider/commands/context.js';
 
-const request = (op: string, ...argv: string[]) => {
-  const o = CSMS_OPERATIONS[op];
-  return csmsRequest(op, o, parseFieldFlags(argv, csmsFieldTypes(o)));
+const request = (word: string, ...argv: string[]) => {
+  const { name, op } = csmsOperation(word)!;
+  return csmsRequest(name, op, parseFieldFlags(argv, csmsFieldTypes(op)));
 };
+
+t.test('one dew csms operation per route of the CSMS module, with its method, path and schema; aliases name operations', async (t) => {
+  const m = csmsModule({ secrets: {} as never, versions: {} as never, rotation: {} as never, backup: {} as never, tags: {} as never, eventRoutes: csmsEventRoutes({} as never) });
+  const routes = new Map([...m.routes, csmsPasswordRoute].map((r) => [r.operation, r]));
+  t.same([...routes.keys()].sort(), Object.keys(CSMS_OPERATIONS).sort(), 'the same operation names');
+  for (const [name, r] of routes) {
+    const o = CSMS_OPERATIONS[name];
+    t.equal(o.method, r.method, `${name}: method`);
+    t.equal(o.path, r.path.replace(/:(\w+)/g, '{$1}'), `${name}: path`);
+    t.equal(o.schema ? `csms/${o.schema}` : undefined, r.schema, `${name}: schema`);
+  }
+  for (const [alias, name] of Object.entries(CSMS_ALIASES)) t.equal(csmsOperation(alias)?.name, name, `${alias} is ${name}`);
+  t.ok(csmsOperations().includes('get'), 'get is a dew csms word too');
+});
 
 t.test('flags fill the path, the query and the body, typed as the API wants', async (t) => {
   t.same(request('create-secret', '--name', 'db', '--secret-string', 'x', '--auto-rotation', 'false'), { method: 'POST', path: '/v1/{project_id}/secrets', body: { name: 'db', secret_string: 'x', auto_rotation: false } });
@@ -29,8 +45,8 @@ t.test('flags fill the path, the query and the body, typed as the API wants', as
   t.same(request('restore', '--secret-blob', 'Zm9v'), { method: 'POST', path: '/v1/{project_id}/secrets/restore', body: { secret_blob: 'Zm9v' } });
   t.same(request('generate-password', '--length', '24', '--exclude-punctuation', 'true'), { method: 'POST', path: '/v1/{project_id}/csms/generate-password', body: { length: 24, exclude_punctuation: true } });
   t.same(request('list-tasks', '--secret-name', 'db', '--status', 'FAILED'), { method: 'GET', path: '/v1/{project_id}/csms/tasks', query: { secret_name: 'db', status: 'FAILED' } });
-  t.same(request('batch-tags', '--secret-id', 'id-1', '--action', 'create', '--tags', '[{"key":"a","value":"b"}]'), { method: 'POST', path: '/v1/{project_id}/csms/id-1/tags/action', body: { action: 'create', tags: [{ key: 'a', value: 'b' }] } });
-  t.same(request('delete-tag', '--secret-id', 'id-1', '--key', 'team'), { method: 'DELETE', path: '/v1/{project_id}/csms/id-1/tags/team' });
+  t.same(request('batch-secret-tags', '--secret-id', 'id-1', '--action', 'create', '--tags', '[{"key":"a","value":"b"}]'), { method: 'POST', path: '/v1/{project_id}/csms/id-1/tags/action', body: { action: 'create', tags: [{ key: 'a', value: 'b' }] } });
+  t.same(request('delete-secret-tag', '--secret-id', 'id-1', '--key', 'team'), { method: 'DELETE', path: '/v1/{project_id}/csms/id-1/tags/team' });
   t.same(request('create-event', '--name', 'ev', '--event-types', '["SECRET_ROTATED"]', '--state', 'ENABLED'), { method: 'POST', path: '/v1/{project_id}/csms/events', body: { name: 'ev', event_types: ['SECRET_ROTATED'], state: 'ENABLED' } }, 'create-event takes its name in the body');
   t.same(request('update-event', '--name', 'ev', '--state', 'DISABLED'), { method: 'PUT', path: '/v1/{project_id}/csms/events/ev', body: { state: 'DISABLED' } }, 'update-event names the event in the path');
   t.same(request('create-secret', '--json', '{"name":"db","secret_string":"x"}', '--description', 'd').body, { name: 'db', secret_string: 'x', description: 'd' }, '--json is the body, fields on top');
@@ -38,8 +54,8 @@ t.test('flags fill the path, the query and the body, typed as the API wants', as
 
 t.test('usage errors: a missing path flag, a flag a read takes no use for', async (t) => {
   t.throws(() => request('show-secret'), { message: 'dew csms show-secret needs --name' });
-  t.throws(() => request('show-version', '--name', 'db'), { message: 'dew csms show-version needs --version-id' });
-  t.throws(() => request('show-stage', '--name', 'db'), { message: 'dew csms show-stage needs --stage' });
+  t.throws(() => request('show-version', '--name', 'db'), { message: 'dew csms show-secret-version needs --version-id' });
+  t.throws(() => request('show-secret-stage', '--name', 'db'), { message: 'dew csms show-secret-stage needs --stage' });
   t.throws(() => request('list-secrets', '--secret-string', 'x'), { message: /takes no --secret-string/ });
 });
 
@@ -55,11 +71,13 @@ t.test('every operation has a help page with a summary, usage and its flags; get
     'update-stage': ['--name', '--stage', '--version-id'],
     'schedule-deletion': ['--name', '--recovery-window-in-days'],
     'list-versions': ['--name', '--limit', '--marker'],
-    'list-tasks': ['--secret-name', '--status'],
+    'list-rotation-tasks': ['--secret-name', '--status'],
+    'batch-secret-tags': ['--secret-id', '--action', '--tags'],
     get: ['--version V', '--stage STAGE', '--base64'],
   };
   for (const [op, flags] of Object.entries(fields)) for (const f of flags) t.match(csmsOperationHelp(op), `\n  ${f}`, `${op} --help describes ${f}`);
   t.match(csmsOperationHelp('delete-secret'), /AT ONCE/, 'the immediate delete says so');
+  t.equal(csmsOperationHelp('rotate'), csmsOperationHelp('rotate-secret'), 'an alias shows its operation\u2019s page');
   t.match(csmsOperationHelp('get'), /newline after it only on a terminal/);
 });
 

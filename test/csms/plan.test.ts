@@ -42,14 +42,13 @@ const stack = (objects: StackObject[]): StackSnapshot => ({ name: 'demo', serial
 
 const SECRET_ID = '5b1c0a9e-0d6b-4b59-9a52-2f1e3c4d5e6f';
 
-/** The daemon's live view of a secret: GET /secrets/{name}'s secret, its versions' metadata and tags. */
-function secretLive(o: { latest?: string; secret?: Record<string, unknown>; tags?: { key: string; value: string }[] } = {}): Record<string, unknown> {
-  const latest = o.latest ?? 'v1';
-  const n = Number(latest.slice(1));
+/** The daemon's live view of a secret (daemon/modules/csms/module.ts): the Secret, its tags and current version. */
+function secretLive(o: { latest?: string; secret?: Record<string, unknown>; tags?: Record<string, string> } = {}): Record<string, unknown> {
   return {
-    secret: { id: SECRET_ID, name: 'db', state: 'ENABLED', kms_key_id: 'k-1', description: '', create_time: 1_700_000_000_000, update_time: 1_700_000_000_000, scheduled_delete_time: null, secret_type: 'COMMON', auto_rotation: false, rotation_period: '', event_subscriptions: [], enterprise_project_id: '0', ...o.secret },
-    version_metadatas: Array.from({ length: n }, (_, i) => ({ id: `v${i + 1}`, create_time: 1_700_000_000_000 + i, expire_time: null, kms_key_id: 'k-1', secret_name: 'db', version_stages: i + 1 === n ? ['SYSCURRENT'] : i + 2 === n ? ['SYSPREVIOUS'] : [] })),
-    tags: o.tags ?? [],
+    id: SECRET_ID, name: 'db', state: 'ENABLED', kms_key_id: 'k-1', description: '', create_time: 1_700_000_000, update_time: 1_700_000_000, scheduled_delete_time: null, secret_type: 'COMMON',
+    auto_rotation: false, rotation_period: '', rotation_config: '', rotation_time: null, next_rotation_time: null, event_subscriptions: [], enterprise_project_id: '0', rotation_func_urn: '',
+    ...o.secret,
+    secret_id: SECRET_ID, status: o.secret?.state ?? 'ENABLED', tags: o.tags ?? {}, latest_version: o.latest ?? 'v1', version_stages: ['SYSCURRENT'],
   };
 }
 
@@ -185,7 +184,7 @@ t.test('description and tags change in place; a new name replaces, and the old s
 t.test('a secret pending deletion is gone for the stack; the live view gives latest version, stages and tags; an import gives the digest', async (t) => {
   const rt = resourceType('dew_csms_secret')!;
   t.equal(rt.fromLive(secretLive({ secret: { state: 'PENDING_DELETE' } })), null);
-  t.match(rt.fromLive(secretLive({ latest: 'v3', tags: [{ key: 'team', value: 'orders' }] })), {
+  t.match(rt.fromLive(secretLive({ latest: 'v3', tags: { team: 'orders' } })), {
     id: `${SECRET_ID}/db`, secret_id: SECRET_ID, latest_version: 'v3', version_stages: ['SYSCURRENT'], tags: { team: 'orders' }, status: 'ENABLED', create_time: 1_700_000_000_000,
   });
   const fromImport = rt.fromLive({ ...secretLive(), value_digest: valueDigest('x'), value_kind: 'binary' })!;
@@ -228,9 +227,10 @@ t.test('TF_VAR_name sets a variable as DEW_VAR_name does; DEW_VAR_ wins when bot
 
 t.test('dew_csms_secret_version: a new version_id moves the stage in place, a new stage replaces; SYSCURRENT is only forgotten', async (t) => {
   const rt = resourceType('dew_csms_secret_version')!;
-  const live = { name: 'prod', secret_name: 'db', version_id: 'v1', update_time: 1_700_000_000_000 };
+  const live = { stage: 'prod', secret_name: 'db', version_id: 'v1' };
+  t.same(rt.fromLive({ name: 'prod', secret_name: 'db', version_id: 'v1', update_time: 1_700_000_000 }), { id: 'db/prod', secret_name: 'db', stage: 'prod', version_id: 'v1', update_time: 1_700_000_000_000 }, 'GET …/stages/{stage}');
   const attrs = rt.fromLive(live)!;
-  t.same(attrs, { id: 'db/prod', secret_name: 'db', stage: 'prod', version_id: 'v1', update_time: 1_700_000_000_000 });
+  t.same(attrs, { id: 'db/prod', secret_name: 'db', stage: 'prod', version_id: 'v1' }, 'the daemon\u2019s live view');
   const pin = (version: string, stage = 'prod'): string => `resource "dew_csms_secret_version" "p" {\n  secret_name = "db"\n  stage       = "${stage}"\n  version_id  = "${version}"\n}\n`;
   const prior = (l: Record<string, unknown> | null, a: Attributes = attrs): StackObject => ({ address: 'dew_csms_secret_version.p', type: 'dew_csms_secret_version', object_id: String(a.id), attributes: a as StackObject['attributes'], dependencies: [], revision: 1, live: l });
 
@@ -247,7 +247,7 @@ t.test('dew_csms_secret_version: a new version_id moves the stage in place, a ne
   t.equal(createPlan({ ...(await configOf({ 'main.hcl': pin('v1') })), snapshot: stack([prior(null)]) }).plan.changes[0].change.action, 'create', 'deleted by hand: set again');
 
   const sys = { ...attrs, id: 'db/SYSCURRENT', stage: 'SYSCURRENT' };
-  const destroySys = createPlan({ ...(await configOf({ 'main.hcl': pin('v1', 'SYSCURRENT') })), snapshot: stack([prior({ ...live, name: 'SYSCURRENT' }, sys)]), mode: 'destroy' });
+  const destroySys = createPlan({ ...(await configOf({ 'main.hcl': pin('v1', 'SYSCURRENT') })), snapshot: stack([prior({ ...live, stage: 'SYSCURRENT' }, sys)]), mode: 'destroy' });
   t.match(renderPlanText(destroySys.plan, { color: false }), /SYSCURRENT cannot be deleted: dew only removes this pin from the stack and the stage stays on v1/);
   const destroyProd = createPlan({ ...(await configOf({ 'main.hcl': pin('v1') })), snapshot: stack([prior(live)]), mode: 'destroy' });
   t.match(renderPlanText(destroyProd.plan, { color: false }), /the stage prod is deleted from the secret db/);
@@ -256,7 +256,7 @@ t.test('dew_csms_secret_version: a new version_id moves the stage in place, a ne
 t.test('a pin that reads the secret\u2019s latest_version waits for a new value\u2019s version (known after apply)', async (t) => {
   const hcl = `${DB()}\nresource "dew_csms_secret_version" "p" {\n  secret_name = dew_csms_secret.db.name\n  stage       = "prod"\n  version_id  = dew_csms_secret.db.latest_version\n}\n`;
   const pinAttrs = { id: 'db/prod', secret_name: 'db', stage: 'prod', version_id: 'v1', update_time: 1 };
-  const pinObj: StackObject = { address: 'dew_csms_secret_version.p', type: 'dew_csms_secret_version', object_id: 'db/prod', attributes: pinAttrs, dependencies: ['dew_csms_secret.db'], revision: 1, live: { name: 'prod', secret_name: 'db', version_id: 'v1', update_time: 1 } };
+  const pinObj: StackObject = { address: 'dew_csms_secret_version.p', type: 'dew_csms_secret_version', object_id: 'db/prod', attributes: pinAttrs, dependencies: ['dew_csms_secret.db'], revision: 1, live: { stage: 'prod', secret_name: 'db', version_id: 'v1' } };
   const { plan } = createPlan({ ...(await configOf({ 'main.hcl': hcl }, ['pw=new-value'])), snapshot: stack([secretObject(CANARY, secretLive()), pinObj]) });
   const pin = plan.changes.find((c) => c.address === 'dew_csms_secret_version.p')!;
   t.equal(pin.change.action, 'update');
