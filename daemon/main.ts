@@ -38,8 +38,7 @@ import { HostService } from './services/kps/hosts.js';
 import { BindingTasks } from './services/kps/binding-tasks.js';
 import { csmsModule } from './modules/csms/module.js';
 import { assembleCsms } from './services/csms/assemble.js';
-import { NO_EVENTS } from './services/csms/event-sink.js';
-import { randomBytes } from 'node:crypto';
+import { csmsEventRoutes, csmsPasswordRoute } from './modules/csms/event-routes.js';
 import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler } from './governance.js';
 import { GrantIndex } from './services/grant-index.js';
 import { AliasIndex } from './services/alias-index.js';
@@ -145,16 +144,12 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     const hosts = new HostService(kpsRepo, now);
     const kpsTasks = new BindingTasks(kpsRepo, keypairs, hosts, { now, sshTimeoutMs: KPS_SSH_TIMEOUT_MS, log: io.log });
     // CSMS, like KPS, answers from the database on every call; its scheduled work runs in the lifecycle ticks.
-    const csms = assembleCsms({
-      db: database.db,
-      data,
-      hsm,
-      now,
-      events: NO_EVENTS,
-      eventExists: async () => false,
-      generate: () => randomBytes(24).toString('base64url'),
-      checkRotationConfig: () => undefined,
-    });
+    const csms = assembleCsms({ db: database.db, data, hsm, now, log: io.log });
+    // Notifications go out at once when raised; retries whose backoff has passed go out within seconds.
+    const deliveryTimer = setInterval(() => {
+      csms.events.deliverDue().catch((err) => io.log(JSON.stringify({ level: 'warn', msg: 'csms event delivery failed', error: (err as Error).message })));
+    }, CSMS_DELIVERY_INTERVAL_MS);
+    deliveryTimer.unref();
     const admin = await identity.ensureBootstrapAdmin();
     const gov = await createGovernance({ database, trail, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id), serviceJobs: [csms.job] });
 
@@ -190,7 +185,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       auditModule({ queries: gov.auditQueries }),
       authModule({ tokenKey, now }),
       kpsModule({ keypairs, hosts, tasks: kpsTasks }),
-      csmsModule({ ...csms, eventRoutes: [] }),
+      csmsModule({ ...csms, eventRoutes: [...csmsEventRoutes(csms.events), csmsPasswordRoute] }),
     ];
     for (const m of modules) for (const [type, view] of Object.entries(m.liveViews ?? {})) stacks.addLiveView(type, view);
     for (const m of modules) for (const [type, find] of Object.entries(m.finders ?? {})) stacks.addFinder(type, find);
@@ -250,6 +245,8 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
           await new Promise<void>((r) => server.close(() => r()));
           await lockout.settled();
           await kpsTasks.settled();
+          clearInterval(deliveryTimer);
+          await csms.events.close();
           await verifyPool?.close();
           await gov.close();
           database.close();
@@ -263,6 +260,9 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     throw err;
   }
 }
+
+/** How often a daemon looks for CSMS notifications whose retry time has come. */
+const CSMS_DELIVERY_INTERVAL_MS = 5000;
 
 /** Each SSH step of a KPS binding task (connect, log in, each command) gives up after this long. */
 const KPS_SSH_TIMEOUT_MS = 15_000;

@@ -37,8 +37,8 @@ export interface ServiceJob {
   run(): Promise<ServiceJobReport>;
 }
 
-/** What a service job did: names by action, and failures (never a value in them). */
-export type ServiceJobReport = Record<string, string[]> & { failed?: string[] };
+/** What a service job did: names (or counts) by action, and failures (never a value in them). */
+export type ServiceJobReport = Record<string, string[] | number>;
 
 export interface JobDeps {
   repo: LifecycleRepo;
@@ -108,7 +108,7 @@ export class LifecycleJobs {
       report.services[job.service] = await job.run().catch((err) => ({ failed: [(err as Error).message] }));
     }
     await this.d.audit?.flush().catch(() => undefined);
-    const serviceWork = Object.values(report.services).some((r) => Object.values(r).some((list) => list.length > 0));
+    const serviceWork = Object.values(report.services).some((r) => Object.values(r).some((v) => (typeof v === 'number' ? v > 0 : v.length > 0)));
     if (changed.length > 0 || report.failed.length > 0 || serviceWork) {
       this.d.log(JSON.stringify({ level: report.failed.length ? 'error' : 'info', msg: 'scheduled jobs', ...report }));
     }

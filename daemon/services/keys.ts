@@ -71,7 +71,12 @@ export class KeyService {
 
   /** Finds a key of the caller's project by id or alias; creates `<service>/default` on first use. */
   async resolve(caller: Caller, keyIdOrAlias: string): Promise<KeyRecord> {
-    const found = this.find(caller, keyIdOrAlias);
+    let found = this.find(caller, keyIdOrAlias);
+    // Another daemon on the database may have made it since the last sync: catch up once, then look again.
+    if (!found) {
+      await this.cache.sync();
+      found = this.find(caller, keyIdOrAlias);
+    }
     if (found) return found;
     const service = defaultKeyService(keyIdOrAlias);
     if (service) return this.createDefaultKey(caller, keyIdOrAlias);

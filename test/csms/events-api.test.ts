@@ -4,8 +4,8 @@
  * libSQL file database: the answer shapes, the signing key answered once and stored only sealed,
  * paging, the refusals with their codes, and a subscribed event that cannot be deleted.
  */
-import t, { type Test } from 'tap';
-import { apiError } from '../helpers/daemon.js';
+import t from 'tap';
+import { expectCode } from '../helpers/daemon.js';
 import { eventsFixture, receiver, serveCsms, T0 } from './event-helpers.js';
 import { csmsEvents } from '../../daemon/store/schema.js';
 
@@ -13,12 +13,6 @@ import { csmsEvents } from '../../daemon/store/schema.js';
 type Any = any;
 const EV = '/v1/{project_id}/csms/events';
 
-async function expectCode(t: Test, p: Promise<unknown>, status: number, code: string, what: string, message?: RegExp) {
-  const e = await apiError(p);
-  t.equal(`${e.status} ${e.code}`, `${status} ${code}`, `${what} (${e.message})`);
-  if (message) t.match(e.message, message, `${what}: the message says why`);
-  return e;
-}
 
 t.test('events over HTTP', async (t) => {
   const f = await eventsFixture(t);

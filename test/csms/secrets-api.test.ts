@@ -6,10 +6,10 @@
  * scheduler deleting on the day, tags and resource instances, the CSMS error shape, and no value
  * in the database file, the logs or the audit trail.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestDaemon, apiError, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, expectCode, type TestDaemon } from '../helpers/daemon.js';
 import { DewClient } from '../../provider/client/dew-client.js';
 import { csmsErrors, toErrorBody } from '../../daemon/errors.js';
 
@@ -18,11 +18,6 @@ type Any = any;
 const SEC = '/v1/{project_id}/secrets';
 const KMS = '/v1.0/{project_id}/kms';
 
-async function expectCode(t: Test, p: Promise<unknown>, status: number, code: string, what: string) {
-  const e = await apiError(p);
-  t.equal(`${e.status} ${e.code}`, `${status} ${code}`, `${what} (${e.message})`);
-  return e;
-}
 
 /** A clock the test moves (the scheduler's jobs are run by hand). */
 function testClock() {
@@ -38,7 +33,7 @@ t.test('CSMS secrets', async (t) => {
   const creds = d.daemon.credentials;
   // The client signs with the same clock, or a moved clock would put its signatures out of the window.
   const c = new DewClient({ endpoint: d.daemon.url, projectId: creds.project_id, accessKey: creds.access_key, secretKey: creds.secret_key, clock: clock.now });
-  const req = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => (await c.request(method, path, body)).body as Any;
+  const req = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => (await c.request(method, path, body as object | undefined)).body as Any;
   const value = async (name: string, version = 'latest') => (await req('GET', `${SEC}/${name}/versions/${version}`)).version;
 
   await t.test('create with a string value: v1 holds SYSCURRENT under csms/default', async (t) => {
@@ -221,6 +216,16 @@ t.test('CSMS secrets', async (t) => {
     t.equal(found.total_count, 1);
     t.match(found.resources[0], { resource_id: id, resource_name: 'many', resource_detail: { name: 'many' } });
     t.same(await req('POST', '/v1/{project_id}/csms/resource_instances/action', { action: 'count', matches: [{ key: 'resource_name', value: 'an' }] }), { total_count: 1 });
+  });
+
+  await t.test('roles: a read-only user sees secrets and versions but not values, and changes nothing', async (t) => {
+    const ro = (await req('POST', '/v1.0/{project_id}/dew/iam/users', { name: 'auditor', roles: ['KMS ReadOnlyAccess'] }));
+    const r = new DewClient({ endpoint: d.daemon.url, projectId: ro.project_id, accessKey: ro.access_key, secretKey: ro.secret_key, clock: clock.now });
+    t.equal(((await r.request('GET', `${SEC}/db-password`)).body as Any).secret.name, 'db-password', 'show');
+    t.ok(((await r.request('GET', `${SEC}/db-password/versions`)).body as Any).version_metadatas.length > 0, 'list versions');
+    await expectCode(t, r.request('GET', `${SEC}/db-password/versions/latest`), 403, 'KMS.0307', 'no value');
+    await expectCode(t, r.request('POST', `${SEC}/db-password/versions`, { secret_string: 'x' }), 403, 'KMS.0307', 'no new version');
+    await expectCode(t, r.request('POST', `${SEC}/db-password/backup`), 403, 'KMS.0307', 'no backup');
   });
 
   await t.test('no value in the database file, the logs or the audit trail', async (t) => {

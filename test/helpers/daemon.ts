@@ -6,6 +6,7 @@ import { startDaemon, type RunningDaemon } from '../../daemon/main.js';
 import { parseDaemonArgs } from '../../daemon/config.js';
 import { DewClient } from '../../provider/client/dew-client.js';
 import { DewApiError } from '../../provider/client/errors.js';
+import type { Test } from 'tap';
 import { startSqld, type Sqld } from './sqld.js';
 
 export type Backend = 'file' | 'sqld';
@@ -76,6 +77,21 @@ export async function apiError(p: Promise<unknown>): Promise<DewApiError> {
     throw err;
   }
   throw new Error('expected the call to fail');
+}
+
+/** Asserts that a call fails with `status` and `code` (and a message matching `message`); the error, for more checks. */
+export async function expectCode(
+  t: Test,
+  p: Promise<unknown>,
+  status: number,
+  code: string,
+  what: string,
+  message?: RegExp,
+): Promise<DewApiError> {
+  const e = await apiError(p);
+  t.equal(`${e.status} ${e.code}`, `${status} ${code}`, `${what} (${e.message})`);
+  if (message) t.match(e.message, message, `${what}: the message says why`);
+  return e;
 }
 
 /** Polls `check` (a throw counts as "not yet") until it holds or `ms` pass: changes made on one daemon reach others within the sync interval. */

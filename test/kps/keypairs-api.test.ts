@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestDaemon, apiError, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, expectCode, type TestDaemon } from '../helpers/daemon.js';
 import type { DewClient } from '../../provider/client/dew-client.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -33,11 +33,6 @@ function keygenL(file: string, hash = 'sha256'): { bits: number; fp: string; typ
   return { bits: Number(m[1]), fp: m[2], type: m[3] };
 }
 
-async function expectCode(t: Test, p: Promise<unknown>, status: number, code: string, what: string) {
-  const e = await apiError(p);
-  t.equal(`${e.status} ${e.code}`, `${status} ${code}`, `${what} (${e.message})`);
-  return e;
-}
 
 async function makeUser(d: TestDaemon, name: string, roles: string[]): Promise<DewClient> {
   const creds = (await d.client.request('POST', `${IAM}/users`, { name, roles })).body as Any;

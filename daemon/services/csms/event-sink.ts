@@ -7,7 +7,7 @@
 export type SecretEventType = 'SECRET_VERSION_CREATED' | 'SECRET_VERSION_EXPIRED' | 'SECRET_ROTATED' | 'SECRET_ROTATED_FAILED' | 'SECRET_DELETED';
 
 export interface EventSink {
-  raise(projectId: string, secret: { name: string; eventSubscriptions: string[] }, type: SecretEventType, detail: Record<string, unknown>): Promise<void>;
+  raise(projectId: string, secret: { name: string; eventSubscriptions: string[] }, type: SecretEventType, detail: Record<string, unknown>): Promise<unknown>;
 }
 
 /** The sink of a daemon without event delivery (unit tests of the secret service alone). */

@@ -8,28 +8,9 @@
  */
 import type { Caller } from '../caller.js';
 import type { DataPlane } from '../data-plane.js';
+import { asKms, type Sealed, type SealedV1 } from '../kms-envelope.js';
 import { aesCipher, sm4Cipher, encryptBlob, decryptBlob, parseBlob, type SymmetricCipher } from '../../hsm/symmetric.js';
 import { csmsErrors } from '../../errors.js';
-
-interface SealedV1 {
-  v: 1;
-  /** The KMS key id that wraps the data key. */
-  kid: string;
-  /** The data plane's wrapped data key (hex). */
-  edk: string;
-  /** The value's ciphertext blob (base64). */
-  box: string;
-}
-
-export interface Sealed {
-  /** What the repository stores (JSON). */
-  readonly text: string;
-  /** The KMS key that wraps it (the resolved id, never an alias). */
-  readonly kmsKeyId: string;
-}
-
-/** The caller as the KMS sees it: the same principal doing the data-key operation (grants match on it). */
-const asKms = (caller: Caller, operation: string): Caller => ({ ...caller, operation, grantOnly: false });
 
 /** Associated data: which secret and which version a sealed value belongs to. */
 export function versionContext(secretId: string, version: number): Buffer {

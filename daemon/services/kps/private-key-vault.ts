@@ -8,26 +8,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Caller } from '../caller.js';
 import type { DataPlane } from '../data-plane.js';
+import { asKms, type Sealed, type SealedV1 } from '../kms-envelope.js';
 import { DewError } from '../../errors.js';
-
-interface SealedV1 {
-  v: 1;
-  /** The KMS key id that wraps the data key. */
-  kid: string;
-  /** The data plane's wrapped data key (hex). */
-  edk: string;
-  /** IV ‖ ciphertext ‖ tag (base64). */
-  box: string;
-}
-
-export interface Sealed {
-  /** What the repository stores (JSON). */
-  readonly text: string;
-  readonly kmsKeyId: string;
-}
-
-/** The caller as the KMS sees it: the same principal doing the data-key operation (grants match on it). */
-const asKms = (caller: Caller, operation: string): Caller => ({ ...caller, operation, grantOnly: false });
 
 export class PrivateKeyVault {
   constructor(private readonly data: DataPlane) {}
