@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, { load: Loader; /** only for a command n
   daemon: { load: async () => daemonCommand },
   kms: { load: async () => (await import('./commands/kms.js')).kmsCommand },
   kps: { load: async () => (await import('./commands/kps.js')).kpsCommand },
+  csms: { load: async () => (await import('./commands/csms.js')).csmsCommand },
   auth: { load: async () => (await import('./commands/auth.js')).authCommand },
   iam: { load: async () => (await import('./commands/iam.js')).iamCommand },
   validate: { load: async () => (await import('./commands/validate.js')).validateCommand },
@@ -59,6 +60,10 @@ const OPERATION_HELP: Readonly<Record<string, () => Promise<OperationHelp>>> = O
   kps: async () => {
     const m = await import('./commands/kps.js');
     return { operations: m.kpsOperations, help: m.kpsOperationHelp };
+  },
+  csms: async () => {
+    const m = await import('./commands/csms.js');
+    return { operations: m.csmsWords, help: m.csmsOperationHelp };
   },
 });
 
@@ -132,7 +137,7 @@ export async function runCli(argv: readonly string[], daemon?: DaemonEntry): Pro
     argv: rest,
     cwd: process.cwd(),
     env: process.env,
-    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY },
+    stdout: { write: (s) => void process.stdout.write(s), writeBytes: (b) => void process.stdout.write(b), isTTY: process.stdout.isTTY },
     stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY },
     prompt: process.stdin.isTTY
       ? async (q) => {

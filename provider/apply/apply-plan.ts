@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from '../config/diagnostics.js';
 import { evaluateInstance, instanceBindings, type Bind } from '../config/instances.js';
+import { folderReader, type FileReader } from '../config/file-functions.js';
 import type { Config } from '../config/model.js';
 import { ConfigScope, type InstanceKey } from '../config/scope.js';
 import { UNKNOWN, containsUnknown, splitMarks, type Json, type MarkTree, type Value } from '../config/values.js';
@@ -14,6 +15,7 @@ import { apiErrorStatus, type DewApi } from '../resources/api.js';
 import { resourceType } from '../resources/registry.js';
 import { PartialCreateError, argumentNames, storedAttributes, type ApplyContext, type Attributes } from '../resources/resource-type.js';
 import type { StackStore } from '../state/stack-state.js';
+import { isValueDigest, valueDigest } from '../resources/value-digest.js';
 import type { Plan, ResourceChange } from '../plan/change.js';
 
 export interface ApplyInput {
@@ -29,6 +31,8 @@ export interface ApplyInput {
   onEvent?: (line: string) => void;
   /** True once the user interrupted: changes under way finish and are recorded, no new one starts. */
   interrupted?: () => boolean;
+  /** What file() and filebase64() read; default: the configuration folder. */
+  files?: FileReader;
 }
 
 export interface ApplyResult {
@@ -81,7 +85,7 @@ export function changeGraph(changes: readonly ResourceChange[]): Dag {
 export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
   const { plan, config, store, api, lockId, ctx } = input;
   const say = input.onEvent ?? (() => {});
-  const scope = new ConfigScope(config, input.variables, false);
+  const scope = new ConfigScope(config, input.variables, false, input.files ?? folderReader(config.dir));
   const diags: Diagnostic[] = [];
   const changes = new Map(plan.changes.map((c) => [c.address, c]));
   for (const c of plan.changes) if (c.change.action !== 'delete') scope.setInstance(c.resource, (c.index ?? null) as InstanceKey, fromPlanned(c.change.after, c.change.afterUnknown));
@@ -99,13 +103,30 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     const args = argumentNames(rt.schema);
     const out: Attributes = {};
     const pending = args.filter((k) => unknown[k] !== undefined && unknown[k] !== false);
-    const fresh = pending.length ? configured(c) : {};
+    // a digested value is in the plan only as its digest: read it from the configuration again
+    const digested = (rt.digested ?? []).filter((k) => isValueDigest(after[k]) && !pending.includes(k));
+    const fresh = pending.length || digested.length ? configured(c) : {};
     for (const k of args) {
       if (pending.includes(k)) {
         if (k in fresh) out[k] = fresh[k];
+      } else if (digested.includes(k)) {
+        if (!(k in fresh)) continue; // not configured: the current value stands, as planned
+        const v = fresh[k];
+        // the message names the attribute only: never the value, nor its digest
+        if (typeof v !== 'string' || valueDigest(v) !== after[k]) throw new Error(`the value of ${k} is not the one planned (the configuration, a variable or a file it reads changed since the plan was made); run dew plan again`);
+        out[k] = v;
       } else if (k in after && after[k] !== null) out[k] = after[k];
     }
     return out;
+  };
+
+  /** What the stack may record of the arguments sent: digested values as the digests the plan holds. */
+  const recordable = (c: ResourceChange, attrs: Attributes): Attributes => {
+    const rt = resourceType(c.type)!;
+    const after = (c.change.after ?? {}) as Attributes;
+    const out = { ...attrs };
+    for (const k of rt.digested ?? []) if (typeof out[k] === 'string') out[k] = isValueDigest(after[k]) ? after[k] : valueDigest(out[k] as string);
+    return storedAttributes(rt, out);
   };
 
   const configured = (c: ResourceChange): Attributes => {
@@ -146,7 +167,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
       case 'delete-then-create': {
         const attrs = planned(c);
         say(`${address}: Destroying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
-        const gone = await rt.delete(api, c.objectId!, before, { ...ctx, replacing: true });
+        const gone = await rt.delete(api, c.objectId!, before, { ...ctx, replacing: true, replacement: attrs });
         await store.deleteObject(plan.stack, lockId, address);
         counts.destroyed++;
         say(`${address}: ${gone?.outcome ?? 'Destruction complete'} after ${elapsed()}`);
@@ -174,7 +195,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     async function create(ch: ResourceChange, attrs: Attributes): Promise<void> {
       say(`${ch.address}: Creating...`);
       // the intent first: if nothing records the object below, the daemon can still find what this create made
-      await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: '', attributes: storedAttributes(rt!, attrs), dependencies: ch.dependencies, pending: true });
+      await store.putObject(plan.stack, lockId, { address: ch.address, type: ch.type, object_id: '', attributes: recordable(ch, attrs), dependencies: ch.dependencies, pending: true });
       let created: { objectId: string; attributes: Attributes };
       try {
         created = await rt!.create(api, attrs, ctx);

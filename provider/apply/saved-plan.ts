@@ -1,8 +1,9 @@
-/** Saved plan files (-out): the plan, its variables and config sources, and the stack serial/lineage and object revisions it read. */
+/** Saved plan files (-out): the plan, its variables and config sources (sealed where sensitive), and the stack serial/lineage and object revisions it read. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { SAVED_PLAN_MARKER } from '../config/load.js';
 import type { StackSnapshot } from '../state/stack-state.js';
 import type { Plan } from '../plan/change.js';
+import { sealPlan } from './seal-plan.js';
 
 export const SAVED_PLAN_VERSION = 1;
 
@@ -11,13 +12,23 @@ export interface SavedPlan {
   created_at: string;
   /** The config folder the plan was made from (relative paths in resources resolve against it). */
   config_dir: string;
-  /** The configuration source texts, so apply evaluates exactly what was planned. */
-  sources: Record<string, string>;
+  /** The configuration source texts, so apply evaluates exactly what was planned (absent: source_digests). */
+  sources?: Record<string, string>;
+  /** A plan holding sensitive values keeps only each file's digest: apply reads the folder and checks them. */
+  source_digests?: Record<string, string>;
+  /** Sensitive variables by digest: apply takes them from the environment or flags again and checks them. */
+  sealed_variables?: Record<string, string>;
   plan: Plan;
 }
 
+/** The saved plan of `plan` made from `configDir`, sensitive values sealed (seal-plan.ts). */
+export function savedPlanOf(plan: Plan, configDir: string, sources: ReadonlyMap<string, string>, createdAt: string): SavedPlan {
+  return { [SAVED_PLAN_MARKER]: SAVED_PLAN_VERSION, created_at: createdAt, config_dir: configDir, ...sealPlan(plan, sources) };
+}
+
 export async function writeSavedPlan(path: string, saved: SavedPlan): Promise<void> {
-  // Variable values are kept in cleartext (as Terraform's plan files): readable by the owner only.
+  // Non-sensitive variable values and attribute values are kept in cleartext (as Terraform's plan files):
+  // readable by the owner only. Sensitive variables, sensitive outputs and digested values are sealed.
   await writeFile(path, JSON.stringify(saved, null, 1) + '\n', { mode: 0o600 });
 }
 
@@ -30,7 +41,7 @@ export async function readSavedPlan(path: string): Promise<SavedPlan> {
     throw new Error(`${path} is not a dew saved plan (not JSON)`);
   }
   const b = body as Partial<SavedPlan>;
-  if (typeof b !== 'object' || b === null || b[SAVED_PLAN_MARKER] === undefined || !b.plan || !b.sources) throw new Error(`${path} is not a dew saved plan`);
+  if (typeof b !== 'object' || b === null || b[SAVED_PLAN_MARKER] === undefined || !b.plan || !(b.sources || b.source_digests)) throw new Error(`${path} is not a dew saved plan`);
   if (b[SAVED_PLAN_MARKER] !== SAVED_PLAN_VERSION) throw new Error(`${path} was written by an incompatible dew (saved plan version ${b[SAVED_PLAN_MARKER]})`);
   return b as SavedPlan;
 }

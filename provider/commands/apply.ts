@@ -6,8 +6,6 @@
 import { statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { loadConfigFromSources } from '../config/load-config.js';
-import { hasErrors } from '../config/diagnostics.js';
 import { isEmptyPlan, type Plan } from '../plan/change.js';
 import { applyPlan, type ApplyResult } from '../apply/apply-plan.js';
 import { STOPPED } from '../graph/walk.js';
@@ -15,7 +13,6 @@ import { checkStaleness, readSavedPlan } from '../apply/saved-plan.js';
 import { renderPlanText, useColor } from '../plan/render-text.js';
 import { StackLockedError, type StackLock, type StackStore } from '../state/stack-state.js';
 import type { Value } from '../config/values.js';
-import { Sensitive } from '../config/values.js';
 import type { Config } from '../config/model.js';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { CliError, type Command, type CommandContext } from './context.js';
@@ -24,7 +21,8 @@ import { checkKeyQuota } from './key-quota.js';
 import { confirmYes } from './confirm.js';
 import { hclValue } from '../config/hcl-value.js';
 import { defaultDeps, type CommandDeps, type Session } from './session.js';
-import { configDir, loadChecked, printDiagnostics } from './workflow.js';
+import { configDir, loadChecked } from './workflow.js';
+import { openSavedPlan } from './open-saved-plan.js';
 
 const APPLY_FLAGS = { ...PLAN_FLAGS, 'auto-approve': 'bool', stack: 'string' } as const;
 
@@ -167,7 +165,6 @@ function makeApply(deps: CommandDeps, destroy: boolean): Command {
 /** Applies a saved plan exactly, refusing when the stack or any object it read has changed since. */
 async function applySaved(ctx: CommandContext, deps: CommandDeps, path: string, args: ParsedArgs): Promise<number> {
   for (const f of ['destroy', 'json', 'markdown']) if (args.bools.has(f)) throw new CliError('usage', `-${f} cannot be used when applying a saved plan`);
-  if (args.multi.size) throw new CliError('usage', 'planning options (-var, -target, -replace, …) cannot be used when applying a saved plan');
   let saved;
   try {
     saved = await readSavedPlan(path);
@@ -175,12 +172,7 @@ async function applySaved(ctx: CommandContext, deps: CommandDeps, path: string, 
     throw new CliError('plan.file', (e as Error).message, { cause: e });
   }
   const plan = saved.plan;
-  const loaded = await loadConfigFromSources(saved.config_dir, saved.sources);
-  if (hasErrors(loaded.diagnostics)) {
-    printDiagnostics(ctx, loaded.diagnostics, loaded.config.sources);
-    throw new CliError('plan.file', 'the configuration saved in the plan file is invalid');
-  }
-  const variables = new Map<string, Value>(Object.entries(plan.variables).map(([k, v]) => [k, plan.sensitiveVariables.includes(k) ? new Sensitive(v) : v]));
+  const { config, variables } = await openSavedPlan(ctx, saved, args);
   const session = deps.openSession(ctx, args.strings.get('credentials'));
   const lock = await takeLock(ctx, session.store, plan.stack, 'apply');
   const interrupts = watchInterrupts(ctx);
@@ -188,10 +180,10 @@ async function applySaved(ctx: CommandContext, deps: CommandDeps, path: string, 
     const now = await session.store.read(plan.stack);
     const st = checkStaleness(plan, now);
     if (st.stale) throw new CliError('plan.stale', `${st.summary}\n\n${st.detail}`, { hint: 'Run dew plan again, review it, and apply the new plan.' });
-    await checkKeyQuota(ctx, session.api, plan, loaded.config);
+    await checkKeyQuota(ctx, session.api, plan, config);
     ctx.stdout.write(renderPlanText(plan, { color: !args.bools.has('no-color') && useColor(ctx.stdout, ctx.env) }));
     if (isEmptyPlan(plan)) return 0;
-    return await run(ctx, session, plan, loaded.config, variables, lock, args, interrupts);
+    return await run(ctx, session, plan, config, variables, lock, args, interrupts);
   } finally {
     await session.store.unlock(plan.stack, lock.id);
     interrupts.dispose();

@@ -4,6 +4,8 @@ import type { KeyFormatLibrary } from './key-format-library.js';
 /** A writable text stream (process.stdout in production, a buffer in tests). */
 export interface TextOut {
   write(text: string): void;
+  /** Writes bytes as they are (a binary secret); absent where the stream takes text only. */
+  writeBytes?(bytes: Uint8Array): void;
   /** True when the stream is a terminal (colour allowed unless NO_COLOR is set). */
   readonly isTTY?: boolean;
 }

@@ -86,6 +86,28 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
       '`dew kps <operation> --help` lists the fields of one operation.',
     ],
   },
+  csms: {
+    summary: 'call any secret service (CSMS) operation: secrets, versions, stages, events; get prints a value',
+    usage: "dew csms <operation> [--field-name value]… [--json '{…}'] [-credentials FILE] | dew csms get NAME",
+    flags: [
+      f('--FIELD-NAME VALUE', 'a field of the request body (the API\'s name, - for _)'),
+      f('--name / --version-id / --stage', 'the secret (or event), version and stage a path names'),
+      f('--limit / --marker', 'paging of the list operations'),
+      f('--json JSON', 'the whole request body (fields go on top)'),
+      CREDENTIALS,
+    ],
+    notes: [
+      'e.g. dew csms create-secret --name db --secret-string "$(cat db.txt)"',
+      '     dew csms create-version --name db --secret-string "$NEW"   (the new version takes SYSCURRENT)',
+      '     dew csms update-stage --name db --stage prod --version-id v2',
+      '     dew csms schedule-deletion --name db --recovery-window-in-days 7   (undo: cancel-deletion --name db)',
+      '     export DB_PASSWORD="$(dew csms get db)"',
+      'Operations are named as the API\'s (create-secret-version, …); the everyday ones also go by shorter names:',
+      '  schedule-deletion, cancel-deletion, create-version, list-versions, show-version, update-version,',
+      '  update-stage, show-stage, delete-stage, rotate, backup, restore, list-tasks.',
+      '`dew csms <operation> --help` lists the fields of one operation; `dew csms get --help` the value reader.',
+    ],
+  },
   auth: {
     summary: 'auth token: get an X-Auth-Token for DEW_TOKEN',
     usage: 'dew auth token [-json] [-credentials FILE]',
@@ -224,6 +246,24 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
     usage: 'dew force-unlock LOCK_ID [flags]',
     flags: [...CONFIG, f('-stack NAME', 'the stack (default: the configuration\'s)'), f('-force', 'do not ask for confirmation')],
   },
+});
+
+/** `dew csms get --help`. */
+export const CSMS_GET_HELP: CommandHelp = Object.freeze({
+  summary: 'print a secret\'s value and nothing else (the latest version unless told otherwise)',
+  usage: 'dew csms get NAME [--version V | --stage STAGE] [--base64] [-credentials FILE]',
+  flags: [
+    f('--version V', 'this version (v1, v2, …; default latest)'),
+    f('--stage STAGE', 'the version this stage points at (SYSCURRENT, SYSPREVIOUS or your own)'),
+    f('--base64', 'print a binary value as Base64 instead of raw bytes'),
+    CREDENTIALS,
+  ],
+  notes: [
+    'Text is printed as it is, with a newline after it only on a terminal: `dew csms get db > db.txt` writes the',
+    'exact value, and `export DB_PASSWORD="$(dew csms get db)"` gets it (the shell strips trailing newlines).',
+    'A binary value is written as raw bytes (not to a terminal: use --base64 there). A missing secret, version or',
+    'stage is one line on stderr and exit 1.',
+  ],
 });
 
 /** The help text of `dew NAME [SUB]`. */

@@ -1,5 +1,6 @@
 /** `dew output [NAME] [-json]`: evaluates the configuration's outputs against the objects the stack holds. */
 import { ConfigScope, parseInstanceAddress } from '../config/scope.js';
+import { folderReader } from '../config/file-functions.js';
 import { containsUnknown, splitMarks, type Value } from '../config/values.js';
 import { hclValue } from '../config/hcl-value.js';
 import { parseArgs } from './args.js';
@@ -15,7 +16,7 @@ export function makeOutputCommand(deps: CommandDeps): Command {
     const { config, variables } = await loadChecked(ctx, configDir(ctx, args), args);
     const session = deps.openSession(ctx, args.strings.get('credentials'));
     const snap = await session.store.read(config.stack);
-    const scope = new ConfigScope(config, variables);
+    const scope = new ConfigScope(config, variables, true, folderReader(config.dir));
     for (const o of snap.objects) {
       if (o.pending) continue; // an interrupted create's intent: not an object yet
       const p = parseInstanceAddress(o.address);

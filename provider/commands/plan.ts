@@ -8,9 +8,8 @@ import { isEmptyPlan, type Plan } from '../plan/change.js';
 import { renderPlanText, useColor } from '../plan/render-text.js';
 import { renderPlanJson } from '../plan/render-json.js';
 import { renderPlanMarkdown } from '../plan/render-markdown.js';
-import { writeSavedPlan } from '../apply/saved-plan.js';
+import { savedPlanOf, writeSavedPlan } from '../apply/saved-plan.js';
 import { checkKeyQuota } from './key-quota.js';
-import { SAVED_PLAN_MARKER } from '../config/load.js';
 import { resolve } from 'node:path';
 import { error, type Diagnostic } from '../config/diagnostics.js';
 import { renderDiagnosticsJson } from '../config/diagnostics-json.js';
@@ -82,7 +81,7 @@ function planRun(deps: CommandDeps): Command {
     const out = args.strings.get('out');
     if (out) {
       const path = resolve(ctx.cwd, out);
-      await writeSavedPlan(path, { [SAVED_PLAN_MARKER]: 1, created_at: new Date(ctx.now()).toISOString(), config_dir: dir, sources: Object.fromEntries(config.sources), plan });
+      await writeSavedPlan(path, savedPlanOf(plan, dir, config.sources, new Date(ctx.now()).toISOString()));
       if (!args.bools.has('json')) ctx.stdout.write(`\nSaved the plan to: ${out}\n\nTo perform exactly these actions, run the following command to apply:\n    dew apply ${JSON.stringify(out)}\n`);
     }
     if (args.bools.has('detailed-exitcode')) return isEmptyPlan(plan) ? 0 : 2;

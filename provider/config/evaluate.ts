@@ -1,6 +1,7 @@
 /** Evaluates parsed expressions to values, propagating the unknown sentinel and the sensitive mark. */
 import type { Expr } from './expression-parser.js';
-import { callFunction, isFunction, FunctionError, toNumber } from './functions.js';
+import { callFunction, isFunction, FunctionError, toNumber, FILE_FUNCTION_NAMES } from './functions.js';
+import { callFileFunction, type FileReader } from './file-functions.js';
 import { UNKNOWN, isObject, unmark, mark, typeName, jsonEqual, type Value, type ValueObject } from './values.js';
 
 export class EvalError extends Error {
@@ -13,14 +14,18 @@ export class EvalError extends Error {
 /** Resolves root names (`var`, `local`, `each`, `count`, resource types) to values. */
 export type RootResolver = (name: string) => Value | undefined;
 
-export function evaluate(e: Expr, resolve: RootResolver): Value {
-  return new Evaluator(resolve).ev(e, new Map());
+/** `files` serves file(), filebase64() and fileexists(); without it they are refused. */
+export function evaluate(e: Expr, resolve: RootResolver, files?: FileReader): Value {
+  return new Evaluator(resolve, files).ev(e, new Map());
 }
 
 type Locals = ReadonlyMap<string, Value>;
 
 class Evaluator {
-  constructor(readonly resolve: RootResolver) {}
+  constructor(
+    readonly resolve: RootResolver,
+    readonly files?: FileReader,
+  ) {}
 
   fail(msg: string, at: number): never {
     throw new EvalError(msg, at);
@@ -95,7 +100,7 @@ class Evaluator {
           args = [...args.slice(0, -1), ...last.value.map((x) => mark(x, last.sensitive))];
         }
         try {
-          return callFunction(e.name, args);
+          return FILE_FUNCTION_NAMES.includes(e.name) ? callFileFunction(e.name, args, this.files) : callFunction(e.name, args);
         } catch (err) {
           if (err instanceof FunctionError) this.fail(`Error in function call: ${err.message}`, e.at);
           throw err;

@@ -218,16 +218,20 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = Object.freeze({
     for (let i = start; step > 0 ? i < end : i > end; i += step) out.push(i);
     return out;
   }),
+  base64encode: plain(([s]) => Buffer.from(str(s, 'base64encode'), 'utf8').toString('base64')),
   sensitive: (args) => new Sensitive(unmark(args[0]).value),
   nonsensitive: (args) => unmark(args[0]).value,
 });
 
+/** The functions that read files (file-functions.ts): they need the reader evaluation is given. */
+export const FILE_FUNCTION_NAMES: readonly string[] = Object.freeze(['file', 'filebase64', 'fileexists']);
+
 export function isFunction(name: string): boolean {
-  return Object.hasOwn(FUNCTIONS, name);
+  return Object.hasOwn(FUNCTIONS, name) || FILE_FUNCTION_NAMES.includes(name);
 }
 
 export function functionNames(): string[] {
-  return Object.keys(FUNCTIONS);
+  return [...Object.keys(FUNCTIONS), ...FILE_FUNCTION_NAMES];
 }
 
 export function callFunction(name: string, args: Value[]): Value {

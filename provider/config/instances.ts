@@ -155,7 +155,7 @@ function checkValues(decl: ResourceDecl, rt: ResourceType, value: ValueObject, d
       diags.push(error('Invalid attribute value', `${decl.address}: "${attr}"${e.instancePath.split('/').length > 2 ? ` (${e.instancePath})` : ''} ${e.message}.${allowed}`, range));
     }
   }
-  for (const p of rt.check?.(known as Record<string, never>) ?? []) {
+  for (const p of rt.check?.(known as Record<string, never>, new Set(Object.keys(value))) ?? []) {
     if (seen.has(p.attribute)) continue;
     diags.push(error('Invalid attribute value', `${decl.address}: ${p.message}.`, decl.attributes.get(p.attribute)?.range ?? decl.range));
   }

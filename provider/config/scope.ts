@@ -1,6 +1,7 @@
 /** The evaluation scope of a configuration: variables, locals (evaluated on demand) and the values of resource instances known so far. */
 import { error, type Diagnostic } from './diagnostics.js';
 import { evaluate, EvalError, type RootResolver } from './evaluate.js';
+import type { FileReader } from './file-functions.js';
 import type { Attribute, Config } from './model.js';
 import { UNKNOWN, type Value, type ValueObject } from './values.js';
 
@@ -26,7 +27,13 @@ export class ConfigScope {
   private readonly evaluating = new Set<string>();
   readonly diagnostics: Diagnostic[] = [];
 
-  constructor(readonly config: Config, readonly variables: ReadonlyMap<string, Value>, private readonly cacheLocals = true) {}
+  /** `files` serves file() and filebase64() (the configuration folder); without it they are refused. */
+  constructor(
+    readonly config: Config,
+    readonly variables: ReadonlyMap<string, Value>,
+    private readonly cacheLocals = true,
+    private readonly files?: FileReader,
+  ) {}
 
   setInstance(resource: string, key: InstanceKey, value: Value): void {
     let r = this.resources.get(resource);
@@ -95,7 +102,7 @@ export class ConfigScope {
   /** Evaluates one attribute; an evaluation error becomes a diagnostic at the attribute and the value unknown. */
   evaluateAttribute(a: Attribute, bind: { each?: { key: Value; value: Value }; count?: number }): Value {
     try {
-      return evaluate(a.expr, this.resolver(bind));
+      return evaluate(a.expr, this.resolver(bind), this.files);
     } catch (e) {
       if (!(e instanceof EvalError)) throw e;
       this.diagnostics.push(error(e.message.split(':')[0], `${e.message}\n  in: ${a.text}`, a.range));

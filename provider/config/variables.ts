@@ -1,4 +1,4 @@
-/** Resolves input variable values: defaults, then DEW_VAR_name, then -var-file and -var in command-line order (last wins). */
+/** Resolves input variable values: defaults, then TF_VAR_name, DEW_VAR_name, then -var-file and -var in command-line order (last wins). */
 import { readFile } from 'node:fs/promises';
 import { error, type Diagnostic } from './diagnostics.js';
 import { suggestion } from './did-you-mean.js';
@@ -53,9 +53,10 @@ export async function readVarFile(path: string): Promise<{ values: Map<string, V
 export async function resolveVariables(config: Config, inputs: readonly VariableInput[], env: Readonly<Record<string, string | undefined>>): Promise<{ values: Map<string, Value>; diagnostics: Diagnostic[] }> {
   const diags: Diagnostic[] = [];
   const given = new Map<string, { value: Value; source: string }>();
-  for (const [k, v] of Object.entries(env)) {
-    if (!k.startsWith('DEW_VAR_') || v === undefined) continue;
-    const name = k.slice('DEW_VAR_'.length);
+  // TF_VAR_name as Terraform reads it, then DEW_VAR_name, which wins when both are set
+  const fromEnv = (prefix: string) => Object.entries(env).filter(([k, v]) => k.startsWith(prefix) && v !== undefined);
+  for (const [k, v] of [...fromEnv('TF_VAR_'), ...fromEnv('DEW_VAR_')] as [string, string][]) {
+    const name = k.slice(k.indexOf('_VAR_') + '_VAR_'.length);
     const decl = config.variables.get(name);
     if (!decl) continue; // like TF_VAR_, undeclared environment values are ignored
     try {
@@ -95,7 +96,7 @@ export async function resolveVariables(config: Config, inputs: readonly Variable
   for (const decl of config.variables.values()) {
     const g = given.get(decl.name);
     if (!g && !decl.hasDefault) {
-      diags.push(error(`No value for required variable "${decl.name}"`, `The variable "${decl.name}" has no default, so a value is required.`, decl.range, `Set it with -var ${decl.name}=…, -var-file FILE or the environment variable DEW_VAR_${decl.name}.`));
+      diags.push(error(`No value for required variable "${decl.name}"`, `The variable "${decl.name}" has no default, so a value is required.`, decl.range, `Set it with -var ${decl.name}=…, -var-file FILE or the environment variable DEW_VAR_${decl.name} (or TF_VAR_${decl.name}).`));
       continue;
     }
     let value: Value = g ? g.value : (decl.default ?? null);

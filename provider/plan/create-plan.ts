@@ -1,6 +1,7 @@
 /** Plans a stack: evaluates the configuration in dependency order, diffs every instance against the daemon's objects, adds deletions. */
 import { error, sortDiagnostics, warning, type Diagnostic } from '../config/diagnostics.js';
 import { expandResource } from '../config/instances.js';
+import { folderReader, type FileReader } from '../config/file-functions.js';
 import type { Config } from '../config/model.js';
 import { ConfigScope, instanceAddress, parseInstanceAddress, type InstanceKey } from '../config/scope.js';
 import { UNKNOWN, containsSensitive, containsUnknown, jsonEqual, splitMarks, type Json, type MarkTree, type Value } from '../config/values.js';
@@ -18,6 +19,8 @@ export interface PlanInput {
   mode?: 'normal' | 'destroy';
   targets?: string[];
   replace?: string[];
+  /** What file() and filebase64() read; default: the configuration folder. */
+  files?: FileReader;
 }
 
 export interface PlanResult {
@@ -53,7 +56,8 @@ export function createPlan(input: PlanInput): PlanResult {
   const targets = input.targets ?? [];
   const replace = input.replace ?? [];
   const diags: Diagnostic[] = [];
-  const scope = new ConfigScope(config, input.variables);
+  const files = input.files ?? folderReader(config.dir);
+  const scope = new ConfigScope(config, input.variables, true, files);
   const graph = buildConfigGraph(config);
   diags.push(...graph.diagnostics);
 
@@ -159,7 +163,7 @@ export function createPlan(input: PlanInput): PlanResult {
 
   const outputs: PlannedOutput[] = [];
   if (mode === 'normal') {
-    const prior = priorScope(config, input.variables, snapshot);
+    const prior = priorScope(config, input.variables, snapshot, files);
     for (const o of config.outputs.values()) {
       const v = scope.evaluateAttribute(o.value, {});
       if (containsSensitive(v) && !o.sensitive)
@@ -215,9 +219,9 @@ function priorObjects(snapshot: StackSnapshot, changes: ResourceChange[]): Prior
 }
 
 /** The configuration evaluated over the stack as last applied: the outputs' values before this plan (undefined for a new stack). */
-function priorScope(config: Config, variables: ReadonlyMap<string, Value>, snapshot: StackSnapshot): ConfigScope | undefined {
+function priorScope(config: Config, variables: ReadonlyMap<string, Value>, snapshot: StackSnapshot, files: FileReader): ConfigScope | undefined {
   if (snapshot.objects.length === 0) return undefined;
-  const scope = new ConfigScope(config, variables);
+  const scope = new ConfigScope(config, variables, true, files);
   for (const o of snapshot.objects) {
     const p = parseInstanceAddress(o.address);
     if (p && config.resources.has(p.resource)) scope.setInstance(p.resource, p.key, o.attributes as Value);

@@ -1,8 +1,9 @@
 /** Pure diff of one resource instance: its configured value against the object the daemon has (force-new, ignore_changes, drift). */
 import type { Instance } from '../config/instances.js';
 import type { Lifecycle } from '../config/model.js';
-import { UNKNOWN, containsUnknown, jsonEqual, splitMarks, unmark, type Json, type Value, type ValueObject } from '../config/values.js';
+import { Sensitive, UNKNOWN, containsUnknown, jsonEqual, splitMarks, unmark, type Json, type Value, type ValueObject } from '../config/values.js';
 import { argumentNames, exportedNames, type Attributes, type ResourceType } from '../resources/resource-type.js';
+import { valueDigest } from '../resources/value-digest.js';
 import type { StackObject } from '../state/stack-state.js';
 import type { ActionReason, Change } from './change.js';
 
@@ -19,7 +20,7 @@ export interface InstanceDiff {
 export function currentAttributes(rt: ResourceType, prior: StackObject): Attributes | null {
   if (prior.live === null) return null;
   if (prior.live === undefined) return { ...prior.attributes };
-  const live = rt.fromLive(prior.live);
+  const live = rt.fromLive(prior.live, prior.attributes);
   if (live === null) return null;
   const out: Attributes = { ...prior.attributes, ...live };
   for (const k of rt.writeOnly) if (k in prior.attributes) out[k] = prior.attributes[k];
@@ -79,7 +80,23 @@ function createChange(rt: ResourceType, planned: ValueObject, before: Attributes
   };
 }
 
-export function diffInstance(rt: ResourceType, inst: Instance, prior: StackObject | undefined, lifecycle: Lifecycle, opts: { replace: boolean }): InstanceDiff {
+/**
+ * The instance with each known value of a digested argument replaced by its digest (still sensitive):
+ * what the plan compares, shows and saves, so the value itself never enters a plan.
+ */
+export function digestedInstance(rt: ResourceType, inst: Instance): Instance {
+  if (!rt.digested?.some((k) => k in inst.value)) return inst;
+  const value: ValueObject = { ...inst.value };
+  for (const k of rt.digested) {
+    if (!(k in value)) continue;
+    const bare = unmark(value[k]).value;
+    value[k] = new Sensitive(typeof bare === 'string' ? valueDigest(bare) : bare);
+  }
+  return { ...inst, value };
+}
+
+export function diffInstance(rt: ResourceType, configured: Instance, prior: StackObject | undefined, lifecycle: Lifecycle, opts: { replace: boolean }): InstanceDiff {
+  const inst = digestedInstance(rt, configured);
   if (!prior) {
     const planned = plannedNew(rt, inst);
     return { change: createChange(rt, planned, null), planned };
@@ -119,6 +136,7 @@ export function diffInstance(rt: ResourceType, inst: Instance, prior: StackObjec
   }
   // an update also moves what the daemon derives from the changed arguments (not a change by itself)
   if (changed.length) for (const [k, v] of computedNow(rt, inst, current)) if (!ignored(k)) planned[k] = v;
+  if (changed.length) for (const k of rt.recomputed?.(changed) ?? []) planned[k] = UNKNOWN;
   const before = splitMarks(current as ValueObject);
   const after = splitMarks(planned);
   return {

@@ -38,7 +38,7 @@ export class Paint {
 }
 
 /** What an object of a resource type is called in adoption lines. */
-const NOUN: Record<string, string> = { dew_kms_key: 'key', dew_kms_alias: 'alias', dew_kms_grant: 'grant', dew_kms_key_material: 'key material of', dew_iam_user: 'user' };
+const NOUN: Record<string, string> = { dew_kms_key: 'key', dew_kms_alias: 'alias', dew_kms_grant: 'grant', dew_kms_key_material: 'key material of', dew_iam_user: 'user', dew_csms_secret: 'secret', dew_csms_secret_version: 'stage' };
 
 /** `dew_kms_key.k[3]: adopting key 1234… created by an interrupted apply` */
 export function adoptionLine(c: ResourceChange): string {
@@ -129,7 +129,8 @@ function header(c: ResourceChange, p: Paint): string[] {
 function notes(c: ResourceChange, replacing: boolean): string[] {
   const rt = resourceType(c.type);
   if (!rt?.destroyNotes || !isObj(c.change.before)) return [];
-  return rt.destroyNotes(c.objectId ?? '', c.change.before as Attributes, replacing).map((n) => `  # (${n})`);
+  const after = replacing && isObj(c.change.after) ? (c.change.after as Attributes) : undefined;
+  return rt.destroyNotes(c.objectId ?? '', c.change.before as Attributes, replacing, after).map((n) => `  # (${n})`);
 }
 
 export function renderResource(c: ResourceChange, p: Paint): string[] {

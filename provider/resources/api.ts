@@ -7,11 +7,18 @@ export interface DewApi {
   request(method: string, path: string, body?: object, query?: Record<string, string>): Promise<{ status: number; headers: unknown; body: unknown }>;
 }
 
-/** Reads an error's HTTP status and code without depending on the client's error class. */
+/**
+ * Reads an error's HTTP status and code without depending on the client's error class; through `cause`
+ * too, as the commands' session wraps the client's errors in CliErrors (commands/session.ts).
+ */
 export function apiErrorStatus(e: unknown): { status?: number; code?: string } {
+  for (let x = e, depth = 0; typeof x === 'object' && x !== null && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const o = x as { status?: unknown; code?: unknown };
+    if (typeof o.status === 'number') return { status: o.status, code: typeof o.code === 'string' ? o.code : undefined };
+  }
   if (typeof e === 'object' && e !== null) {
-    const o = e as { status?: unknown; code?: unknown };
-    return { status: typeof o.status === 'number' ? o.status : undefined, code: typeof o.code === 'string' ? o.code : undefined };
+    const code = (e as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : undefined };
   }
   return {};
 }

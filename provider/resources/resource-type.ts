@@ -29,6 +29,8 @@ export interface ApplyContext {
   now: () => number;
   /** Set for the delete half of a replacement (-/+). */
   replacing?: boolean;
+  /** With replacing: the arguments the replacement is created with (a secret freed at once for one of the same name). */
+  replacement?: Attributes;
 }
 
 export interface ResourceType {
@@ -42,10 +44,22 @@ export interface ResourceType {
   readonly optionalComputed: readonly string[];
   /** Arguments the daemon cannot report back: taken from the last applied attributes. */
   readonly writeOnly: readonly string[];
-  /** Semantic checks beyond the schema, per attribute. */
-  check?(attrs: Attributes): { attribute: string; message: string }[];
-  /** Maps the daemon's live object to attributes; null when the object is gone (deleted, pending deletion). */
-  fromLive(live: Record<string, unknown>): Attributes | null;
+  /**
+   * Sensitive arguments that a plan, a saved plan and the stack hold only as their digest (value-digest.ts):
+   * the plan compares digests, and apply reads the value from the configuration again and sends it only
+   * when its digest is the planned one. create() and update() answer these attributes as digests.
+   */
+  readonly digested?: readonly string[];
+  /**
+   * Semantic checks beyond the schema, per attribute, on the known values; `present` names every
+   * configured argument, those whose value is not known yet included (default: the keys of attrs).
+   */
+  check?(attrs: Attributes, present?: ReadonlySet<string>): { attribute: string; message: string }[];
+  /**
+   * Maps the daemon's live object to attributes; null when the object is gone (deleted, pending deletion).
+   * `previous` is what the stack recorded at the last apply (absent for `dew import`).
+   */
+  fromLive(live: Record<string, unknown>, previous?: Attributes): Attributes | null;
   /** Reads the live object for `dew import`; null when there is none. */
   read(api: DewApi, objectId: string): Promise<Record<string, unknown> | null>;
   create(api: DewApi, attrs: Attributes, ctx: ApplyContext): Promise<{ objectId: string; attributes: Attributes }>;
@@ -60,8 +74,16 @@ export interface ResourceType {
    * arguments (`configured`) and the current object (null for a create), instead of "known after apply".
    */
   plannedComputed?(configured: Attributes, current: Attributes | null): Attributes;
-  /** What destroying the object does besides deleting it, shown in the plan as `# (…)` lines. */
-  destroyNotes?(objectId: string, before: Attributes, replacing: boolean): string[];
+  /**
+   * Exported attributes an in-place update of the `changed` arguments moves: unknown in the plan until
+   * apply (a secret's new value makes a new latest_version), so what reads them waits for the update.
+   */
+  recomputed?(changed: readonly string[]): string[];
+  /**
+   * What destroying the object does besides deleting it, shown in the plan as `# (…)` lines; `after` is
+   * the replacement's planned value when replacing.
+   */
+  destroyNotes?(objectId: string, before: Attributes, replacing: boolean, after?: Attributes): string[];
   /**
    * Whether changing an argument that is not in forceNew still needs a new object: a change the daemon
    * makes in one direction only (a user key pair becomes an account key pair in place, never back).

@@ -14,6 +14,7 @@ import { showCommand } from '../../provider/commands/show.js';
 import { validateCommand } from '../../provider/commands/validate.js';
 import { kmsCommand } from '../../provider/commands/kms.js';
 import { kpsCommand } from '../../provider/commands/kps.js';
+import { csmsCommand } from '../../provider/commands/csms.js';
 
 export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   plan: planCommand,
@@ -27,12 +28,15 @@ export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   validate: validateCommand,
   kms: kmsCommand,
   kps: kpsCommand,
+  csms: csmsCommand,
 });
 
 export interface Result {
   code: number;
   out: string;
   err: string;
+  /** What the command wrote to stdout as bytes (a binary secret from dew csms get). */
+  bytes: Buffer;
 }
 
 export interface World {
@@ -67,11 +71,12 @@ export function dewRunner(dir: string, env: Record<string, string>, opts: Pick<W
   return async (name: string, ...argv: string[]): Promise<Result> => {
     let out = '';
     let err = '';
+    const bytes: Buffer[] = [];
     const ctx: CommandContext = {
       argv,
       cwd: dir,
       env,
-      stdout: { write: (s) => void (out += s), isTTY: false },
+      stdout: { write: (s) => void (out += s), writeBytes: (b) => void bytes.push(Buffer.from(b)), isTTY: false },
       stderr: { write: (s) => void (err += s), isTTY: false },
       prompt: opts.prompt ?? (async () => answers.shift() ?? ''),
       now: Date.now,
@@ -79,9 +84,10 @@ export function dewRunner(dir: string, env: Record<string, string>, opts: Pick<W
     const cmd = COMMANDS[name];
     if (!cmd) throw new Error(`no command ${name}`);
     try {
-      return { code: await cmd(ctx), out, err };
+      const code = await cmd(ctx);
+      return { code, out, err, bytes: Buffer.concat(bytes) };
     } catch (e) {
-      if (e instanceof CliError) return { code: e.exitCode, out, err: `${err}Error: ${e.message}\n${e.hint ? `\n${e.hint}\n` : ''}` };
+      if (e instanceof CliError) return { code: e.exitCode, out, err: `${err}Error: ${e.message}\n${e.hint ? `\n${e.hint}\n` : ''}`, bytes: Buffer.concat(bytes) };
       throw e;
     }
   };
