@@ -215,9 +215,17 @@ export class CsmsRepo {
     return Number(r?.n ?? 0);
   }
 
-  async setExpireTime(secretId: string, version: number, expireTime: number | null): Promise<boolean> {
-    const r = await this.db.update(csmsVersions).set({ expireTime, expiredNotified: 0 }).where(and(eq(csmsVersions.secretId, secretId), eq(csmsVersions.version, version)));
+  async setExpireTime(secretId: string, version: number, expireTime: number | null, now: number): Promise<boolean> {
+    const [r] = await this.db.batch([
+      this.db.update(csmsVersions).set({ expireTime, expiredNotified: 0 }).where(and(eq(csmsVersions.secretId, secretId), eq(csmsVersions.version, version))),
+      this.touch(secretId, now),
+    ]);
     return rowsAffected(r) === 1;
+  }
+
+  /** Moves the secret's revision on (a change to its versions or stages is a change of the secret: saved plans go stale). */
+  private touch(secretId: string, now: number) {
+    return this.db.update(csmsSecrets).set({ updateTime: now, revision: sql`${csmsSecrets.revision} + 1` }).where(eq(csmsSecrets.secretId, secretId));
   }
 
   /** Versions whose expiry passed and that were not yet reported. */
@@ -262,13 +270,14 @@ export class CsmsRepo {
     stmts.push(this.db.run(sql`INSERT INTO csms_stages (secret_id, name, version, update_time)
       SELECT ${secretId}, ${name}, ${version}, ${now} WHERE EXISTS (SELECT 1 FROM csms_versions WHERE secret_id = ${secretId} AND version = ${version})
       ON CONFLICT (secret_id, name) DO UPDATE SET version = excluded.version, update_time = excluded.update_time`));
-    stmts.push(this.pruneStatement(secretId));
+    stmts.push(this.pruneStatement(secretId), this.touch(secretId, now));
     const results = await this.db.batch(stmts as [Batchable, ...Batchable[]]);
-    return rowsAffected(results[stmts.length - 2]) === 1;
+    return rowsAffected(results[stmts.length - 3]) === 1;
   }
 
-  async deleteStage(secretId: string, name: string): Promise<boolean> {
-    return rowsAffected(await this.db.delete(csmsStages).where(and(eq(csmsStages.secretId, secretId), eq(csmsStages.name, name)))) === 1;
+  async deleteStage(secretId: string, name: string, now: number): Promise<boolean> {
+    const [r] = await this.db.batch([this.db.delete(csmsStages).where(and(eq(csmsStages.secretId, secretId), eq(csmsStages.name, name))), this.touch(secretId, now)]);
+    return rowsAffected(r) === 1;
   }
 
   /** Stage labels by version, for a set of versions. */

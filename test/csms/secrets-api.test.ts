@@ -94,7 +94,10 @@ t.test('CSMS secrets', async (t) => {
     const after = (await req('GET', `${SEC}/db-password/versions`)).version_metadatas as Any[];
     t.same(after.map((v) => [v.id, v.version_stages]), [['v3', ['SYSCURRENT', 'pending']], ['v2', ['SYSPREVIOUS']], ['v1', []]], 'moving SYSCURRENT is one call; v2 became SYSPREVIOUS');
     t.match((await req('GET', `${SEC}/db-password/stages/pending`)).stage, { name: 'pending', version_id: 'v3' });
+    const touched = (await req('GET', `${SEC}/db-password`)).secret.update_time;
+    clock.advance(2000);
     await req('PUT', `${SEC}/db-password/stages/pending`, { version_id: 'v1' });
+    t.ok((await req('GET', `${SEC}/db-password`)).secret.update_time > touched, 'a stage move is a change of the secret (saved plans go stale)');
     t.match((await req('GET', `${SEC}/db-password/stages/pending`)).stage, { version_id: 'v1' }, 'a stage lives on exactly one version');
     await expectCode(t, c.request('DELETE', `${SEC}/db-password/stages/SYSCURRENT`), 400, 'CSMS.0105', 'SYSCURRENT cannot be deleted');
     await expectCode(t, c.request('DELETE', `${SEC}/db-password/stages/SYSPREVIOUS`), 400, 'CSMS.0105', 'SYSPREVIOUS cannot be deleted');

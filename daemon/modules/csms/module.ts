@@ -191,7 +191,7 @@ function secretView(secrets: SecretService, versions: VersionService): LiveView 
     if (!r || (objectId.includes('/') && !objectId.startsWith(`${r.secretId}/`))) return { live: null, revision: 0 };
     const current = await versions.current(r);
     return {
-      live: { ...secretEntity(r), secret_id: r.secretId, status: r.state, tags: Object.fromEntries(tagList(r.tags).map((t) => [t.key, t.value])), latest_version: current?.id ?? null, version_stages: current?.stages ?? [] },
+      live: { ...secretEntity(r), secret_id: r.secretId, status: r.state, tags: Object.fromEntries(tagList(r.tags).map((t) => [t.key, t.value])), latest_version: current?.id ?? null, version_stages: current?.stages ?? [], expire_time: current?.expireTime == null ? null : Math.floor(current.expireTime / 1000) },
       revision: r.revision,
     };
   };

@@ -101,7 +101,7 @@ export class VersionService {
     const secret = await this.enabled(caller, name);
     const v = await this.versionOf(secret, id);
     const expireTime = expireTimeMs(expire, this.now());
-    if (!(await this.repo.setExpireTime(secret.secretId, v.version, expireTime))) throw csmsErrors.notFound(`version ${id} of secret ${JSON.stringify(name)}`);
+    if (!(await this.repo.setExpireTime(secret.secretId, v.version, expireTime, this.now()))) throw csmsErrors.notFound(`version ${id} of secret ${JSON.stringify(name)}`);
     const stages = (await this.repo.stagesByVersion(secret.secretId, [v.version])).get(v.version) ?? [];
     return { version_metadata: versionMetadata({ ...v, expireTime }, name, stages) };
   }
@@ -127,7 +127,7 @@ export class VersionService {
   async deleteStage(caller: Caller, name: string, stage: string): Promise<void> {
     if (stage === SYSCURRENT || stage === SYSPREVIOUS) throw csmsErrors.systemStage(stage);
     const secret = await this.secrets.getChangeable(caller, name);
-    if (!(await this.repo.deleteStage(secret.secretId, stage))) throw csmsErrors.notFound(`stage ${JSON.stringify(stage)} of secret ${JSON.stringify(name)}`);
+    if (!(await this.repo.deleteStage(secret.secretId, stage, this.now()))) throw csmsErrors.notFound(`stage ${JSON.stringify(stage)} of secret ${JSON.stringify(name)}`);
   }
 
   /** The version `id` names (`latest`: the SYSCURRENT holder). */
@@ -144,10 +144,11 @@ export class VersionService {
   }
 
   /** The SYSCURRENT holder's id and stages; undefined when no version holds it. */
-  async current(secret: SecretRow): Promise<{ id: string; stages: string[] } | undefined> {
+  async current(secret: SecretRow): Promise<{ id: string; stages: string[]; expireTime: number | null } | undefined> {
     const s = await this.repo.stage(secret.secretId, SYSCURRENT);
-    if (!s) return undefined;
-    return { id: versionId(s.version), stages: (await this.repo.stagesByVersion(secret.secretId, [s.version])).get(s.version) ?? [] };
+    const v = s && (await this.repo.version(secret.secretId, s.version));
+    if (!v) return undefined;
+    return { id: versionId(v.version), stages: (await this.repo.stagesByVersion(secret.secretId, [v.version])).get(v.version) ?? [], expireTime: v.expireTime };
   }
 
   /** The scheduler: raises SECRET_VERSION_EXPIRED once for each version whose expiry passed. */
