@@ -9,7 +9,6 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, startDaemonProcess, type DaemonProcess } from '../helpers/daemon-process.js';
-import { eventually } from '../helpers/daemon.js';
 import { DewClient } from '../../provider/client/dew-client.js';
 import { dewRunner } from './harness.js';
 
@@ -63,20 +62,42 @@ function scene(t: Teardown) {
   return { dir, env, daemon, dew: dewRunner(dir, env) };
 }
 
-/** `dew apply -auto-approve` as its own process; stopped at teardown if still running. */
-function spawnApply(t: Teardown, dir: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<void>; output: () => string } {
+/**
+ * `dew apply -auto-approve` as its own process; stopped at teardown if still running. `keysCreated(n)`
+ * resolves true once it has printed n key creations (each printed after the daemon answered), false
+ * if it exits first: the test waits on the apply's own output rather than polling the daemon.
+ */
+function spawnApply(t: Teardown, dir: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<void>; output: () => string; keysCreated: (n: number) => Promise<boolean> } {
   const child = spawn(process.execPath, [cli, 'apply', '-auto-approve', '-parallelism', '10'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c));
+  const waiting: { n: number; resolve: (ok: boolean) => void }[] = [];
+  const created = () => (output.match(/^dew_kms_key\.k\[\d+\]: Creation complete/gm) ?? []).length;
+  const settle = (ended: boolean) => {
+    for (const w of waiting.splice(0)) {
+      if (ended || created() >= w.n) w.resolve(created() >= w.n);
+      else waiting.push(w);
+    }
+  };
+  child.stdout!.on('data', (c: Buffer) => {
+    output += c;
+    settle(false);
+  });
   child.stderr!.on('data', (c: Buffer) => (output += c));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let closed = false;
+  // 'close': after the last output was read.
+  child.once('close', () => {
+    closed = true;
+    settle(true);
+  });
+  const keysCreated = (n: number) => (closed || created() >= n ? Promise.resolve(created() >= n) : new Promise<boolean>((resolve) => waiting.push({ n, resolve })));
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await exited;
     }
   });
-  return { child, exited, output: () => output };
+  return { child, exited, output: () => output, keysCreated };
 }
 
 /** What the interrupted apply left: keys the daemon has that the stack does not record, and the lock. */
@@ -131,7 +152,8 @@ t.test('kill -9 of the daemon mid-apply: after a restart on the same database th
   const s = scene(t);
   const d1 = await s.daemon();
   const run = spawnApply(t, s.dir, s.env);
-  t.ok(await eventually(async () => (await keysOf(d1)).length >= 10, 20_000), 'some keys exist');
+  t.ok(await run.keysCreated(10), 'the apply printed ten key creations', { output: run.output() });
+  t.ok((await keysOf(d1)).length >= 10, 'and the daemon has them');
   d1.child.kill('SIGKILL');
   await new Promise<void>((r) => (d1.child.exitCode !== null || d1.child.signalCode !== null ? r() : d1.child.once('exit', () => r())));
   await run.exited;
@@ -146,7 +168,8 @@ t.test('kill -9 of `dew apply` mid-apply: the next plan adopts what it made, the
   const s = scene(t);
   const d = await s.daemon();
   const run = spawnApply(t, s.dir, s.env);
-  t.ok(await eventually(async () => (await keysOf(d)).length >= 10, 20_000), 'some keys exist');
+  t.ok(await run.keysCreated(10), 'the apply printed ten key creations', { output: run.output() });
+  t.ok((await keysOf(d)).length >= 10, 'and the daemon has them');
   run.child.kill('SIGKILL');
   await run.exited;
   const { stranded, lock } = await aftermath(t, d);

@@ -1,9 +1,11 @@
-/** Shared by the envelope tests: a real daemon, keys, and `dew envelope` run as a real process. */
+/** Shared by the envelope tests: a real daemon, keys, and `dew envelope` run as a real process or in this one. */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { CliError } from '../../provider/cli-error.js';
+import { envelopeCommand } from '../../provider/commands/envelope.js';
 
 export const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 
@@ -56,4 +58,22 @@ export function dew(env: Env, args: string[], input?: Buffer): Promise<Run> {
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? Buffer.alloc(0));
   });
+}
+
+/**
+ * `dew envelope ARGS…` file to file in this process: the command the executable runs, its failure
+ * printed as the entry point prints a CliError (provider/cli.ts). For the variants of cases that
+ * also run as real processes, so that each does not pay a process start; any other error fails the test.
+ */
+export async function dewHere(env: Env, args: string[]): Promise<Run> {
+  if (args[0] !== 'envelope' || args.includes('-')) throw new Error('dewHere runs `dew envelope` file to file only');
+  const out: Buffer[] = [];
+  let err = '';
+  const ctx = { argv: args.slice(1), cwd: env.dir, env: env.env, stdout: { write: (s: string) => void out.push(Buffer.from(s)) }, stderr: { write: (s: string) => void (err += s) }, now: Date.now };
+  try {
+    return { code: await envelopeCommand(ctx), stdout: Buffer.concat(out), stderr: err };
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    return { code: e.exitCode, stdout: Buffer.concat(out), stderr: `${err}Error: ${e.message}\n${e.hint ? `\n${e.hint}\n` : ''}` };
+  }
 }

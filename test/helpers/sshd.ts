@@ -4,11 +4,11 @@
  * (random name and password, home in the temp dir, optionally passwordless sudo). The stock `ssh`
  * client checks what a user would see. Everything is undone at teardown, failed test or not, and
  * at process exit should the test process die before its teardown ran.
- * Needs root (useradd, sudoers.d, sshd's privilege separation).
+ * Needs root (useradd, sudoers.d, pam.d, sshd's privilege separation).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,28 @@ function configText(c: { port: number; dir: string; user: string; extra: string[
     ...c.extra,
     '',
   ].join('\n');
+}
+
+/**
+ * The PAM service for a test sshd: /etc/pam.d/sshd as this system has it, with its `@include
+ * common-auth` written out and `nodelay` on pam_unix, whose 2 s pause after each wrong password the
+ * tests would otherwise wait out (they give wrong passwords on purpose). Password and
+ * keyboard-interactive logins still go through PAM and pam_unix as on the system. Undefined when the
+ * files do not have that shape: the sshd then uses the system's own service, pause included.
+ */
+function pamServiceText(): string | undefined {
+  let sshd: string;
+  let auth: string;
+  try {
+    sshd = readFileSync('/etc/pam.d/sshd', 'utf8');
+    auth = readFileSync('/etc/pam.d/common-auth', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const unix = /^auth\s.*\bpam_unix\.so\b.*$/m;
+  if (!/^@include common-auth\s*$/m.test(sshd) || !unix.test(auth)) return undefined;
+  const noDelay = auth.replace(unix, (line) => (/\bnodelay\b/.test(line) ? line : `${line} nodelay`));
+  return `# dew test sshd (test/helpers/sshd.ts): /etc/pam.d/sshd without pam_unix's pause after a failure\n${sshd.replace(/^@include common-auth\s*$/m, () => noDelay.trimEnd())}`;
 }
 
 /** Lines this sshd version needs: OpenSSH 9.8+ penalises sources after failed logins, which the tests cause on purpose. */
@@ -252,6 +274,19 @@ export async function startSshd(t: Teardown, opts: SshdOptions = {}): Promise<Ss
   // The privilege separation directory the Debian package creates at boot (tmpfiles.d).
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
+  // sshd names its PAM service after the name it runs under (argv[0]): a symlink of that name.
+  let sshdPath = SSHD;
+  const pam = pamServiceText();
+  if (pam) {
+    const service = `dew-test-sshd-${user}`;
+    const file = `/etc/pam.d/${service}`;
+    writeFileSync(file, pam, { mode: 0o644 });
+    const removeFile = () => rmSync(file, { force: true });
+    undo(removeFile, removeFile);
+    sshdPath = join(dir, service);
+    symlinkSync(SSHD, sshdPath);
+  }
+
   const askpass = join(dir, 'askpass');
   writeFileSync(askpass, '#!/bin/sh\nprintf "%s\\n" "$DEW_TEST_ASKPASS"\n', { mode: 0o700 });
 
@@ -266,7 +301,7 @@ export async function startSshd(t: Teardown, opts: SshdOptions = {}): Promise<Ss
     writeFileSync(sshdConfigPath, configText({ port, dir, user, extra }), { mode: 0o644 });
     // By absolute path: sshd re-executes itself (per connection, and on SIGHUP) from argv[0].
     // Its own process group, so no signal it sends to its group can reach the test runner.
-    const c = spawn(SSHD, ['-D', '-e', '-f', sshdConfigPath], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const c = spawn(sshdPath, ['-D', '-e', '-f', sshdConfigPath], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     c.stderr.on('data', (d) => (log += d));
     const exited = new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
     const running = () => c.exitCode === null && c.signalCode === null;
