@@ -3,8 +3,7 @@
  * (schemas/csms/FILE.json), path and query flags; and the pure step from parsed flags to the request.
  * Names follow `dew kps`: the daemon module's operation names, the secret named by --name.
  */
-import { CliError } from './context.js';
-import { fieldRows, fieldTypes, flagOf, helpRow, jsonObject, operationPage, readOperationSchema, type FieldTypes, type ParsedFields } from './operation-fields.js';
+import { fieldRows, fieldTypes, flagOf, helpRow, jsonObject, operationPage, readOperationSchema, operationRequest, type OperationRequest, type FieldTypes, type ParsedFields } from './operation-fields.js';
 
 export interface CsmsOperation {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -127,36 +126,10 @@ export function csmsOperationPage(name: string, o: CsmsOperation): string {
   return operationPage('csms', name, body.summary, rows, args.join(' '));
 }
 
-export interface CsmsRequest {
-  method: CsmsOperation['method'];
-  path: string;
-  body?: object;
-  query?: Record<string, string>;
-}
+export type CsmsRequest = OperationRequest;
 
 /** The request of `dew csms OP` from its parsed flags: path and query flags taken out, the rest in the body. */
 export function csmsRequest(name: string, o: CsmsOperation, parsed: Pick<ParsedFields, 'fields' | 'json'>): CsmsRequest {
-  const fields = { ...parsed.fields };
-  const take = (field: string): string | undefined => {
-    const v = fields[field];
-    delete fields[field];
-    return v === undefined ? undefined : String(v);
-  };
-  const path = o.path.replace(/\{(\w+)\}/g, (_, p: string) => {
-    const v = take(PATH_PARAMS[p].field);
-    if (v === undefined || v === '') throw new CliError('usage', `dew csms ${name} needs ${flagOf(PATH_PARAMS[p].field)}`, { hint: `See \`dew csms ${name} --help\`.` });
-    return encodeURIComponent(v);
-  });
-  const query: Record<string, string> = {};
-  for (const q of o.query ?? []) {
-    const v = take(q);
-    if (v !== undefined) query[q] = v;
-  }
-  const req: CsmsRequest = { method: o.method, path: `/v1/{project_id}${path}`, ...(Object.keys(query).length ? { query } : {}) };
-  if (o.method === 'GET' || o.method === 'DELETE') {
-    const extra = Object.keys(fields);
-    if (extra.length || parsed.json !== undefined) throw new CliError('usage', `dew csms ${name} takes no ${extra.length ? flagOf(extra[0]) : '--json'}`, { hint: `See \`dew csms ${name} --help\`.` });
-    return req;
-  }
-  return { ...req, body: { ...jsonObject(parsed.json), ...fields } };
+  const { req, remaining, bodyless } = operationRequest('csms', name, o, '/v1/{project_id}', PATH_PARAMS, parsed);
+  return bodyless ? req : { ...req, body: { ...jsonObject(parsed.json), ...remaining } };
 }

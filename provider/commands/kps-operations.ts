@@ -4,7 +4,7 @@
  * flags to the request.
  */
 import { CliError } from './context.js';
-import { fieldRows, fieldTypes, flagOf, helpRow, jsonObject, operationPage, readOperationSchema, type FieldTypes, type OperationSchema, type ParsedFields } from './operation-fields.js';
+import { fieldRows, fieldTypes, flagOf, helpRow, jsonObject, operationPage, readOperationSchema, operationRequest, type OperationRequest, type FieldTypes, type OperationSchema, type ParsedFields } from './operation-fields.js';
 
 export interface KpsOperation {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -102,37 +102,12 @@ export function kpsOperationPage(name: string, o: KpsOperation): string {
   return operationPage('kps', name, schema?.description ?? o.summary ?? `the KPS operation ${name}`, rows, args.join(' '));
 }
 
-export interface KpsRequest {
-  method: KpsOperation['method'];
-  path: string;
-  body?: object;
-  query?: Record<string, string>;
-}
+export type KpsRequest = OperationRequest;
 
 /** The request of `dew kps OP` from its parsed flags: path and query flags taken out, the rest in the (wrapped) body. */
 export function kpsRequest(name: string, o: KpsOperation, parsed: Pick<ParsedFields, 'fields' | 'json'>): KpsRequest {
-  const fields = { ...parsed.fields };
-  const take = (field: string): string | undefined => {
-    const v = fields[field];
-    delete fields[field];
-    return v === undefined ? undefined : String(v);
-  };
-  const path = o.path.replace(/\{(\w+)\}/g, (_, p: string) => {
-    const v = take(PATH_PARAMS[p].field);
-    if (v === undefined || v === '') throw new CliError('usage', `dew kps ${name} needs ${flagOf(PATH_PARAMS[p].field)}`);
-    return encodeURIComponent(v);
-  });
-  const query: Record<string, string> = {};
-  for (const q of o.query ?? []) {
-    const v = take(q);
-    if (v !== undefined) query[q] = v;
-  }
-  const req: KpsRequest = { method: o.method, path: `/v3/{project_id}${path}`, ...(Object.keys(query).length ? { query } : {}) };
-  if (o.method === 'GET' || o.method === 'DELETE') {
-    const extra = Object.keys(fields);
-    if (extra.length || parsed.json !== undefined) throw new CliError('usage', `dew kps ${name} takes no ${extra.length ? flagOf(extra[0]) : '--json'}`, { hint: `See \`dew kps ${name} --help\`.` });
-    return req;
-  }
+  const { req, remaining: fields, bodyless } = operationRequest('kps', name, o, '/v3/{project_id}', PATH_PARAMS, parsed);
+  if (bodyless) return req;
   if (Array.isArray(parsed.json)) {
     if (Object.keys(fields).length) throw new CliError('usage', `dew kps ${name}: give the whole body with --json, or fields, not both`);
     return { ...req, body: parsed.json };

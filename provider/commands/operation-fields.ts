@@ -137,3 +137,50 @@ export function jsonObject(json: unknown): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CliError('usage', '--json: this operation takes a JSON object');
   return json as Record<string, unknown>;
 }
+
+/** A service operation's request before its body: method, path (parameters filled from flags), query. */
+export interface OperationRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  body?: object;
+  query?: Record<string, string>;
+}
+
+/**
+ * Takes the path and query flags of `dew SERVICE NAME` out of `parsed.fields` (the rest are the body's):
+ * `{param}` in `o.path` is filled from the flag `params[param].field`, a missing one is a usage error;
+ * a GET or DELETE given body flags or --json is refused. `remaining` is what is left for the body.
+ */
+export function operationRequest(
+  service: string,
+  name: string,
+  o: { method: OperationRequest['method']; path: string; query?: readonly string[] },
+  prefix: string,
+  params: Readonly<Record<string, { field: string }>>,
+  parsed: Pick<ParsedFields, 'fields' | 'json'>,
+): { req: OperationRequest; remaining: Record<string, unknown>; bodyless: boolean } {
+  const fields: Record<string, unknown> = { ...parsed.fields };
+  const take = (field: string): string | undefined => {
+    const v = fields[field];
+    delete fields[field];
+    return v === undefined ? undefined : String(v);
+  };
+  const hint = { hint: `See \`dew ${service} ${name} --help\`.` };
+  const path = o.path.replace(/\{(\w+)\}/g, (_, p: string) => {
+    const v = take(params[p].field);
+    if (v === undefined || v === '') throw new CliError('usage', `dew ${service} ${name} needs ${flagOf(params[p].field)}`, hint);
+    return encodeURIComponent(v);
+  });
+  const query: Record<string, string> = {};
+  for (const q of o.query ?? []) {
+    const v = take(q);
+    if (v !== undefined) query[q] = v;
+  }
+  const req: OperationRequest = { method: o.method, path: `${prefix}${path}`, ...(Object.keys(query).length ? { query } : {}) };
+  const bodyless = o.method === 'GET' || o.method === 'DELETE';
+  if (bodyless) {
+    const extra = Object.keys(fields);
+    if (extra.length || parsed.json !== undefined) throw new CliError('usage', `dew ${service} ${name} takes no ${extra.length ? flagOf(extra[0]) : '--json'}`, hint);
+  }
+  return { req, remaining: fields, bodyless };
+}
