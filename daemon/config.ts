@@ -12,6 +12,14 @@ export interface DaemonConfig {
   /** How often to pick up changes other daemons made (ms). */
   syncIntervalMs: number;
   passphrase?: string;
+  /** `--seal` / DEW_SEAL: how the master key is kept, for a new database (and checked against an existing one). */
+  seal?: 'dev' | 'passphrase' | 'shamir' | 'pkcs11';
+  /** `--pkcs11-library PATH` / DEW_PKCS11_LIBRARY: the PKCS#11 module (pkcs11 seal mode, HSM instances). */
+  pkcs11Library?: string;
+  /** `--pkcs11-token LABEL` / DEW_PKCS11_TOKEN: the token whose key wraps the master key (pkcs11 seal mode). */
+  pkcs11Token?: string;
+  /** DEW_PKCS11_PIN (never a flag): the user PIN of that token. */
+  pkcs11Pin?: string;
   /** Cron expression of the lifecycle jobs (rotation, deletions, material expiry), or "off". */
   schedule: string;
   /** The audit trail; off only to measure what it costs. */
@@ -21,6 +29,8 @@ export interface DaemonConfig {
   /** How long an idle keep-alive connection stays open (ms): above common client pools (Go, Java SDKs keep 60 s or more). */
   keepAliveTimeoutMs: number;
 }
+
+const SEAL_MODES: readonly string[] = Object.freeze(['dev', 'passphrase', 'shamir', 'pkcs11']);
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -49,7 +59,7 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host, port };
 }
 
-/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`. */
+/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`, `--seal MODE`, `--pkcs11-library PATH`, `--pkcs11-token LABEL`. */
 export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): DaemonConfig {
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -61,8 +71,8 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
       a = a.slice(0, eq);
     }
     const name = a.replace(/^--?/, '');
-    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout'].includes(name) || !a.startsWith('-')) {
-      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS)`);
+    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout', 'seal', 'pkcs11-library', 'pkcs11-token'].includes(name) || !a.startsWith('-')) {
+      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS --seal dev|passphrase|shamir|pkcs11 --pkcs11-library PATH --pkcs11-token LABEL)`);
     }
     opts[name] = inline ?? flagValue(argv, i++, a);
   }
@@ -84,7 +94,18 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
   if (!Number.isInteger(auditFlushMs) || auditFlushMs < 10 || auditFlushMs > 10_000) throw new ConfigError('--audit-flush: 10 to 10000 ms');
   const keepAlive = Number(opts['keep-alive-timeout'] ?? env.DEW_KEEP_ALIVE_TIMEOUT ?? 65);
   if (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > 3600) throw new ConfigError('--keep-alive-timeout: 1 to 3600 seconds');
+  const seal = opts.seal ?? (env.DEW_SEAL || undefined);
+  if (seal !== undefined && !SEAL_MODES.includes(seal)) throw new ConfigError(`--seal: one of ${SEAL_MODES.join(', ')} expected, got ${seal}`);
+  const pkcs11Library = opts['pkcs11-library'] ?? (env.DEW_PKCS11_LIBRARY || undefined);
+  const pkcs11Token = opts['pkcs11-token'] ?? (env.DEW_PKCS11_TOKEN || undefined);
+  if (seal === 'pkcs11' && (!pkcs11Library || !pkcs11Token || !env.DEW_PKCS11_PIN)) {
+    throw new ConfigError('--seal pkcs11 needs --pkcs11-library PATH (DEW_PKCS11_LIBRARY), --pkcs11-token LABEL (DEW_PKCS11_TOKEN) and the user PIN in DEW_PKCS11_PIN');
+  }
   return {
+    ...(seal ? { seal: seal as DaemonConfig['seal'] } : {}),
+    ...(pkcs11Library ? { pkcs11Library: resolve(cwd, pkcs11Library) } : {}),
+    ...(pkcs11Token ? { pkcs11Token } : {}),
+    ...(env.DEW_PKCS11_PIN ? { pkcs11Pin: env.DEW_PKCS11_PIN } : {}),
     keepAliveTimeoutMs: keepAlive * 1000,
     auditFlushMs,
     schedule,

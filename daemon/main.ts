@@ -3,7 +3,7 @@ import { writeFileSync, readFileSync, existsSync, renameSync, mkdirSync } from '
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { openDatabase } from './store/db.js';
+import { openDatabase, type Database } from './store/db.js';
 import { KeyRepo } from './store/key-repo.js';
 import { IdentityRepo } from './store/identity-repo.js';
 import { SoftwareHsm } from './hsm/software-hsm.js';
@@ -43,7 +43,15 @@ import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler }
 import { GrantIndex } from './services/grant-index.js';
 import { AliasIndex } from './services/alias-index.js';
 import type { JobReport } from './scheduler/jobs.js';
-import { loadMasterKey } from './master-key-loader.js';
+import { openMaster } from './seal/open-master.js';
+import { SealController } from './seal/seal-controller.js';
+import { sealGate, InFlight } from './seal/gate.js';
+import { SourceLimiter } from './seal/source-limiter.js';
+import { RekeyService } from './seal/rekey.js';
+import { tokenMasterWrapper } from './seal/token-master-wrapper.js';
+import { MasterKeyRepo } from './store/master-key-repo.js';
+import { sysModule } from './modules/sys/module.js';
+import type { RequestListener } from './http/op-lane.js';
 import { parseDaemonArgs, ConfigError, type DaemonConfig } from './config.js';
 import { loadSchemas } from '../schemas/index.js';
 import { LockoutRepo } from './store/lockout-repo.js';
@@ -88,18 +96,43 @@ function writeCredentials(dataDir: string, creds: IssuedCredentials & { endpoint
   return path;
 }
 
-export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<RunningDaemon> {
-  const now = io.now ?? Date.now;
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = await openDatabase(config.dbUrl);
+/** What the services need from the daemon around them (the database is open, the server listens). */
+interface AssemblyContext {
+  config: DaemonConfig;
+  io: DaemonIo;
+  now: () => number;
+  database: Database;
+  /** The daemon's URL (credentials.json names it). */
+  url: string;
+  /** The seal state: the sys module seals through it and a rekey tells it the new mode. */
+  seal: SealController<Services>;
+  inFlight: InFlight;
+}
+
+/** The running services of an unsealed daemon: built from the master key at start or at unseal, torn down at seal. */
+interface Services {
+  listener: RequestListener;
+  admin: IssuedCredentials;
+  runJobs(): Promise<JobReport>;
+  /** Stops background work, waits for `drain` (in-flight requests), closes the services and wipes the keys; the database stays open. */
+  close(drain: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * The whole service assembly, from a master key (the HSM takes ownership of it and of the
+ * derived-keys base, and wipes both at close). Runs at start (dev, passphrase, pkcs11) or at unseal
+ * (shamir); new services are wired here.
+ */
+async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBase: Buffer | undefined): Promise<Services> {
+  const { config, io, now, database } = ctx;
   let verifyPool: VerifyPool | undefined;
   let trail: AuditTrail | undefined;
+  let hsmToWipe: SoftwareHsm | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
     const grantRepo = new GrantRepo(database.db, now);
     const aliasRepo = new AliasRepo(database.db, now);
-    const { master, mode } = await loadMasterKey(identityRepo, config.dataDir, config.passphrase);
     // SM2 and ECDSA-over-a-digest verification on worker threads, off the event loop.
     verifyPool = VerifyPool.create();
     const hsm = new SoftwareHsm(
@@ -109,8 +142,9 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
         loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
         loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
       },
-      { verifyPool },
+      { verifyPool, derivedBase },
     );
+    hsmToWipe = hsm;
     await hsm.init();
 
     const feed = new ChangeFeed(keyRepo);
@@ -186,6 +220,22 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       authModule({ tokenKey, now }),
       kpsModule({ keypairs, hosts, tasks: kpsTasks }),
       csmsModule({ ...csms, eventRoutes: [...csmsEventRoutes(csms.events), csmsPasswordRoute] }),
+      sysModule({
+        rekey: new RekeyService({
+          records: new MasterKeyRepo(database.client),
+          hsm,
+          dataDir: config.dataDir,
+          switched: (mode, scheme) => ctx.seal.switched(mode, scheme),
+          tokenWrapper: config.pkcs11Library ? (token, pin) => tokenMasterWrapper(config.pkcs11Library!, token, pin) : undefined,
+          now,
+          log: io.log,
+        }),
+        seal: () => {
+          void ctx.seal.seal(() => ctx.inFlight.drained(), 'an operator sealed it with `dew operator seal`');
+          return ctx.seal.status();
+        },
+        isOperatorAccount: (id) => identity.isOperatorAccount(id),
+      }),
     ];
     for (const m of modules) for (const [type, view] of Object.entries(m.liveViews ?? {})) stacks.addLiveView(type, view);
     for (const m of modules) for (const [type, find] of Object.entries(m.finders ?? {})) stacks.addFinder(type, find);
@@ -207,59 +257,146 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     for (const m of modules) for (const [kind, reload] of Object.entries(m.feeds ?? {})) feed.on(kind, async (ids) => reload(ids));
     feed.open();
 
-    const server: Server = await new Promise((resolveServer, reject) => {
-      // Node closes idle sockets after 5 s; clients' pools keep them longer and a POST racing the
-      // close fails. Node requires headersTimeout above keepAliveTimeout.
-      const s = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.keepAliveTimeoutMs + 1000 }, front.listener);
-      s.once('error', (err: NodeJS.ErrnoException) => reject(LISTEN_ERRORS.has(err.code ?? '') ? new ListenError(config, err.code!) : err));
-      s.listen(config.port, config.host, () => resolveServer(s));
-    });
-    const addr = server.address() as AddressInfo;
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    const url = `http://${host}:${addr.port}`;
-    const credentials = { endpoint: url, ...admin };
-    const credPath = writeCredentials(config.dataDir, credentials);
-
     let syncing = true;
     const timer = setInterval(() => {
       if (syncing) feed.sync().catch((err) => io.log(JSON.stringify({ level: 'warn', msg: 'change sync failed', error: (err as Error).message })));
     }, config.syncIntervalMs);
     timer.unref();
-
-    io.log(`dew daemon listening on ${url} (database ${redactUrl(config.dbUrl)}, master key ${mode === 'dev' ? 'from data dir (dev mode)' : 'sealed by passphrase'})`);
-    io.log(`credentials: ${credPath}`);
     gov.start();
 
+    return {
+      listener: front.listener,
+      admin,
+      runJobs: () => gov.runJobs(),
+      close: async (drain) => {
+        syncing = false;
+        clearInterval(timer);
+        clearInterval(pruneTimer);
+        await gov.stopScheduler();
+        await drain();
+        await lockout.settled();
+        await kpsTasks.settled();
+        clearInterval(deliveryTimer);
+        await csms.events.close();
+        await verifyPool?.close();
+        await gov.close();
+        hsm.wipe();
+      },
+    };
+  } catch (err) {
+    // An assembly that fails leaves no worker thread behind to keep the process alive, and no key in memory.
+    await trail?.close();
+    await verifyPool?.close();
+    if (hsmToWipe) hsmToWipe.wipe();
+    else {
+      master.fill(0);
+      derivedBase?.fill(0);
+    }
+    throw err;
+  }
+}
+
+/** Binds the listen address; a ListenError when it cannot. */
+function listen(config: DaemonConfig, listener: RequestListener): Promise<Server> {
+  return new Promise((resolveServer, reject) => {
+    // Node closes idle sockets after 5 s; clients' pools keep them longer and a POST racing the
+    // close fails. Node requires headersTimeout above keepAliveTimeout.
+    const s = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.keepAliveTimeoutMs + 1000 }, listener);
+    s.once('error', (err: NodeJS.ErrnoException) => reject(LISTEN_ERRORS.has(err.code ?? '') ? new ListenError(config, err.code!) : err));
+    s.listen(config.port, config.host, () => resolveServer(s));
+  });
+}
+
+/**
+ * Opens the database, finds the master key by the database's mode (open-master.ts), listens with
+ * the seal gate in front (seal/gate.ts), and builds the services at once when the master key is at
+ * hand, or at unseal (shamir). credentials.json is written once the services know the bootstrap admin.
+ */
+export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<RunningDaemon> {
+  const now = io.now ?? Date.now;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = await openDatabase(config.dbUrl);
+  let server: Server | undefined;
+  try {
+    const identityRepo = new IdentityRepo(database.db, now);
+    const records = new MasterKeyRepo(database.client);
+    const opened = await openMaster(records, identityRepo, {
+      dataDir: config.dataDir,
+      seal: config.seal,
+      passphrase: config.passphrase,
+      wrapper: config.pkcs11Library && config.pkcs11Token && config.pkcs11Pin ? () => tokenMasterWrapper(config.pkcs11Library!, config.pkcs11Token!, config.pkcs11Pin!) : undefined,
+    });
+    const logError = (err: unknown, requestId: string) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message }));
+    const inFlight = new InFlight();
+    let url = '';
+    let credentials: (IssuedCredentials & { endpoint: string }) | undefined;
+    const controller: SealController<Services> = new SealController<Services>(
+      {
+        records,
+        assemble: async (master, derivedBase) => {
+          const services = await assembleServices({ config, io, now, database, url, seal: controller, inFlight }, master, derivedBase);
+          credentials = { endpoint: url, ...services.admin };
+          io.log(`credentials: ${writeCredentials(config.dataDir, credentials)}`);
+          return services;
+        },
+        teardown: (services) => services.close(() => inFlight.drained()),
+        log: io.log,
+      },
+      opened.state === 'ready' ? { mode: opened.mode, state: 'sealed' } : opened,
+    );
+    const limiter = new SourceLimiter({ burst: SEAL_CALLS_BURST, perMinute: SEAL_CALLS_PER_MINUTE, maxSources: SEAL_SOURCES_KEPT, now: Date.now });
+    server = await listen(config, sealGate({ controller, limiter, inFlight, logError }));
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    url = `http://${host}:${addr.port}`;
+    const where = `database ${redactUrl(config.dbUrl)}`;
+    if (opened.state === 'ready') {
+      await controller.startUnsealed(opened.master, opened.derivedBase);
+      io.log(`dew daemon listening on ${url} (${where}, master key ${opened.describe})`);
+    } else if (opened.state === 'sealed') {
+      io.log(`dew daemon listening on ${url} (${where}, master key split into shares: sealed; give ${opened.scheme.k} of the ${opened.scheme.n} shares with \`dew operator unseal\`)`);
+    } else {
+      io.log(`dew daemon listening on ${url} (${where}, master key not initialised: run \`dew operator init --shares N --threshold K\`, then \`dew operator unseal\`)`);
+    }
+
+    const listening = server;
     let closing: Promise<void> | undefined;
     return {
       url,
       config,
-      credentials,
-      runJobs: () => gov.runJobs(),
+      get credentials() {
+        if (!credentials) throw new Error('the daemon is sealed: its credentials are known once it is unsealed');
+        return credentials;
+      },
+      runJobs: () => {
+        const services = controller.services();
+        return services ? services.runJobs() : Promise.reject(controller.sealedError());
+      },
       close: () =>
         (closing ??= (async () => {
-          syncing = false;
-          clearInterval(timer);
-          clearInterval(pruneTimer);
-          await gov.stopScheduler();
-          await new Promise<void>((r) => server.close(() => r()));
-          await lockout.settled();
-          await kpsTasks.settled();
-          clearInterval(deliveryTimer);
-          await csms.events.close();
-          await verifyPool?.close();
-          await gov.close();
+          await controller.settled();
+          const serverClosed = () => new Promise<void>((r) => listening.close(() => r()));
+          const services = controller.services();
+          if (services) {
+            await services.close(serverClosed);
+            controller.take();
+          } else {
+            await serverClosed();
+          }
           database.close();
         })()),
     };
   } catch (err) {
-    // A start that fails (a port in use, say) leaves no worker thread behind to keep the process alive.
-    await trail?.close();
-    await verifyPool?.close();
+    server?.close();
     database.close();
     throw err;
   }
 }
+
+/** The unauthenticated seal calls (init, unseal) a source address may make: 20 at once, then 10 a minute; 4096 addresses remembered. */
+const SEAL_CALLS_BURST = 20;
+const SEAL_CALLS_PER_MINUTE = 10;
+const SEAL_SOURCES_KEPT = 4096;
 
 /** How often a daemon looks for CSMS notifications whose retry time has come. */
 const CSMS_DELIVERY_INTERVAL_MS = 5000;
@@ -293,7 +430,7 @@ export async function runDaemon(argv: readonly string[], env: Readonly<Record<st
   try {
     daemon = await startDaemon(parseDaemonArgs(argv, env, cwd), io);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof ListenError || (err as Error).name === 'WrongPassphraseError') {
+    if (err instanceof ConfigError || err instanceof ListenError || (err as Error).name === 'WrongPassphraseError' || (err as Error).name === 'TokenUnavailableError') {
       io.log(`dew daemon: ${(err as Error).message}`);
       return 2;
     }

@@ -12,7 +12,9 @@ import { SoftwareHsm } from './hsm/software-hsm.js';
 import { AuditLog } from './services/audit.js';
 import { verifyTrail } from './services/audit-verify.js';
 import { LifecycleJobs } from './scheduler/jobs.js';
-import { loadMasterKey } from './master-key-loader.js';
+import { openMaster } from './seal/open-master.js';
+import { MasterKeyRepo } from './store/master-key-repo.js';
+import { tokenMasterWrapper } from './seal/token-master-wrapper.js';
 import { parseDaemonArgs, ConfigError } from './config.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -54,22 +56,32 @@ export async function runDueJobs(argv: readonly string[], env: Env, cwd: string,
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
-    const { master } = await loadMasterKey(identityRepo, config.dataDir, config.passphrase);
-    const hsm = new SoftwareHsm(master, {
+    const opened = await openMaster(new MasterKeyRepo(database.client), identityRepo, {
+      dataDir: config.dataDir,
+      seal: config.seal,
+      passphrase: config.passphrase,
+      wrapper: config.pkcs11Library && config.pkcs11Token && config.pkcs11Pin ? () => tokenMasterWrapper(config.pkcs11Library!, config.pkcs11Token!, config.pkcs11Pin!) : undefined,
+    });
+    if (opened.state !== 'ready') {
+      io.log(`dew rotate: this database's master key is split into shares (shamir mode): no single command holds it; the unsealed daemon's scheduler runs these jobs`);
+      return 2;
+    }
+    const hsm = new SoftwareHsm(opened.master, {
       ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
       loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
       loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
-    });
+    }, { derivedBase: opened.derivedBase });
     await hsm.init();
     const repo = new LifecycleRepo(database.db, now);
     await repo.detectCleanupTables();
     const audit = config.audit ? new AuditLog(new AuditRepo(database.db, database.client), { now, log: io.log, writer: 'cli' }) : undefined;
     const report = await new LifecycleJobs({ repo, hsm, audit, now, log: () => undefined }).runDue();
     await audit?.close();
+    hsm.wipe();
     io.out(JSON.stringify(report, null, 2) + '\n');
     return report.failed.length > 0 ? 1 : 0;
   } catch (err) {
-    if (err instanceof ConfigError || (err as Error).name === 'WrongPassphraseError') {
+    if (err instanceof ConfigError || (err as Error).name === 'WrongPassphraseError' || (err as Error).name === 'TokenUnavailableError') {
       io.log(`dew rotate: ${(err as Error).message}`);
       return 2;
     }

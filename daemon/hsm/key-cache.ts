@@ -64,6 +64,11 @@ export class KeyCache {
     this.lru.set(`${ref.keyId}#${ref.version}`, entry);
   }
 
+  /** Drops (and wipes) every loaded key. */
+  clear(): void {
+    this.lru.clear();
+  }
+
   /** Drops (and wipes) versions 1..`versions` of a key. */
   forget(keyId: string, versions: number): void {
     for (let v = 1; v <= versions; v++) this.lru.delete(`${keyId}#${v}`);

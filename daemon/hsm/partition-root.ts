@@ -37,6 +37,11 @@ export class PartitionRoot {
     return new PartitionRoot(partitionId, open(master, wrapped, rootContext(partitionId)));
   }
 
+  /** Zeroes the root key: the partition cannot be used afterwards (sealing the daemon). */
+  wipe(): void {
+    this.key.fill(0);
+  }
+
   /** Seals one key version's material (symmetric key or PKCS#8 DER) for storage. */
   wrapMaterial(ref: { keyId: string; version: number }, material: Uint8Array): Buffer {
     return seal(this.key, material, materialContext(ref.keyId, ref.version));
@@ -54,5 +59,19 @@ export class PartitionRoot {
 
   unwrapImportKey(tokenId: string, sealed: Uint8Array): Buffer {
     return open(this.key, sealed, wrappingKeyContext(tokenId));
+  }
+}
+
+/**
+ * A stored root re-sealed from one master key to another (a rekey): the root itself, and so every
+ * key under it, stays the same. Throws UnwrapError when `wrapped` is not sealed under `from`.
+ */
+export function rewrapRoot(from: Buffer, to: Buffer, partitionId: string, wrapped: Uint8Array): Buffer {
+  if (from.length !== 32 || to.length !== 32) throw new TypeError('from, to: 32-byte master keys expected');
+  const root = open(from, wrapped, rootContext(partitionId));
+  try {
+    return seal(to, root, rootContext(partitionId));
+  } finally {
+    root.fill(0);
   }
 }

@@ -14,7 +14,7 @@ import type { EncryptionAlgorithm, MessageType, SigningAlgorithm } from './asym/
 import { DEFAULT_PARTITION, type Hsm } from './hsm.js';
 import { UnknownPartitionError } from './errors.js';
 import { DerivedKeys } from './derived-keys.js';
-import { PartitionRoot, type PartitionRootStore } from './partition-root.js';
+import { PartitionRoot, rewrapRoot, type PartitionRootStore } from './partition-root.js';
 import { SoftwarePartition } from './software-partition.js';
 import type { ImportWrapping, ImportWrappingKey, ImportedMaterial, KeyRef, MaterialStore, Partition } from './partition.js';
 
@@ -25,20 +25,38 @@ export interface SoftwareHsmOptions {
   /** Loaded key versions kept per partition (default 10 000). */
   cacheSize?: number;
   verifyPool?: VerifyPool;
+  /**
+   * What the HSM-wide keys derive from (derived-keys.ts): kept across rekeys, sealed under the
+   * master key in the database; absent on a database never rekeyed, where it is the master key.
+   * Owned by the HSM from here on (wiped by `wipe`).
+   */
+  derivedBase?: Buffer;
+}
+
+/** The stored roots, re-sealed under a new master key, and the derived-keys base sealed under it: what a rekey commits. */
+export interface RekeyedRoots {
+  roots: { partitionId: string; wrapped: Buffer }[];
+  derivedBaseSealed: Buffer;
 }
 
 export class SoftwareHsm implements Hsm {
   private readonly partitions = new Map<string, Partition>();
   private readonly opening = new Map<string, Promise<Partition>>();
   private readonly derived: DerivedKeys;
+  private readonly base: Buffer;
+  /** Set while a rekey swaps the master key: partition opens wait for it (a root sealed under the old key would be lost). */
+  private rekeying: Promise<void> | undefined;
 
+  /** Takes ownership of `master` (and `opts.derivedBase`): `wipe` zeroes them. */
   constructor(
-    private readonly master: Buffer,
+    private master: Buffer,
     private readonly store: HsmStore,
     private readonly opts: SoftwareHsmOptions = {},
   ) {
     if (master.length !== 32) throw new TypeError('master: 32 bytes expected');
-    this.derived = new DerivedKeys(master);
+    if (opts.derivedBase !== undefined && opts.derivedBase.length !== 32) throw new TypeError('opts.derivedBase: 32 bytes expected');
+    this.base = opts.derivedBase ?? master;
+    this.derived = new DerivedKeys(this.base);
   }
 
   /** Opens the default partition (creating its root on a new database). */
@@ -55,7 +73,9 @@ export class SoftwareHsm implements Hsm {
     if (open) return Promise.resolve(open);
     let p = this.opening.get(partitionId);
     if (!p) {
-      p = PartitionRoot.open(this.master, this.store, partitionId)
+      const rekeying = this.rekeying ?? Promise.resolve();
+      p = rekeying
+        .then(() => PartitionRoot.open(this.master, this.store, partitionId))
         .then((root) => {
           const partition = new SoftwarePartition(root, {
             store: this.store,
@@ -70,6 +90,45 @@ export class SoftwareHsm implements Hsm {
       this.opening.set(partitionId, p);
     }
     return p;
+  }
+
+  /**
+   * Moves to a new master key without touching any key below the roots: every stored root is
+   * re-sealed under `next` (read through `loadRoots`), the derived-keys base too, and `commit`
+   * stores them in one transaction. Only once it succeeds does this HSM use `next` (a copy; the
+   * caller keeps its buffer); on failure nothing changed. Partition opens wait meanwhile.
+   */
+  async rekey(
+    next: Buffer,
+    loadRoots: () => Promise<{ partitionId: string; wrapped: Buffer }[]>,
+    commit: (rekeyed: RekeyedRoots) => Promise<void>,
+  ): Promise<void> {
+    if (next.length !== 32) throw new TypeError('next: 32 bytes expected');
+    while (this.rekeying) await this.rekeying;
+    let done!: () => void;
+    this.rekeying = new Promise<void>((r) => (done = r));
+    try {
+      await Promise.allSettled([...this.opening.values()]);
+      const stored = await loadRoots();
+      const roots = stored.map((r) => ({ partitionId: r.partitionId, wrapped: rewrapRoot(this.master, next, r.partitionId, r.wrapped) }));
+      await commit({ roots, derivedBaseSealed: this.derived.sealBase(next) });
+      const old = this.master;
+      this.master = Buffer.from(next);
+      // On a database never rekeyed the old master is still the base: it stays, sealed under the new one.
+      if (old !== this.base) old.fill(0);
+    } finally {
+      this.rekeying = undefined;
+      done();
+    }
+  }
+
+  /** Zeroes the master key, the base, the derived keys, every partition root and loaded key: the HSM is unusable afterwards (sealing). */
+  wipe(): void {
+    for (const p of this.partitions.values()) (p as Partition & { wipe?: () => void }).wipe?.();
+    this.partitions.clear();
+    this.derived.wipe();
+    this.master.fill(0);
+    this.base.fill(0);
   }
 
   hasPartition(partitionId: string): boolean {

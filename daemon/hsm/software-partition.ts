@@ -189,6 +189,12 @@ export class SoftwarePartition implements Partition {
   forget(keyId: string, versions: number): void {
     this.cache.forget(keyId, versions);
   }
+
+  /** Wipes every loaded key and the root: the partition is unusable afterwards (sealing the daemon). */
+  wipe(): void {
+    this.cache.clear();
+    this.root.wipe();
+  }
 }
 
 function encryptWith(k: CachedKey, ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad?: Uint8Array): Buffer {
