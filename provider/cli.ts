@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, { load: Loader; /** only for a command n
   csms: { load: async () => (await import('./commands/csms.js')).csmsCommand },
   auth: { load: async () => (await import('./commands/auth.js')).authCommand },
   iam: { load: async () => (await import('./commands/iam.js')).iamCommand },
+  operator: { load: async () => (await import('./commands/operator.js')).operatorCommand },
   validate: { load: async () => (await import('./commands/validate.js')).validateCommand },
   fmt: { load: async () => (await import('./commands/fmt.js')).fmtCommand },
   plan: { load: async () => (await import('./commands/plan.js')).planCommand },
@@ -110,6 +111,21 @@ function describeError(err: unknown, env: CommandContext['env']): string {
   return `dew: unexpected error: ${message}\n${debug || '(set DEW_DEBUG=1 for the stack trace)\n'}`;
 }
 
+/** One line from the terminal without echoing it (a share, a passphrase, a PIN); '' on Ctrl-C. */
+async function hiddenPrompt(question: string): Promise<string> {
+  process.stdout.write(question);
+  const rl = createInterface({ input: process.stdin, output: undefined, terminal: true });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      rl.once('SIGINT', () => resolve(''));
+      rl.question('').then(resolve, reject);
+    });
+  } finally {
+    rl.close();
+    process.stdout.write('\n');
+  }
+}
+
 /** Runs one `dew` invocation; returns its exit code. */
 export async function runCli(argv: readonly string[], daemon?: DaemonEntry): Promise<number> {
   const [first, ...afterFirst] = argv;
@@ -156,6 +172,7 @@ export async function runCli(argv: readonly string[], daemon?: DaemonEntry): Pro
           }
         }
       : pipedPrompt(process.stdin, { write: (s) => void process.stdout.write(s) }),
+    promptSecret: process.stdin.isTTY ? (q) => hiddenPrompt(q) : undefined,
     now: Date.now,
     onInterrupt,
     daemon,

@@ -126,7 +126,7 @@ export function sealGate(d: GateDeps): RequestListener {
         limited(req);
         const body = await readJson(req);
         const answer = await d.controller.init(body.shares, body.threshold);
-        return send(res, 200, { shares: answer.shares, threshold: answer.threshold, ...toWire(d.controller.status()) }, requestId);
+        return send(res, 200, { shares: answer.shares, threshold: answer.threshold, initialized: true, sealed: true }, requestId);
       }
       if (path === SYS_PATHS.unseal && req.method === 'POST') {
         limited(req);

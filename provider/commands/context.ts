@@ -18,6 +18,8 @@ export interface CommandContext {
   stderr: TextOut;
   /** Reads one line from the user (approval): from the terminal, or piped in; resolves undefined when the input ended first. */
   prompt?: (question: string) => Promise<string | undefined>;
+  /** Reads one secret line from the terminal without echoing it; absent when stdin is not a terminal (then `prompt` reads the pipe). */
+  promptSecret?: (question: string) => Promise<string | undefined>;
   /** Milliseconds since the epoch; injected so tests control time. */
   now: () => number;
   /**
