@@ -89,19 +89,19 @@ export function hsmModule(d: HsmModuleDeps): ServiceModule {
 
 export function keystoreModule(d: HsmModuleDeps): ServiceModule {
   const { keystores } = d;
-  const K = '/:keystore_id';
+  const K = '/keystores/:keystore_id';
   const byKs = { request: (r: RouteRequest) => r.params.keystore_id };
   return defineModule({
     name: 'keystores',
-    base: '/v1.0/:project_id/keystores',
+    base: '/v1.0/:project_id',
     resource: { request: (r) => r.params.keystore_id, answer: (a) => (a as { keystore?: { keystore_id?: unknown } }).keystore?.keystore_id },
     routes: [
       {
-        method: 'POST', path: '', operation: 'create-keystore', permission: 'manage', schema: 'kms/create-keystore', resource: { request: () => undefined },
+        method: 'POST', path: '/keystores', operation: 'create-keystore', permission: 'manage', schema: 'kms/create-keystore', resource: { request: () => undefined },
         handler: (r) => keystores.create(r.caller, r.body as unknown as CreateKeystore),
       },
       {
-        method: 'GET', path: '', operation: 'list-keystores', permission: 'read', resource: { request: () => undefined },
+        method: 'GET', path: '/keystores', operation: 'list-keystores', permission: 'read', resource: { request: () => undefined },
         handler: (r) => {
           const p = page(r, 'KMS.0308', 1000);
           return keystores.list(r.caller, p.limit, p.offset);
