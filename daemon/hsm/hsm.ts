@@ -15,7 +15,7 @@
 import type { TokenMac } from './token-mac.js';
 import type { WrappingAlgorithm } from './import-unwrap.js';
 import type { BlobHeader } from './ciphertext-blob.js';
-import type { ImportWrappingKey, KeyOperations, Partition } from './partition.js';
+import type { ImportWrappingKey, KeyOperations, KeyRef, Partition } from './partition.js';
 
 /** The id under which the default partition's root is stored (daemon/store `partitions` table). */
 export const DEFAULT_PARTITION = 'default';
@@ -29,6 +29,8 @@ export interface Hsm extends KeyOperations, TokenMac {
   attachPartition(partition: Partition): void;
   /** Stops serving a partition (instance deleted or closed), releasing what it holds. */
   detachPartition(partitionId: string): Promise<void>;
+  /** Destroys a destroyed key version's material kept outside the database (a PKCS#11 token's objects); a no-op where there is none. */
+  destroyKey(ref: KeyRef): Promise<void>;
   /** Throws UnsupportedKeySpecError when partition `partitionId` cannot make keys of `keySpec`; UnknownPartitionError when it is not open. */
   checkKeySpec(partitionId: string, keySpec: string): void;
   /** A fresh wrapping key for one import token, its private half sealed under partition `partitionId`. */

@@ -89,6 +89,11 @@ export class SoftwareHsm implements Hsm {
     await p?.close?.();
   }
 
+  async destroyKey(ref: KeyRef): Promise<void> {
+    // A partition that is not open here (its instance was deleted) holds nothing to destroy.
+    await this.partitions.get(ref.partitionId)?.destroyKey?.(ref);
+  }
+
   checkKeySpec(partitionId: string, keySpec: string): void {
     this.partition(partitionId).checkKeySpec?.(keySpec);
   }
