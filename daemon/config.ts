@@ -1,5 +1,6 @@
 /** Daemon configuration from command-line flags and the environment (parsed here, used in main). */
 import { resolve, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { DEFAULT_SCHEDULE, scheduleProblem } from './scheduler/cron-schedule.js';
 
 export interface DaemonConfig {
@@ -12,14 +13,6 @@ export interface DaemonConfig {
   /** How often to pick up changes other daemons made (ms). */
   syncIntervalMs: number;
   passphrase?: string;
-  /** `--seal` / DEW_SEAL: how the master key is kept, for a new database (and checked against an existing one). */
-  seal?: 'dev' | 'passphrase' | 'shamir' | 'pkcs11';
-  /** `--pkcs11-library PATH` / DEW_PKCS11_LIBRARY: the PKCS#11 module (pkcs11 seal mode, HSM instances). */
-  pkcs11Library?: string;
-  /** `--pkcs11-token LABEL` / DEW_PKCS11_TOKEN: the token whose key wraps the master key (pkcs11 seal mode). */
-  pkcs11Token?: string;
-  /** DEW_PKCS11_PIN (never a flag): the user PIN of that token. */
-  pkcs11Pin?: string;
   /** Cron expression of the lifecycle jobs (rotation, deletions, material expiry), or "off". */
   schedule: string;
   /** The audit trail; off only to measure what it costs. */
@@ -28,6 +21,14 @@ export interface DaemonConfig {
   auditFlushMs: number;
   /** How long an idle keep-alive connection stays open (ms): above common client pools (Go, Java SDKs keep 60 s or more). */
   keepAliveTimeoutMs: number;
+  /** The PKCS#11 library HSM instances of specification `pkcs11` get their tokens from (absent: none can be made); also the pkcs11 seal mode's. */
+  pkcs11Library?: string;
+  /** `--seal` / DEW_SEAL: how a new database keeps its master key (checked against an existing one's mode). */
+  seal?: 'dev' | 'passphrase' | 'shamir' | 'pkcs11';
+  /** `--pkcs11-token LABEL` / DEW_PKCS11_TOKEN: the token whose key wraps the master key (pkcs11 seal mode). */
+  pkcs11Token?: string;
+  /** DEW_PKCS11_PIN (never a flag): the user PIN of that token. */
+  pkcs11Pin?: string;
 }
 
 const SEAL_MODES: readonly string[] = Object.freeze(['dev', 'passphrase', 'shamir', 'pkcs11']);
@@ -59,7 +60,7 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host, port };
 }
 
-/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`, `--seal MODE`, `--pkcs11-library PATH`, `--pkcs11-token LABEL`. */
+/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`, `--pkcs11-library PATH`, `--seal MODE`, `--pkcs11-token LABEL`. */
 export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): DaemonConfig {
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -71,8 +72,8 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
       a = a.slice(0, eq);
     }
     const name = a.replace(/^--?/, '');
-    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout', 'seal', 'pkcs11-library', 'pkcs11-token'].includes(name) || !a.startsWith('-')) {
-      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS --seal dev|passphrase|shamir|pkcs11 --pkcs11-library PATH --pkcs11-token LABEL)`);
+    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout', 'pkcs11-library', 'seal', 'pkcs11-token'].includes(name) || !a.startsWith('-')) {
+      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS --pkcs11-library PATH --seal dev|passphrase|shamir|pkcs11 --pkcs11-token LABEL)`);
     }
     opts[name] = inline ?? flagValue(argv, i++, a);
   }
@@ -94,18 +95,20 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
   if (!Number.isInteger(auditFlushMs) || auditFlushMs < 10 || auditFlushMs > 10_000) throw new ConfigError('--audit-flush: 10 to 10000 ms');
   const keepAlive = Number(opts['keep-alive-timeout'] ?? env.DEW_KEEP_ALIVE_TIMEOUT ?? 65);
   if (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > 3600) throw new ConfigError('--keep-alive-timeout: 1 to 3600 seconds');
+  const libraryArg = opts['pkcs11-library'] ?? (env.DEW_PKCS11_LIBRARY || undefined);
+  const pkcs11Library = libraryArg === undefined ? undefined : resolve(cwd, libraryArg);
+  if (pkcs11Library !== undefined && !existsSync(pkcs11Library)) throw new ConfigError(`--pkcs11-library: ${pkcs11Library} does not exist (the PKCS#11 module of the HSM, e.g. /usr/lib/softhsm/libsofthsm2.so)`);
   const seal = opts.seal ?? (env.DEW_SEAL || undefined);
   if (seal !== undefined && !SEAL_MODES.includes(seal)) throw new ConfigError(`--seal: one of ${SEAL_MODES.join(', ')} expected, got ${seal}`);
-  const pkcs11Library = opts['pkcs11-library'] ?? (env.DEW_PKCS11_LIBRARY || undefined);
   const pkcs11Token = opts['pkcs11-token'] ?? (env.DEW_PKCS11_TOKEN || undefined);
   if (seal === 'pkcs11' && (!pkcs11Library || !pkcs11Token || !env.DEW_PKCS11_PIN)) {
     throw new ConfigError('--seal pkcs11 needs --pkcs11-library PATH (DEW_PKCS11_LIBRARY), --pkcs11-token LABEL (DEW_PKCS11_TOKEN) and the user PIN in DEW_PKCS11_PIN');
   }
   return {
     ...(seal ? { seal: seal as DaemonConfig['seal'] } : {}),
-    ...(pkcs11Library ? { pkcs11Library: resolve(cwd, pkcs11Library) } : {}),
     ...(pkcs11Token ? { pkcs11Token } : {}),
     ...(env.DEW_PKCS11_PIN ? { pkcs11Pin: env.DEW_PKCS11_PIN } : {}),
+    pkcs11Library,
     keepAliveTimeoutMs: keepAlive * 1000,
     auditFlushMs,
     schedule,

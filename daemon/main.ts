@@ -39,6 +39,12 @@ import { BindingTasks } from './services/kps/binding-tasks.js';
 import { csmsModule } from './modules/csms/module.js';
 import { assembleCsms } from './services/csms/assemble.js';
 import { csmsEventRoutes, csmsPasswordRoute } from './modules/csms/event-routes.js';
+import { hsmModule, keystoreModule } from './modules/hsm/module.js';
+import { HsmRepo } from './store/hsm-repo.js';
+import { HsmRegistry } from './services/hsm/registry.js';
+import { HsmInstanceService } from './services/hsm/instances.js';
+import { KeystoreService } from './services/hsm/keystore-service.js';
+import { Pkcs11Backend } from './services/hsm/pkcs11-backend.js';
 import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler } from './governance.js';
 import { GrantIndex } from './services/grant-index.js';
 import { AliasIndex } from './services/alias-index.js';
@@ -128,6 +134,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
   let verifyPool: VerifyPool | undefined;
   let trail: AuditTrail | undefined;
   let hsmToWipe: SoftwareHsm | undefined;
+  let tokens: Pkcs11Backend | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
@@ -146,6 +153,11 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
     );
     hsmToWipe = hsm;
     await hsm.init();
+    // HSM instances' partitions open before the keys are served (a key's keystore names its partition).
+    const hsmRepo = new HsmRepo(database.db, now);
+    tokens = config.pkcs11Library ? new Pkcs11Backend(config.pkcs11Library, { loadMaterial: (id, v) => keyRepo.loadMaterial(id, v) }) : undefined;
+    const hsmRegistry = new HsmRegistry({ repo: hsmRepo, hsm, tokens, log: io.log });
+    await hsmRegistry.load();
 
     const feed = new ChangeFeed(keyRepo);
     await feed.start();
@@ -159,7 +171,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
     const aliasIndex = new AliasIndex(aliasRepo);
     await grantIndex.load();
     await aliasIndex.load();
-    const keys = new KeyService(keyRepo, cache, hsm, { region: config.region, keyQuota: config.keyQuota, now }, { grants: grantIndex, aliases: aliasIndex, audit: trail.log });
+    const keys = new KeyService(keyRepo, cache, hsm, { region: config.region, keyQuota: config.keyQuota, now, keystores: hsmRegistry }, { grants: grantIndex, aliases: aliasIndex, audit: trail.log });
     const grants = new GrantService(grantIndex, grantRepo, keys, identity, now);
     const iam = new IamAdmin(identityRepo, identity, hsm, { region: config.region, now, audit: trail.log });
     const data = new DataPlane(keys, hsm, now);
@@ -184,6 +196,9 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
       csms.events.deliverDue().catch((err) => io.log(JSON.stringify({ level: 'warn', msg: 'csms event delivery failed', error: (err as Error).message })));
     }, CSMS_DELIVERY_INTERVAL_MS);
     deliveryTimer.unref();
+    const hsmInstances = new HsmInstanceService({ repo: hsmRepo, registry: hsmRegistry, hsm, tokens, now, log: io.log });
+    await hsmInstances.recover();
+    const hsmDeps = { instances: hsmInstances, keystores: new KeystoreService(hsmRepo, hsmRegistry, now), registry: hsmRegistry };
     const admin = await identity.ensureBootstrapAdmin();
     const gov = await createGovernance({ database, trail, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id), serviceJobs: [csms.job] });
 
@@ -220,6 +235,8 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
       authModule({ tokenKey, now }),
       kpsModule({ keypairs, hosts, tasks: kpsTasks }),
       csmsModule({ ...csms, eventRoutes: [...csmsEventRoutes(csms.events), csmsPasswordRoute] }),
+      hsmModule(hsmDeps),
+      keystoreModule(hsmDeps),
       sysModule({
         rekey: new RekeyService({
           records: new MasterKeyRepo(database.client),
@@ -245,7 +262,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
       lockout,
       identity,
       tokenKey,
-      schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew'), ...loadSchemas('kps'), ...loadSchemas('csms')]),
+      schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew'), ...loadSchemas('kps'), ...loadSchemas('csms'), ...loadSchemas('dhsm')]),
       now,
       version: io.version ?? packageVersion(),
       audit: gov.audit,
@@ -276,10 +293,13 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
         await drain();
         await lockout.settled();
         await kpsTasks.settled();
+        await hsmInstances.settled();
         clearInterval(deliveryTimer);
         await csms.events.close();
         await verifyPool?.close();
         await gov.close();
+        await hsmRegistry.close();
+        tokens?.close();
         hsm.wipe();
       },
     };
@@ -287,6 +307,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
     // An assembly that fails leaves no worker thread behind to keep the process alive, and no key in memory.
     await trail?.close();
     await verifyPool?.close();
+    tokens?.close();
     if (hsmToWipe) hsmToWipe.wipe();
     else {
       master.fill(0);

@@ -15,7 +15,6 @@ import { startSealDaemon, tempDir } from './seal-helpers.js';
 import { expectCode } from '../helpers/daemon.js';
 import { DewClient } from '../../provider/client/dew-client.js';
 
-const KMS = '/v1.0/{project_id}/kms';
 
 /** A share whose point is changed (check digits fixed up): decodes, but rebuilds a wrong key. */
 function tampered(share: string): string {

@@ -1,147 +1,105 @@
 /**
- * The master key wrapped by a key inside a PKCS#11 token (the pkcs11 seal mode): an AES-256 key
- * generated in the token (CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, not CKA_EXTRACTABLE, so its bytes
- * never leave it) encrypts the master key with CKM_AES_GCM (PKCS#11 v2.40 §2.12.3: 96-bit IV, 128-bit
- * tag, the key's label as associated data). What is stored is the key's label, the IV and the
- * ciphertext: nothing that opens without the token and its user PIN. Each call opens the library,
- * logs in, does its one job and closes (finalising only a library it initialised itself).
+ * The master key wrapped by a token key, for the daemon's `pkcs11` seal mode: the wrapping key is an
+ * AES-256 token object (CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_PRIVATE) made on first wrap, and it
+ * never leaves the token; the master key exists in the clear only in dew's memory after unwrap.
+ *
+ *   wrapMasterKey(lib, { tokenLabel | tokenSerial, pin, keyLabel }, master32) → Buffer (64 bytes)
+ *   unwrapMasterKey(lib, { … same }, wrapped) → Buffer (32 bytes; the caller owns and wipes it)
+ *
+ * Wrapped form: "DWP1" ‖ IV (12) ‖ AES-256-GCM ciphertext (32) ‖ tag (16), computed in the token
+ * (CKM_AES_GCM, NIST SP 800-38D) with AAD "dew/master-key/pkcs11/v1|" ‖ keyLabel, so a wrap made under
+ * one key label (or another token's key) does not open under another: Pkcs11UnwrapError. A missing
+ * token is Pkcs11TokenError, a wrong PIN Pkcs11PinError, a missing key on unwrap Pkcs11UnwrapError.
  */
 import { randomBytes } from 'node:crypto';
-import * as pkcs11js from 'pkcs11js';
+import pkcs11js from 'pkcs11js';
+import type { AesGCM } from 'pkcs11js';
+import { Pkcs11UnwrapError } from './errors.js';
+import { rootKeyTemplate } from './objects.js';
+import type { Handle, Pkcs11Library, TokenSelector } from './library.js';
+import type { Pkcs11Token } from './token.js';
 
-export interface TokenTarget {
-  /** The PKCS#11 module's path. */
-  library: string;
-  /** The token's label. */
-  token: string;
-  /** The token's user PIN (never logged). */
+export interface MasterWrapTarget {
+  /** The token by label (or give `tokenSerial`). */
+  tokenLabel?: string;
+  tokenSerial?: string;
+  /** The token's user PIN. */
   pin: string;
+  /** CKA_LABEL of the wrapping key in the token, e.g. `dew-master-wrap`. */
+  keyLabel: string;
 }
 
-/** What is stored in the database for a wrapped master key (no secret). */
-export interface WrappedMasterKey {
-  v: 1;
-  mechanism: 'CKM_AES_GCM';
-  token: string;
-  key_label: string;
-  iv: string;
-  wrapped: string;
+const MAGIC = Buffer.from('DWP1', 'latin1');
+const WRAPPED_LEN = 4 + 12 + 32 + 16;
+
+function selector(t: MasterWrapTarget): TokenSelector {
+  if (t.tokenSerial !== undefined) return { serial: t.tokenSerial };
+  if (t.tokenLabel !== undefined) return { label: t.tokenLabel };
+  throw new TypeError('tokenLabel or tokenSerial expected');
 }
 
-/** The token cannot do it: no library, no such token, a wrong or locked PIN, no key. One line, no PIN. */
-export class TokenAccessError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TokenUnavailableError';
-  }
+function assertKeyLabel(label: unknown): asserts label is string {
+  if (typeof label !== 'string' || !/^[\x20-\x7e]{1,64}$/.test(label)) throw new TypeError('keyLabel: 1..64 printable ASCII characters expected');
 }
 
-const aad = (label: string) => Buffer.from(`dew/master-key/pkcs11/v1|${label}`);
-
-function cause(err: unknown): string {
-  const e = err as { message?: string; code?: number };
-  return String(e?.message ?? err).split('\n')[0];
+function findKey(token: Pkcs11Token, label: string): Handle | undefined {
+  const hits = token.findObjects([
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+    { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+    { type: pkcs11js.CKA_LABEL, value: label },
+  ]);
+  return hits[0];
 }
 
-/** Runs `fn` in a logged-in read-write session of the token labelled `t.token`. */
-function withSession<T>(t: TokenTarget, fn: (p: pkcs11js.PKCS11, session: pkcs11js.Handle) => T): T {
-  const p = new pkcs11js.PKCS11();
+function mechanism(iv: Buffer, keyLabel: string) {
+  const parameter: AesGCM = { type: pkcs11js.CK_PARAMS_AES_GCM, iv, ivBits: 96, aad: Buffer.from(`dew/master-key/pkcs11/v1|${keyLabel}`, 'latin1'), tagBits: 128 };
+  return { mechanism: pkcs11js.CKM_AES_GCM, parameter };
+}
+
+async function withToken<T>(lib: Pkcs11Library, target: MasterWrapTarget, fn: (token: Pkcs11Token) => T): Promise<T> {
+  assertKeyLabel(target.keyLabel);
+  const token = await lib.openToken(selector(target), target.pin);
   try {
-    p.load(t.library);
-  } catch (err) {
-    throw new TokenAccessError(`cannot load the PKCS#11 library ${t.library}: ${cause(err)}`, { cause: err });
-  }
-  let initialised = false;
-  try {
-    try {
-      p.C_Initialize();
-      initialised = true;
-    } catch (err) {
-      // Another part of this process (HSM instances) has the library open: use it, leave it open.
-      if ((err as { code?: number }).code !== pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw new TokenAccessError(`the PKCS#11 library ${t.library} did not initialise: ${cause(err)}`, { cause: err });
-    }
-    const labels: string[] = [];
-    let slot: pkcs11js.Handle | undefined;
-    for (const s of p.C_GetSlotList(true)) {
-      const label = p.C_GetTokenInfo(s).label.trim();
-      labels.push(label);
-      if (label === t.token && slot === undefined) slot = s;
-    }
-    if (slot === undefined) {
-      throw new TokenAccessError(`no PKCS#11 token labelled ${JSON.stringify(t.token)} in ${t.library} (tokens present: ${labels.length ? labels.map((l) => JSON.stringify(l)).join(', ') : 'none'})`);
-    }
-    const session = p.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-    try {
-      try {
-        p.C_Login(session, pkcs11js.CKU_USER, t.pin);
-      } catch (err) {
-        const code = (err as { code?: number }).code;
-        if (code === pkcs11js.CKR_PIN_INCORRECT) throw new TokenAccessError(`DEW_PKCS11_PIN is not the user PIN of token ${JSON.stringify(t.token)} (CKR_PIN_INCORRECT)`);
-        if (code === pkcs11js.CKR_PIN_LOCKED) throw new TokenAccessError(`the user PIN of token ${JSON.stringify(t.token)} is locked (CKR_PIN_LOCKED): the token's security officer must reset it`);
-        if (code !== pkcs11js.CKR_USER_ALREADY_LOGGED_IN) throw new TokenAccessError(`cannot log in to token ${JSON.stringify(t.token)}: ${cause(err)}`, { cause: err });
-      }
-      return fn(p, session);
-    } finally {
-      try {
-        p.C_CloseSession(session);
-      } catch {
-        /* the session is gone with the library */
-      }
-    }
+    return fn(token);
   } finally {
-    if (initialised) p.C_Finalize();
-    p.close();
+    token.close();
   }
 }
 
-/** Makes a new wrapping key in the token and wraps `master` (the caller's) by it. */
-export function wrapMasterKey(t: TokenTarget, master: Buffer): WrappedMasterKey {
-  if (master.length !== 32) throw new TypeError('master: 32 bytes expected');
-  const label = `dew-master-${randomBytes(8).toString('hex')}`;
-  return withSession(t, (p, session) => {
-    const key = p.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
-      { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
-      { type: pkcs11js.CKA_LABEL, value: label },
-      { type: pkcs11js.CKA_ID, value: Buffer.from(label) },
-      { type: pkcs11js.CKA_TOKEN, value: true },
-      { type: pkcs11js.CKA_PRIVATE, value: true },
-      { type: pkcs11js.CKA_SENSITIVE, value: true },
-      { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-      { type: pkcs11js.CKA_ENCRYPT, value: true },
-      { type: pkcs11js.CKA_DECRYPT, value: true },
-    ]);
+/** Wraps a 32-byte master key under the token key `keyLabel` (made, non-extractable, if absent). */
+export async function wrapMasterKey(lib: Pkcs11Library, target: MasterWrapTarget, master: Buffer): Promise<Buffer> {
+  if (!Buffer.isBuffer(master) || master.length !== 32) throw new TypeError('master: 32 bytes expected');
+  return withToken(lib, target, (token) => {
+    const key = findKey(token, target.keyLabel)
+      ?? token.api.C_GenerateKey(token.session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, rootKeyTemplate(target.keyLabel));
+    const out = Buffer.alloc(WRAPPED_LEN);
+    MAGIC.copy(out, 0);
     const iv = randomBytes(12);
-    p.C_EncryptInit(session, { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv, aad: aad(label), ivBits: 96, tagBits: 128 } as pkcs11js.AesGCM }, key);
-    const input = Buffer.from(master);
-    const wrapped = p.C_Encrypt(session, input, Buffer.alloc(master.length + 16));
-    input.fill(0);
-    return { v: 1, mechanism: 'CKM_AES_GCM', token: t.token, key_label: label, iv: iv.toString('base64'), wrapped: Buffer.from(wrapped).toString('base64') };
+    iv.copy(out, 4);
+    token.api.C_EncryptInit(token.session, mechanism(iv, target.keyLabel), key);
+    token.api.C_Encrypt(token.session, master, out.subarray(16));
+    return out;
   });
 }
 
-/** Unwraps a stored master key by its key in the token; the caller owns the result. */
-export function unwrapMasterKey(t: TokenTarget, w: WrappedMasterKey): Buffer {
-  if (w?.v !== 1 || w.mechanism !== 'CKM_AES_GCM' || typeof w.key_label !== 'string') throw new TypeError('w: unknown wrapped master key format');
-  return withSession(t, (p, session) => {
-    p.C_FindObjectsInit(session, [
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-      { type: pkcs11js.CKA_LABEL, value: w.key_label },
-    ]);
-    const found = p.C_FindObjects(session, 2);
-    p.C_FindObjectsFinal(session);
-    if (found.length !== 1) throw new TokenAccessError(`token ${JSON.stringify(t.token)} has ${found.length === 0 ? 'no' : 'more than one'} key labelled ${w.key_label}, the key that wraps this database's master key (another token with the same label?)`);
-    p.C_DecryptInit(session, { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv: Buffer.from(w.iv, 'base64'), aad: aad(w.key_label), ivBits: 96, tagBits: 128 } as pkcs11js.AesGCM }, found[0]);
+/** Opens `wrapMasterKey`'s output; Pkcs11UnwrapError when it is malformed, the key is missing or it does not authenticate. */
+export async function unwrapMasterKey(lib: Pkcs11Library, target: MasterWrapTarget, wrapped: Uint8Array): Promise<Buffer> {
+  const buf = Buffer.from(wrapped);
+  if (buf.length !== WRAPPED_LEN || !buf.subarray(0, 4).equals(MAGIC)) throw new Pkcs11UnwrapError('the wrapped master key is not in the DWP1 format');
+  return withToken(lib, target, (token) => {
+    const key = findKey(token, target.keyLabel);
+    if (!key) throw new Pkcs11UnwrapError(`the PKCS#11 ${token.name} has no key labelled ${JSON.stringify(target.keyLabel)} to unwrap the master key with`);
+    const out = Buffer.alloc(48);
     try {
-      const sealed = Buffer.from(w.wrapped, 'base64');
-      const out = Buffer.alloc(sealed.length);
-      const clear = p.C_Decrypt(session, sealed, out);
-      const master = Buffer.from(clear);
-      out.fill(0);
-      return master;
+      token.api.C_DecryptInit(token.session, mechanism(buf.subarray(4, 16), target.keyLabel), key);
+      const master = token.api.C_Decrypt(token.session, buf.subarray(16), out);
+      if (master.length !== 32) throw new Error('length');
+      return Buffer.from(master);
     } catch (err) {
-      throw new TokenAccessError(`the key ${w.key_label} in token ${JSON.stringify(t.token)} does not open the stored master key: ${cause(err)}`, { cause: err });
+      throw new Pkcs11UnwrapError(`the wrapped master key does not open with key ${JSON.stringify(target.keyLabel)} of the PKCS#11 ${token.name}`, err);
+    } finally {
+      out.fill(0);
     }
   });
 }
+
