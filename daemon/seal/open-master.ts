@@ -82,6 +82,8 @@ export async function openMaster(records: MasterKeyRepo, identity: IdentityRepo,
     throw new ConfigError(`--seal ${c.seal}: this database's master key is in ${mode} mode; start with --seal ${mode} (or without --seal), or move it with \`dew operator rekey --to ${c.seal}\` on the running daemon`);
   }
   const wanted = mode ?? c.seal;
+  // Whatever the mode: a dev rekey's key file the database took is put in place, one it never took removed.
+  finishDevRekey(c.dataDir, r.check);
   if (wanted === 'shamir') {
     if (!r.check) return { state: 'uninitialised', mode: 'shamir' };
     return { state: 'sealed', mode: 'shamir', scheme: parseScheme(r.shares) };
@@ -98,7 +100,6 @@ export async function openMaster(records: MasterKeyRepo, identity: IdentityRepo,
     return { state: 'ready', mode: 'pkcs11', master, derivedBase: base(master, r), describe: DESCRIBE.pkcs11 };
   }
   // dev and passphrase: as they always were; a recorded dev mode ignores a passphrase in the environment.
-  if (wanted === 'dev' || wanted === undefined) finishDevRekey(c.dataDir, r.check);
   const passphrase = wanted === 'dev' ? undefined : c.passphrase;
   if (wanted === 'passphrase' && !passphrase && !r.passphrase) throw new ConfigError('--seal passphrase: set DEW_MASTER_PASSPHRASE');
   const { master, mode: legacy } = await loadMasterKey(identity, c.dataDir, passphrase);

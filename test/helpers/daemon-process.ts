@@ -22,7 +22,8 @@ interface Teardown {
 }
 
 /**
- * Starts the daemon and waits for its "listening on" line (a minute at most: CI machines are busy). With
+ * Starts the daemon and waits for its "listening on" line (a minute at most: CI machines are busy);
+ * `credentials` reads credentials.json when first used (a sealed daemon writes it at unseal). With
  * `opts.dataDir` it runs on that folder (a restart on the same database) and leaves it in place at stop.
  */
 export function startDaemonProcess(t: Teardown, args: string[] = [], env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<DaemonProcess> {
@@ -51,8 +52,18 @@ export function startDaemonProcess(t: Teardown, args: string[] = [], env: Record
       if (!m) return;
       clearTimeout(timer);
       child.stderr?.off('data', onData);
-      const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
-      resolve({ child, url: m[1], dataDir, credentials, log: () => log, memory: () => ({ rss: kb('VmRSS'), peak: kb('VmHWM') }), stop });
+      // Read when asked: a sealed daemon (shamir) listens before it knows its credentials.
+      resolve({
+        child,
+        url: m[1],
+        dataDir,
+        get credentials() {
+          return JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
+        },
+        log: () => log,
+        memory: () => ({ rss: kb('VmRSS'), peak: kb('VmHWM') }),
+        stop,
+      });
     };
     child.stderr?.on('data', onData);
     child.once('exit', (code) => {
