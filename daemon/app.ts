@@ -81,7 +81,7 @@ function honoHandler(route: CompiledRoute, authenticator: Authenticator, trail: 
     });
     c.set('caller', caller);
     trail?.bindCaller(draft, caller);
-    const answer = await route.run({ caller, raw, audit: draft, params: c.req.param(), query: (name) => c.req.query(name), setHeader: (name, value) => c.header(name, value) });
+    const answer = await route.run({ caller, raw, audit: draft, params: c.req.param(), query: (name) => c.req.query(name), setHeader: (name, value) => c.header(name, value), header: (name) => c.req.header(name) });
     if (answer === undefined || route.status === 204) return c.body(null, route.status);
     return c.json(answer, route.status);
   };

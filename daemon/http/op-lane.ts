@@ -126,7 +126,7 @@ export function opLane(d: OpLaneDeps): RequestListener {
       const c = caller;
       let extra: Record<string, string> | undefined;
       t.route
-        .run({ caller, raw: body, audit: draft, params: NO_PARAMS, query: lazyQuery(t.rawQuery), setHeader: (name, value) => ((extra ??= {})[name.toLowerCase()] = value) })
+        .run({ caller, raw: body, audit: draft, params: NO_PARAMS, query: lazyQuery(t.rawQuery), setHeader: (name, value) => ((extra ??= {})[name.toLowerCase()] = value), header: nodeHeader(req) })
         .then(
           (answer) => finish(req, res, t, requestId, draft, c, undefined, answer, extra),
           (err: unknown) => finish(req, res, t, requestId, draft, c, err, undefined),

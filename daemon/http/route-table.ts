@@ -23,6 +23,8 @@ export interface RouteInput {
   readonly params: Readonly<Record<string, string>>;
   readonly query: (name: string) => string | undefined;
   readonly setHeader: (name: string, value: string) => void;
+  /** A request header, as sent (undefined when absent). */
+  readonly header: (name: string) => string | undefined;
 }
 
 export interface CompiledRoute {
@@ -81,6 +83,7 @@ function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], vali
         query: input.query,
         audit: input.audit,
         setHeader: input.setHeader,
+        header: input.header,
       };
       const audit = input.audit;
       if (before) noteResource(audit, before(req));

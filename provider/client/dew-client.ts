@@ -73,20 +73,18 @@ export class DewClient {
   }
 
   /**
-   * Any call; `{project_id}` in `path` is filled in. `headers` adds request headers (the HSM owner's
-   * `X-Hsm-Credential`); they are sent, never logged nor kept. Throws DewApiError for status ≥ 400,
-   * DewNetworkError without a response.
+   * Any call; `{project_id}` in `path` is filled in. Throws DewApiError for status ≥ 400, DewNetworkError without a response.
+   * `extraHeaders` are sent besides the signed ones (an instance credential, `X-Hsm-Credential`); they are not signed.
    */
-  async request(method: string, path: string, body?: object, query?: Readonly<Record<string, QueryValue | undefined>>, headers?: Readonly<Record<string, string>>): Promise<DewResponse> {
+  async request(method: string, path: string, body?: object, query?: Readonly<Record<string, QueryValue | undefined>>, extraHeaders?: Readonly<Record<string, string>>): Promise<DewResponse> {
     if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) throw new TypeError('method must be an HTTP method');
     if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError('path must start with /');
     const m = method.toUpperCase();
     const url = this.#endpoint + path.replaceAll('{project_id}', encodeURIComponent(this.#projectId)) + toQueryString(query);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    if (headers !== undefined && (typeof headers !== 'object' || headers === null || Object.values(headers).some((v) => typeof v !== 'string'))) throw new TypeError('headers must map names to strings');
     const kind = retryKind(m, path);
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#attempt(m, url, payload, headers);
+      const outcome = await this.#attempt(m, url, payload, extraHeaders);
       if ('response' in outcome) {
         const r = outcome.response;
         if (r.status < 400) return r;
@@ -99,8 +97,9 @@ export class DewClient {
   }
 
   /** One try, signed afresh (new X-Sdk-Date). Failures are returned, split by whether a response had begun. */
-  async #attempt(method: string, url: string, payload: string | undefined, extra: Readonly<Record<string, string>> | undefined): Promise<{ response: DewResponse } | { error: unknown; afterResponse: boolean }> {
-    const init = { method, headers: { ...extra, ...this.#headers(method, url, payload) }, body: payload, signal: AbortSignal.timeout(this.#timeoutMs) };
+  async #attempt(method: string, url: string, payload: string | undefined, extra?: Readonly<Record<string, string>>): Promise<{ response: DewResponse } | { error: unknown; afterResponse: boolean }> {
+    const signed = this.#headers(method, url, payload);
+    const init = { method, headers: extra ? { ...extra, ...signed } : signed, body: payload, signal: AbortSignal.timeout(this.#timeoutMs) };
     let response: Response;
     try {
       response = await this.#fetch(url, init);
