@@ -39,10 +39,8 @@ const SPECIAL: Readonly<Record<string, Special>> = Object.freeze({
   },
   'delete-tag': { method: 'DELETE', path: (b) => `/kms/${enc(b.key_id)}/tags/${enc(b.tag_key)}`, summary: 'removes one tag from a key', fields: [KEY_ID_FIELD, ['--tag-key', 'required, the tag\u2019s key']] },
   // Keystores (reference 1h: /v1.0/{project_id}/keystores…), named as the reference's operations are (CreateKeyStore, …)
-  'create-keystore': {
-    method: 'POST', path: () => '/keystores', keep: ['keystore_alias', 'keystore_type', 'hsm_cluster_id'], summary: 'creates a dedicated keystore on an HSM instance (running, without a keystore); keys created with its keystore_id are protected by the instance',
-    fields: [['--keystore-alias', 'required, 1-255 of a-z A-Z 0-9 : / _ -, unique'], ['--hsm-cluster-id', 'required, the instance\u2019s hsm_id (dew hsm create)'], ['--keystore-type', 'DHSM (the default)']],
-  },
+  // its fields and help come from schemas/kms/create-keystore.json
+  'create-keystore': { method: 'POST', path: () => '/keystores', keep: ['keystore_alias', 'keystore_type', 'hsm_cluster_id', 'hsm_ca_cert', 'cluster_id'], summary: 'creates a dedicated keystore on an HSM instance', fields: [] },
   'list-keystores': { method: 'GET', path: () => '/keystores', query: ['limit', 'offset'], summary: 'the keystores of the project, with their state and how many keys each holds', fields: [['--limit', 'page size (default 10)'], ['--offset', 'how many to skip']] },
   'show-keystore': { method: 'GET', path: keystore, summary: 'one keystore: alias, instance (hsm_cluster_id), state and key count', fields: [KEYSTORE_ID_FIELD] },
   'enable-keystore': { method: 'POST', path: (b) => `${keystore(b)}/enable`, keep: [], summary: 'enables a keystore: its keys can be used again', fields: [KEYSTORE_ID_FIELD] },
@@ -69,8 +67,9 @@ export function kmsOperations(): string[] {
 export function operationHelp(operation: string): string {
   if (operation === 'import-material') return IMPORT_MATERIAL_HELP;
   const special = SPECIAL[operation];
-  if (special) return operationPage('kms', operation, special.summary, special.fields.map(([flag, text]) => helpRow(flag, text)));
   const schema = readOperationSchema('kms', operation);
+  // a special operation with a request schema (create-keystore) is described by it, as the daemon validates by it
+  if (special && !schema) return operationPage('kms', operation, special.summary, special.fields.map(([flag, text]) => helpRow(flag, text)));
   return operationPage('kms', operation, schema?.description ?? `the KMS operation ${operation}`, fieldRows(schema));
 }
 

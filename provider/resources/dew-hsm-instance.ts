@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { apiErrorStatus, type DewApi } from './api.js';
 import { readCredentialFile, reserveCredentialFile, type ReservedCredentialFile } from './credential-file.js';
-import { HSMS, credentialHeaders, describeKeys, hsmPath, keysOfKeystore, readHsm, waitForHsmJob } from './hsm-api.js';
+import { HSMS, credentialHeaders, describeKeys, epochMs, hsmPath, keysOfKeystore, readHsm, waitForHsmJob } from './hsm-api.js';
 import { loadResourceSchema } from './load-schema.js';
 import { PartialCreateError, str, type ApplyContext, type Attributes, type ResourceType } from './resource-type.js';
 
@@ -31,7 +31,7 @@ function fromDetail(live: Obj): Attributes {
     status: str(live.status),
     keystore_id: str(live.keystore_id),
     key_count: typeof live.key_count === 'number' ? live.key_count : 0,
-    create_time: typeof live.create_time === 'number' ? live.create_time : null,
+    create_time: epochMs(live.create_time),
   };
 }
 

@@ -5,11 +5,14 @@
  * force a new keystore; `enabled` changes in place. The daemon deletes a keystore only when it holds no key.
  */
 import { apiErrorStatus, type DewApi } from './api.js';
-import { KEYSTORES, keystorePath, readKeystore } from './hsm-api.js';
+import { KEYSTORES, describeKeys, epochMs, keysOfKeystore, keystorePath, readKeystore } from './hsm-api.js';
 import { loadResourceSchema } from './load-schema.js';
 import { PartialCreateError, str, type Attributes, type ResourceType } from './resource-type.js';
 
 type Obj = Record<string, unknown>;
+
+/** The daemon's refusal to delete a keystore that holds keys (any state, pending deletion included). */
+const HOLDS_KEYS = 'KMS.4605';
 
 const keystoreOf = (live: Obj): Obj => (typeof live.keystore === 'object' && live.keystore !== null ? (live.keystore as Obj) : live);
 
@@ -23,7 +26,7 @@ function fromDetail(live: Obj): Attributes {
     enabled: live.keystore_state !== 'DISABLED',
     keystore_state: str(live.keystore_state),
     domain_id: str(live.domain_id),
-    create_time: typeof live.create_time === 'number' ? live.create_time : null,
+    create_time: epochMs(live.create_time),
   };
 }
 
@@ -76,12 +79,22 @@ export const dewKeystore: ResourceType = {
     try {
       await api.request('DELETE', keystorePath(keystoreId));
     } catch (e) {
-      if (apiErrorStatus(e).status !== 404) throw e; // already gone: the goal is reached
+      const { status, code } = apiErrorStatus(e);
+      if (status === 404) return; // already gone: the goal is reached
+      if (code !== HOLDS_KEYS) throw e;
+      // keys pending deletion still count: say which, and when the keystore can go
+      const keys = await keysOfKeystore(api, keystoreId).catch(() => []);
+      if (keys.length === 0) throw e;
+      const pending = keys.every((k) => k.key_state === '4');
+      throw Object.assign(
+        new Error(`the keystore ${keystoreId} still holds ${keys.length} key${keys.length === 1 ? '' : 's'}: ${describeKeys(keys)}; it can be deleted once ${pending ? 'they are deleted (run the destroy again then, or cancel their deletion and keep the keystore)' : 'they are deleted'}`, { cause: e }),
+        { code: HOLDS_KEYS, status },
+      );
     }
   },
 
   destroyNotes() {
-    return ['a keystore is deleted only when it holds no key: the daemon refuses while it does'];
+    return ['a keystore is deleted only when it holds no key, keys pending deletion included: the daemon refuses while it does'];
   },
 };
 Object.freeze(dewKeystore);

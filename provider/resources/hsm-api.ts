@@ -78,6 +78,14 @@ export interface HeldKey {
   key_id: string;
   key_alias: string;
   key_state: string;
+  /** Epoch milliseconds as the KMS reports them ("" when not pending deletion). */
+  scheduled_deletion_date?: string;
+}
+
+/** An epoch-milliseconds time the daemon gives as a number or a numeric string; null when there is none. */
+export function epochMs(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : null;
 }
 
 /** The keys of a keystore: list-keys a page of 1000 at a time, those whose keystore_id is it. */
@@ -87,7 +95,7 @@ export async function keysOfKeystore(api: DewApi, keystoreId: string): Promise<H
   let marker: string | undefined;
   for (let page = 0; page < 1000; page++) {
     const body = (await api.kms('list-keys', { key_spec: 'ALL', limit: '1000', ...(marker ? { marker } : {}) })) as { key_details?: Obj[]; next_marker?: unknown; truncated?: unknown };
-    for (const k of body.key_details ?? []) if (k.keystore_id === keystoreId) out.push({ key_id: String(k.key_id), key_alias: String(k.key_alias ?? ''), key_state: String(k.key_state ?? '') });
+    for (const k of body.key_details ?? []) if (k.keystore_id === keystoreId) out.push({ key_id: String(k.key_id), key_alias: String(k.key_alias ?? ''), key_state: String(k.key_state ?? ''), scheduled_deletion_date: String(k.scheduled_deletion_date ?? '') });
     const next = body.next_marker === undefined || body.next_marker === null ? '' : String(body.next_marker);
     if (body.truncated !== 'true' || next === '' || next === marker) break;
     marker = next;
@@ -95,7 +103,12 @@ export async function keysOfKeystore(api: DewApi, keystoreId: string): Promise<H
   return out;
 }
 
-/** `id (alias "a"), id2 (alias "b", pending deletion)`: keys as an error message names them. */
+/** `id (alias "a"), id2 (alias "b", pending deletion until 2026-12-09T10:00:00Z)`: keys as an error message names them. */
 export function describeKeys(keys: readonly HeldKey[]): string {
-  return keys.map((k) => `${k.key_id} (${[k.key_alias ? `alias "${k.key_alias}"` : '', k.key_state === '4' ? 'pending deletion' : ''].filter(Boolean).join(', ') || 'no alias'})`).join(', ');
+  const pending = (k: HeldKey): string => {
+    if (k.key_state !== '4') return '';
+    const at = epochMs(k.scheduled_deletion_date);
+    return at === null ? 'pending deletion' : `pending deletion until ${new Date(at).toISOString().replace('.000Z', 'Z')}`;
+  };
+  return keys.map((k) => `${k.key_id} (${[k.key_alias ? `alias "${k.key_alias}"` : '', pending(k)].filter(Boolean).join(', ') || 'no alias'})`).join(', ');
 }

@@ -81,11 +81,14 @@ t.test('create refuses an existing credential file before calling the daemon', a
   t.equal(readFileSync(join(home, 'taken.cred'), 'utf8'), 'keep me\n');
 });
 
-/** `dew hsm OP ARGS…` and its JSON answer (a failure fails the test with dew's stderr). */
+/** The JSON documents dew printed, one after the other (the answer, then with --wait the job). */
+const jsonDocs = (out: string): Record<string, any>[] => (out.trim() ? out.trim().split(/\n(?=\{)/).map((d) => JSON.parse(d)) : []);
+
+/** `dew hsm OP ARGS…` and its JSON answer, merged with the job --wait printed (a failure fails the test with dew's stderr). */
 async function hsm(w: World, op: string, ...argv: string[]): Promise<Record<string, any>> {
   const r = await w.dew('hsm', op, ...argv);
   if (r.code !== 0) throw new Error(`dew hsm ${op} failed: ${r.err}`);
-  return r.out.trim() ? JSON.parse(r.out) : {};
+  return Object.assign({}, ...jsonDocs(r.out));
 }
 
 t.test('against a real daemon', async (t) => {
@@ -105,9 +108,9 @@ t.test('against a real daemon', async (t) => {
   t.equal(statSync(file).mode & 0o777, 0o600, 'mode 0600');
   t.match(made.err, /Wrote the admin credential of instance [0-9a-f-]{36} to .*vault\.cred \(mode 0600\)/);
   t.notOk(made.out.includes(credential), 'not printed when written to a file');
-  const answer = JSON.parse(made.out.slice(0, made.out.indexOf('\n}\n') + 2));
+  const [answer, waited] = jsonDocs(made.out);
   const hsmId: string = answer.hsm_id;
-  t.match(made.out, /"status": "SUCCESS"/, '--wait printed the finished job');
+  t.match(waited, { job: { job_id: answer.job_id, job_type: 'CREATE', status: 'SUCCESS' } }, '--wait printed the finished job');
 
   const again = await dew('hsm', 'create', '--name', 'vault2', '--specification', 'software', '--credential-file', 'vault.cred');
   t.equal(again.code, 1);
