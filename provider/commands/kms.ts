@@ -68,8 +68,8 @@ export function operationHelp(operation: string): string {
   if (operation === 'import-material') return IMPORT_MATERIAL_HELP;
   const special = SPECIAL[operation];
   const schema = readOperationSchema('kms', operation);
-  // a special operation with a request schema (create-keystore) is described by it, as the daemon validates by it
-  if (special && !schema) return operationPage('kms', operation, special.summary, special.fields.map(([flag, text]) => helpRow(flag, text)));
+  // a special operation without fields of its own (create-keystore) is described by its request schema, as the daemon validates by it
+  if (special && (special.fields.length || !schema)) return operationPage('kms', operation, special.summary, special.fields.map(([flag, text]) => helpRow(flag, text)));
   return operationPage('kms', operation, schema?.description ?? `the KMS operation ${operation}`, fieldRows(schema));
 }
 
