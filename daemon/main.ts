@@ -44,6 +44,7 @@ import { HsmRepo } from './store/hsm-repo.js';
 import { HsmRegistry } from './services/hsm/registry.js';
 import { HsmInstanceService } from './services/hsm/instances.js';
 import { KeystoreService } from './services/hsm/keystore-service.js';
+import { Pkcs11Backend } from './services/hsm/pkcs11-backend.js';
 import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler } from './governance.js';
 import { GrantIndex } from './services/grant-index.js';
 import { AliasIndex } from './services/alias-index.js';
@@ -99,6 +100,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   const database = await openDatabase(config.dbUrl);
   let verifyPool: VerifyPool | undefined;
   let trail: AuditTrail | undefined;
+  let tokens: Pkcs11Backend | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
@@ -119,7 +121,8 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     await hsm.init();
     // HSM instances' partitions open before the keys are served (a key's keystore names its partition).
     const hsmRepo = new HsmRepo(database.db, now);
-    const hsmRegistry = new HsmRegistry({ repo: hsmRepo, hsm, log: io.log });
+    tokens = config.pkcs11Library ? new Pkcs11Backend(config.pkcs11Library, { loadMaterial: (id, v) => keyRepo.loadMaterial(id, v) }) : undefined;
+    const hsmRegistry = new HsmRegistry({ repo: hsmRepo, hsm, tokens, log: io.log });
     await hsmRegistry.load();
 
     const feed = new ChangeFeed(keyRepo);
@@ -159,7 +162,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       csms.events.deliverDue().catch((err) => io.log(JSON.stringify({ level: 'warn', msg: 'csms event delivery failed', error: (err as Error).message })));
     }, CSMS_DELIVERY_INTERVAL_MS);
     deliveryTimer.unref();
-    const hsmInstances = new HsmInstanceService({ repo: hsmRepo, registry: hsmRegistry, hsm, now, log: io.log });
+    const hsmInstances = new HsmInstanceService({ repo: hsmRepo, registry: hsmRegistry, hsm, tokens, now, log: io.log });
     await hsmInstances.recover();
     const hsmDeps = { instances: hsmInstances, keystores: new KeystoreService(hsmRepo, hsmRegistry, now), registry: hsmRegistry };
     const admin = await identity.ensureBootstrapAdmin();
@@ -264,6 +267,8 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
           await csms.events.close();
           await verifyPool?.close();
           await gov.close();
+          await hsmRegistry.close();
+          tokens?.close();
           database.close();
         })()),
     };
@@ -271,6 +276,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     // A start that fails (a port in use, say) leaves no worker thread behind to keep the process alive.
     await trail?.close();
     await verifyPool?.close();
+    tokens?.close();
     database.close();
     throw err;
   }

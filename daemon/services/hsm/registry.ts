@@ -71,6 +71,13 @@ export class HsmRegistry implements KeystoreLookup {
     if (row && this.d.hsm.hasPartition(row.partitionId)) await this.d.hsm.detachPartition(row.partitionId);
   }
 
+  /** Closes every instance partition this daemon opened (shutdown: token sessions end before the library does). */
+  async close(): Promise<void> {
+    for (const row of this.instances.values()) {
+      if (this.d.hsm.hasPartition(row.partitionId)) await this.d.hsm.detachPartition(row.partitionId);
+    }
+  }
+
   putKeystore(row: KeystoreRow): void {
     this.stores.set(row.keystoreId, row);
   }

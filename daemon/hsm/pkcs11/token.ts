@@ -1,0 +1,112 @@
+/**
+ * A logged-in PKCS#11 token (made by Pkcs11Library.openToken): one session for synchronous calls
+ * from the main thread, and a pool of further sessions for calls that run on libuv's pool (the
+ * pkcs11js `…Async` variants: key pair generation, RSA private-key operations), so no two threads
+ * ever share a session (PKCS#11 v2.40 §5.2: a session's operation state is single-threaded). Every
+ * session of the token shares the user login (§5.6). Closing closes this holder's sessions only.
+ */
+import pkcs11js from 'pkcs11js';
+import type { Template } from 'pkcs11js';
+import { ckrName, describeToken, Pkcs11LibraryError } from './errors.js';
+import type { Handle, Pkcs11Api, SlotSummary } from './library.js';
+
+/** Idle pooled sessions kept open (more are opened under load and closed when returned). */
+const MAX_IDLE = 8;
+
+export class Pkcs11Token {
+  readonly label: string;
+  readonly serial: string;
+  readonly slot: Handle;
+  readonly slotId: number;
+  private readonly idle: Handle[] = [];
+  private readonly busy = new Set<Handle>();
+  private mechanismSet: ReadonlySet<number> | undefined;
+  private closed = false;
+
+  constructor(
+    /** The raw binding (only this folder's modules use it). */
+    readonly api: Pkcs11Api,
+    info: SlotSummary,
+    private readonly syncSession: Handle,
+    private readonly onClose: () => void,
+  ) {
+    this.label = info.label;
+    this.serial = info.serial;
+    this.slot = info.slot;
+    this.slotId = info.slotId;
+  }
+
+  get name(): string {
+    return describeToken({ label: this.label, serial: this.serial });
+  }
+
+  /** The session for synchronous calls: use it for a whole Init+call pair with no await between. */
+  get session(): Handle {
+    if (this.closed) throw new Pkcs11LibraryError(`the PKCS#11 ${this.name} is closed`);
+    return this.syncSession;
+  }
+
+  /** Runs `fn` on a session nobody else uses until it settles (for the Async calls). */
+  async withSession<T>(fn: (session: Handle) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Pkcs11LibraryError(`the PKCS#11 ${this.name} is closed`);
+    const session = this.idle.pop() ?? this.api.C_OpenSession(this.slot, pkcs11js.CKF_RW_SESSION | pkcs11js.CKF_SERIAL_SESSION);
+    this.busy.add(session);
+    try {
+      return await fn(session);
+    } finally {
+      this.busy.delete(session);
+      if (this.closed || this.idle.length >= MAX_IDLE) this.closeSession(session);
+      else this.idle.push(session);
+    }
+  }
+
+  /** The token's mechanisms (C_GetMechanismList, read once). */
+  mechanisms(): ReadonlySet<number> {
+    this.mechanismSet ??= new Set(this.api.C_GetMechanismList(this.slot));
+    return this.mechanismSet;
+  }
+
+  /** C_GetMechanismInfo's key size range for a mechanism the token has. */
+  mechanismKeySizes(mechanism: number): { min: number; max: number } {
+    const info = this.api.C_GetMechanismInfo(this.slot, mechanism);
+    return { min: info.minKeySize, max: info.maxKeySize };
+  }
+
+  /** Every object matching `template` (C_FindObjectsInit/C_FindObjects/C_FindObjectsFinal on the sync session). */
+  findObjects(template: Template): Handle[] {
+    const s = this.session;
+    this.api.C_FindObjectsInit(s, template);
+    try {
+      const out: Handle[] = [];
+      for (;;) {
+        const batch = this.api.C_FindObjects(s, 64);
+        out.push(...batch);
+        if (batch.length < 64) return out;
+      }
+    } finally {
+      this.api.C_FindObjectsFinal(s);
+    }
+  }
+
+  /** One attribute's raw value. */
+  attribute(object: Handle, type: number): Buffer {
+    return this.api.C_GetAttributeValue(this.session, object, [{ type }])[0]!.value;
+  }
+
+  private closeSession(session: Handle): void {
+    try {
+      this.api.C_CloseSession(session);
+    } catch (err) {
+      if (ckrName(err) !== 'CKR_SESSION_HANDLE_INVALID' && ckrName(err) !== 'CKR_CRYPTOKI_NOT_INITIALIZED') throw err;
+    }
+  }
+
+  /** Closes this holder's sessions (busy ones as they finish) and releases its library reference. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.idle.splice(0)) this.closeSession(s);
+    this.closeSession(this.syncSession);
+    this.onClose();
+  }
+}
