@@ -1,6 +1,6 @@
 /**
- * Applies a plan: walks the changes in dependency order (deletes reversed) with bounded parallelism, recording
- * each step in the stack. Every create first records its intent (a pending entry with the arguments it sends),
+ * Applies a plan: walks the changes in dependency order (deletes reversed, a replacement's delete half among
+ * the deletes and its create half among the creates) with bounded parallelism, recording each step in the stack. Every create first records its intent (a pending entry with the arguments it sends),
  * so an apply or daemon killed between the create and its record leaves an entry the next plan adopts from.
  */
 import type { Diagnostic } from '../config/diagnostics.js';
