@@ -66,7 +66,12 @@ function honoHandler(route: CompiledRoute, authenticator: Authenticator, trail: 
     const draft = c.get('audit');
     if (draft) draft.operation = route.access.operation;
     const incoming = incomingOf(c);
-    const raw = incoming ? await readBodyOf(incoming, route.maxBodyBytes) : await fetchBody(c.req.raw, route.maxBodyBytes);
+    let raw: Uint8Array;
+    try {
+      raw = incoming ? await readBodyOf(incoming, route.maxBodyBytes) : await fetchBody(c.req.raw, route.maxBodyBytes);
+    } catch (err) {
+      throw route.bodyError(err);
+    }
     // The request target exactly as sent (the signature covers it), not a normalised URL.
     const { path, rawQuery } = splitRequestUrl(incoming?.url ?? c.req.url);
     const caller = authenticator.authenticate({

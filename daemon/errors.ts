@@ -9,11 +9,13 @@ export class DewError extends Error {
   readonly shape: ErrorShape;
   /** Extra fields merged into the error body (never secrets). */
   readonly extra?: Record<string, unknown>;
+  /** The connection ends after this answer (a body over the limit: the rest of it is never read). */
+  readonly closesConnection: boolean;
   constructor(
     code: string,
     status: number,
     message: string,
-    opts: { shape?: ErrorShape; cause?: unknown; extra?: Record<string, unknown> } = {},
+    opts: { shape?: ErrorShape; cause?: unknown; extra?: Record<string, unknown>; closesConnection?: boolean } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = 'DewError';
@@ -21,6 +23,7 @@ export class DewError extends Error {
     this.status = status;
     this.shape = opts.shape ?? (code.startsWith('APIGW') ? 'gateway' : code.startsWith('CSMS') || code.startsWith('DHSM') ? 'csms' : 'kms');
     this.extra = opts.extra;
+    this.closesConnection = opts.closesConnection ?? code === 'KMS.0203';
   }
 }
 

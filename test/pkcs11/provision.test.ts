@@ -34,6 +34,7 @@ t.test('provisioning initialises a free token with random PINs and a non-extract
   t.equal(objects.length, 1, 'only the root key');
   t.match(objects[0], { kind: 'secret', label: ROOT_KEY_LABEL, heading: /AES length 32/ });
   t.ok(objects[0]!.access.includes('sensitive') && objects[0]!.access.includes('never extractable'), `root key access: ${objects[0]!.access.join(', ')}`);
+  t.notOk(objects[0]!.access.includes('extractable'), 'root key: CKA_EXTRACTABLE false');
   t.notOk(readObject(hsm, a.tokenSerial, a.userPin, 'secrkey', ROOT_KEY_LABEL).ok, 'pkcs11-tool cannot read the root key value');
   t.same(listObjects(hsm, a.tokenSerial, a.userPin).length, 1);
 
@@ -78,6 +79,7 @@ t.test('the master key wraps under a token key that never leaves the token', asy
 
   const key = listObjects(hsm, a.tokenSerial, a.userPin).find((o) => o.label === 'dew-master-wrap')!;
   t.ok(key.access.includes('sensitive') && key.access.includes('never extractable'), `wrapping key access: ${key.access.join(', ')}`);
+  t.notOk(key.access.includes('extractable'), 'wrapping key: CKA_EXTRACTABLE false');
   t.notOk(readObject(hsm, a.tokenSerial, a.userPin, 'secrkey', 'dew-master-wrap').ok);
 
   // Another token with a key of the same label does not open it.

@@ -129,7 +129,8 @@ export function keyPairPlan(keySpec: string, label: string): KeyPairPlan {
   ];
   const priv = (extra: Template): Template => [
     { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-    ...keyObject(label),
+    // A private key has no CKA_WRAP (PKCS#11 v2.40 §4.9 gives it CKA_UNWRAP only).
+    ...keyObject(label).filter((a) => a.type !== pkcs11js.CKA_WRAP),
     { type: pkcs11js.CKA_SIGN, value: true },
     ...extra,
   ];

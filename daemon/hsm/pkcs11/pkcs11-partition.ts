@@ -161,24 +161,30 @@ export class Pkcs11Partition implements Partition {
     }
   }
 
+  private assertMine(ref: KeyRef): void {
+    if (ref.partitionId !== this.id) throw new TypeError(`ref: key ${ref.keyId} is in partition ${ref.partitionId}, not ${this.id}`);
+  }
+
   async generateSymmetric(ref: KeyRef): Promise<Buffer> {
+    this.assertMine(ref);
     this.checkKeySpec(ref.keySpec);
     const label = objectLabel(ref);
     const plan = secretKeyPlan(ref.keySpec, label);
     this.destroyLabelled(label);
-    this.cache.delete(cacheKey(ref));
+    this.cache.delete(this.cacheKey(ref));
     await this.token.withSession((s) => this.token.api.C_GenerateKeyAsync(s, { mechanism: plan.mechanism }, plan.template));
     return encodeObjectRef(ref);
   }
 
   /** RSA-4096 takes seconds in a token: generation runs on libuv's pool (C_GenerateKeyPairAsync). */
   async generateAsymmetric(ref: KeyRef): Promise<Buffer> {
+    this.assertMine(ref);
     assertAsymmetric(ref.keySpec);
     this.checkKeySpec(ref.keySpec);
     const label = objectLabel(ref);
     const plan = keyPairPlan(ref.keySpec, label);
     this.destroyLabelled(label);
-    this.cache.delete(cacheKey(ref));
+    this.cache.delete(this.cacheKey(ref));
     await this.token.withSession((s) =>
       this.token.api.C_GenerateKeyPairAsync(s, { mechanism: plan.mechanism }, plan.publicTemplate, plan.privateTemplate),
     );
@@ -188,7 +194,7 @@ export class Pkcs11Partition implements Partition {
   /** Destroys the token objects of a key version (key deletion, material removal) and forgets them. */
   destroyKey(ref: KeyRef): void {
     this.destroyLabelled(objectLabel(ref));
-    this.cache.delete(cacheKey(ref));
+    this.cache.delete(this.cacheKey(ref));
   }
 
   private findOne(label: string, objectClass: number): Handle | undefined {
@@ -197,7 +203,7 @@ export class Pkcs11Partition implements Partition {
 
   /** Loads (and caches) a key version's object handles; KeyMaterialMissingError when the reference or objects are gone. */
   private async load(ref: KeyRef): Promise<LoadedKey> {
-    const hit = this.cache.get(cacheKey(ref));
+    const hit = this.cache.get(this.cacheKey(ref));
     if (hit) return hit;
     const stored = await this.opts.store.loadMaterial(ref.keyId, ref.version);
     const label = stored && parseObjectRef(stored, ref);
@@ -213,7 +219,7 @@ export class Pkcs11Partition implements Partition {
       if (!privateKey || !publicHandle) throw new KeyMaterialMissingError(ref);
       entry = { keySpec: ref.keySpec, label, privateKey, publicHandle, publicKey: this.readPublicKey(ref.keySpec, publicHandle) };
     }
-    this.cache.set(cacheKey(ref), entry);
+    this.cache.set(this.cacheKey(ref), entry);
     return entry;
   }
 
@@ -231,7 +237,7 @@ export class Pkcs11Partition implements Partition {
       return fn();
     } catch (err) {
       if (ckrName(err) === 'CKR_OBJECT_HANDLE_INVALID' || ckrName(err) === 'CKR_KEY_HANDLE_INVALID') {
-        this.cache.delete(cacheKey(ref));
+        this.cache.delete(this.cacheKey(ref));
         throw new KeyMaterialMissingError(ref);
       }
       throw err;
@@ -282,7 +288,7 @@ export class Pkcs11Partition implements Partition {
 
   encryptCached(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Buffer | undefined {
     if (!this.sync) return undefined;
-    const k = this.cache.get(cacheKey(ref));
+    const k = this.cache.get(this.cacheKey(ref));
     return k && this.encryptNow(k, ref, kind, plaintext, aad);
   }
 
@@ -336,7 +342,7 @@ export class Pkcs11Partition implements Partition {
 
   decryptCached(ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array = EMPTY): Buffer | undefined {
     if (!this.sync) return undefined;
-    const k = this.cache.get(cacheKey(ref));
+    const k = this.cache.get(this.cacheKey(ref));
     return k && this.decryptNow(k, ref, blob, header, aad);
   }
 
@@ -504,6 +510,11 @@ export class Pkcs11Partition implements Partition {
     for (let v = 1; v <= versions; v++) this.cache.delete(`${keyId}#${v}`);
   }
 
+  /** Loaded handles are found by key id and version, and only for references to this partition. */
+  private cacheKey(ref: KeyRef): string {
+    return ref.partitionId === this.id ? `${ref.keyId}#${ref.version}` : '';
+  }
+
   /** Closes the token sessions this partition holds (the library stays open for its other holders). */
   close(): void {
     this.cache.clear();
@@ -511,7 +522,4 @@ export class Pkcs11Partition implements Partition {
   }
 }
 
-function cacheKey(ref: { keyId: string; version: number }): string {
-  return `${ref.keyId}#${ref.version}`;
-}
 
