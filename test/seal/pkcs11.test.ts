@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { useSoftHsm, listObjects, readObject, SOFTHSM_MODULE } from '../helpers/softhsm.js';
 import { startSealDaemon, tempDir } from './seal-helpers.js';
 import { runDaemon } from '../../daemon/main.js';
+import { cli } from '../helpers/daemon-process.js';
 import { createClient } from '@libsql/client';
 import { join } from 'node:path';
 
@@ -83,6 +84,11 @@ t.test('a new database in pkcs11 mode, restarts, and the refusals at start', asy
   t.equal(fresh.code, 2, 'a new database and a missing token');
   t.match(fresh.lines, [/^dew daemon: no PKCS#11 token \(label "missing-token"\) in the library \/usr\/lib\/softhsm\/libsofthsm2\.so$/]);
   for (const l of [...wrongPin.lines, ...noToken.lines, ...fresh.lines, ...d.logs]) t.notOk(l.includes(PIN), 'no PIN in any line');
+
+  // The executable itself: one line on stderr, exit code 2, no stack trace.
+  const exe = spawnSync(process.execPath, [cli, 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...pkcs11Args('dew-ops')], { env: { ...process.env, DEW_PKCS11_PIN: '123123' }, encoding: 'utf8' });
+  t.equal(exe.status, 2, 'dew daemon with a wrong PIN exits 2');
+  t.match(exe.stderr, /^dew daemon: the PIN was refused by the PKCS#11 token \(label "dew-ops", serial "\w+"\): CKR_PIN_INCORRECT\n$/, 'one line, no stack trace');
 });
 
 t.test('dev → pkcs11 → shamir by rekey, on a running daemon', async (t) => {
