@@ -332,3 +332,21 @@ t.test('a regenerated version replaces the objects a failed attempt left; forget
   partition.forget(ref.keyId, 1);
   await t.rejects(partition.decrypt(ref, blob, parseBlob(blob)), DecryptError, 'the new material does not open the old blob');
 });
+
+t.test('objects destroyed behind dew\'s back, and a lost login, are clear errors (last: it logs the process out)', async (t) => {
+  const ref = await makeKey('AES_256');
+  const blob = await partition.encrypt(ref, 'data', Buffer.from('x'));
+  const admin = await lib.openToken({ serial: token.tokenSerial }, token.userPin);
+  t.teardown(() => admin.close());
+  for (const o of admin.findObjects([{ type: pkcs11js.CKA_LABEL, value: labelOf(ref) }])) admin.api.C_DestroyObject(admin.session, o);
+  await t.rejects(partition.encrypt(ref, 'data', Buffer.from('x')), KeyMaterialMissingError, 'a cached handle that is gone');
+  await t.rejects(partition.decrypt(ref, blob, parseBlob(blob)), KeyMaterialMissingError, 'and on reload');
+
+  const other = await makeKey('HMAC_256');
+  await partition.mac(other, Buffer.from('x'));
+  admin.api.C_Logout(admin.session);
+  await t.rejects(partition.mac(other, Buffer.from('x')), { name: 'Pkcs11TokenError', message: /logged dew out/ }, 'cached handle, no login');
+  await t.rejects(partition.mac(other, Buffer.from('x')), { name: 'Pkcs11TokenError', message: /logged dew out/ }, 'reload, no login');
+  admin.api.C_Login(admin.session, pkcs11js.CKU_USER, token.userPin);
+  t.equal((await partition.mac(other, Buffer.from('x'))).length, 32, 'works again once logged in');
+});

@@ -47,7 +47,7 @@ import { fillRandom } from '../random-pool.js';
 import { DecryptError } from '../symmetric.js';
 import type { WrappingAlgorithm } from '../import-unwrap.js';
 import type { ImportWrapping, ImportWrappingKey, ImportedMaterial, KeyRef, MaterialStore, Partition } from '../partition.js';
-import { ckrName, Pkcs11ImportRefusedError, Pkcs11MechanismError } from './errors.js';
+import { ckrName, Pkcs11ImportRefusedError, Pkcs11MechanismError, Pkcs11TokenError } from './errors.js';
 import type { Handle, Pkcs11Library, TokenSelector } from './library.js';
 import { checkKeySpec, supportedKeySpecs, missingMechanism } from './mechanisms.js';
 import { encodeObjectRef, keyPairPlan, objectLabel, parseObjectRef, secretKeyPlan } from './objects.js';
@@ -83,6 +83,11 @@ const EMPTY = Buffer.alloc(0);
 const ZERO_TAIL = Buffer.alloc(16);
 /** Return values of a failed check: the signature (or MAC) is wrong, not the call. */
 const SIGNATURE_REFUSED = new Set(['CKR_SIGNATURE_INVALID', 'CKR_SIGNATURE_LEN_RANGE']);
+/** Return values that mean the token (or dew's login to it) is gone, not that the input is wrong. */
+const TOKEN_UNAVAILABLE = new Set([
+  'CKR_DEVICE_REMOVED', 'CKR_DEVICE_ERROR', 'CKR_TOKEN_NOT_PRESENT', 'CKR_SESSION_HANDLE_INVALID', 'CKR_SESSION_CLOSED',
+  'CKR_USER_NOT_LOGGED_IN', 'CKR_CRYPTOKI_NOT_INITIALIZED', 'CKR_DEVICE_MEMORY',
+]);
 /** Return values of C_*Init that mean "the token does not take these mechanism parameters". */
 const PARAMS_REFUSED = new Set(['CKR_ARGUMENTS_BAD', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_MECHANISM_INVALID']);
 
@@ -172,7 +177,7 @@ export class Pkcs11Partition implements Partition {
     const plan = secretKeyPlan(ref.keySpec, label);
     this.destroyLabelled(label);
     this.cache.delete(this.cacheKey(ref));
-    await this.token.withSession((s) => this.token.api.C_GenerateKeyAsync(s, { mechanism: plan.mechanism }, plan.template));
+    await this.pooled(ref, (s) => this.token.api.C_GenerateKeyAsync(s, { mechanism: plan.mechanism }, plan.template));
     return encodeObjectRef(ref);
   }
 
@@ -185,7 +190,7 @@ export class Pkcs11Partition implements Partition {
     const plan = keyPairPlan(ref.keySpec, label);
     this.destroyLabelled(label);
     this.cache.delete(this.cacheKey(ref));
-    await this.token.withSession((s) =>
+    await this.pooled(ref, (s) =>
       this.token.api.C_GenerateKeyPairAsync(s, { mechanism: plan.mechanism }, plan.publicTemplate, plan.privateTemplate),
     );
     return encodeObjectRef(ref);
@@ -198,7 +203,9 @@ export class Pkcs11Partition implements Partition {
   }
 
   private findOne(label: string, objectClass: number): Handle | undefined {
-    return this.token.findObjects([{ type: pkcs11js.CKA_LABEL, value: label }, { type: pkcs11js.CKA_CLASS, value: objectClass }])[0];
+    const hit = this.token.findObjects([{ type: pkcs11js.CKA_LABEL, value: label }, { type: pkcs11js.CKA_CLASS, value: objectClass }])[0];
+    if (!hit && !this.token.isLoggedIn()) throw this.loggedOut();
+    return hit;
   }
 
   /** Loads (and caches) a key version's object handles; KeyMaterialMissingError when the reference or objects are gone. */
@@ -231,16 +238,41 @@ export class Pkcs11Partition implements Partition {
     return ecPublicKey(keySpec, this.token.attribute(handle, pkcs11js.CKA_EC_POINT));
   }
 
-  /** Runs a token call; a handle the token no longer knows (objects destroyed behind dew's back) drops the cache entry. */
+  /**
+   * What a failed token call means for the caller: a handle the token no longer knows (objects
+   * destroyed behind dew's back) is KeyMaterialMissingError (and the cache entry goes); a token that
+   * is gone or logged out is Pkcs11TokenError; anything else is returned as it is.
+   */
+  private failure(ref: KeyRef, err: unknown): unknown {
+    const ckr = ckrName(err);
+    if (ckr === 'CKR_OBJECT_HANDLE_INVALID' || ckr === 'CKR_KEY_HANDLE_INVALID') {
+      this.cache.delete(this.cacheKey(ref));
+      return this.token.isLoggedIn() ? new KeyMaterialMissingError(ref) : this.loggedOut(err);
+    }
+    if (ckr !== undefined && TOKEN_UNAVAILABLE.has(ckr)) return new Pkcs11TokenError(`the PKCS#11 ${this.token.name} is not available: ${ckr}`, err);
+    return err;
+  }
+
+  /** Private objects are invisible without the user login: say so rather than "no material". */
+  private loggedOut(cause?: unknown): Pkcs11TokenError {
+    return new Pkcs11TokenError(`the PKCS#11 ${this.token.name} has logged dew out (CKR_USER_NOT_LOGGED_IN): reopen the HSM instance`, cause);
+  }
+
+  /** Runs synchronous token calls, mapping their failures (`failure`). */
   private guard<T>(ref: KeyRef, fn: () => T): T {
     try {
       return fn();
     } catch (err) {
-      if (ckrName(err) === 'CKR_OBJECT_HANDLE_INVALID' || ckrName(err) === 'CKR_KEY_HANDLE_INVALID') {
-        this.cache.delete(this.cacheKey(ref));
-        throw new KeyMaterialMissingError(ref);
-      }
-      throw err;
+      throw this.failure(ref, err);
+    }
+  }
+
+  /** Runs calls on a pooled session (for the Async calls), mapping their failures (`failure`). */
+  private async pooled<T>(ref: KeyRef, fn: (session: Handle) => Promise<T>): Promise<T> {
+    try {
+      return await this.token.withSession(fn);
+    } catch (err) {
+      throw this.failure(ref, err);
     }
   }
 
@@ -276,7 +308,7 @@ export class Pkcs11Partition implements Partition {
     if (this.sync) return this.encryptNow(k, ref, kind, plaintext, aad);
     const p = this.encryptPlan(k, ref, kind, plaintext, aad);
     try {
-      await this.token.withSession(async (s) => {
+      await this.pooled(ref, async (s) => {
         this.guard(ref, () => this.token.api.C_EncryptInit(s, p.mechanism, p.secret));
         await this.token.api.C_EncryptAsync(s, p.body, p.out);
       });
@@ -319,7 +351,7 @@ export class Pkcs11Partition implements Partition {
         return this.token.api.C_Decrypt(this.token.session, p.input, p.out);
       });
     } catch (err) {
-      if (err instanceof KeyMaterialMissingError) throw err;
+      if (err instanceof KeyMaterialMissingError || err instanceof Pkcs11TokenError) throw err;
       throw new DecryptError();
     }
     return Pkcs11Partition.finishDecrypt(plain, header);
@@ -329,12 +361,13 @@ export class Pkcs11Partition implements Partition {
     const k = await this.load(ref);
     if (this.sync) return this.decryptNow(k, ref, blob, header, aad);
     const p = this.decryptPlan(k, blob, header, aad);
-    const plain = await this.token.withSession(async (s) => {
+    const plain = await this.pooled(ref, async (s) => {
       this.guard(ref, () => this.token.api.C_DecryptInit(s, p.mechanism, p.secret));
       try {
         return await this.token.api.C_DecryptAsync(s, p.input, p.out);
-      } catch {
-        throw new DecryptError();
+      } catch (err) {
+        const f = this.failure(ref, err);
+        throw f === err ? new DecryptError() : f;
       }
     });
     return Pkcs11Partition.finishDecrypt(plain, header);
@@ -363,7 +396,7 @@ export class Pkcs11Partition implements Partition {
         return this.token.api.C_Sign(this.token.session, data, Buffer.alloc(h.bytes));
       });
     }
-    return this.token.withSession(async (s) => {
+    return this.pooled(ref, async (s) => {
       this.guard(ref, () => this.token.api.C_SignInit(s, h.mechanism, h.secret));
       return this.token.api.C_SignAsync(s, data, Buffer.alloc(h.bytes));
     });
@@ -388,7 +421,7 @@ export class Pkcs11Partition implements Partition {
       }
     };
     if (this.sync) return run(this.token.session, (s) => this.token.api.C_Verify(s, data, signature));
-    return this.token.withSession((s) => run(s, (x) => this.token.api.C_VerifyAsync(x, data, signature)));
+    return this.pooled(ref, (s) => run(s, (x) => this.token.api.C_VerifyAsync(x, data, signature)));
   }
 
   // ---- asymmetric ----
@@ -412,7 +445,7 @@ export class Pkcs11Partition implements Partition {
         return this.token.api.C_Sign(this.token.session, plan.data, Buffer.alloc(size));
       });
     } else {
-      raw = await this.token.withSession(async (s) => {
+      raw = await this.pooled(ref, async (s) => {
         this.guard(ref, () => this.token.api.C_SignInit(s, plan.mechanism, k.privateKey));
         return this.token.api.C_SignAsync(s, plan.data, Buffer.alloc(size));
       });
@@ -466,7 +499,7 @@ export class Pkcs11Partition implements Partition {
     const max = rsaOaepMaxPlaintext(bits, hash);
     if (plaintext.length > max) throw new CryptoInputError('PLAINTEXT_TOO_LONG', `plaintext must be at most ${max} bytes for RSA-${bits} OAEP-${hash}`);
     const data = Buffer.from(plaintext);
-    return this.token.withSession(async (s) => {
+    return this.pooled(ref, async (s) => {
       this.oaepInit(ref, algorithm, hash, (m) => this.token.api.C_EncryptInit(s, m, k.publicHandle));
       return Buffer.from(await this.token.api.C_EncryptAsync(s, data, Buffer.alloc(bits / 8)));
     });
@@ -481,11 +514,13 @@ export class Pkcs11Partition implements Partition {
     const bytes = k.publicKey.asymmetricKeyDetails!.modulusLength! / 8;
     if (ciphertext.length !== bytes) throw new CryptoInputError('BAD_CIPHERTEXT', `ciphertext must be ${bytes} bytes`);
     const data = Buffer.from(ciphertext);
-    return this.token.withSession(async (s) => {
+    return this.pooled(ref, async (s) => {
       this.oaepInit(ref, algorithm, hash, (m) => this.token.api.C_DecryptInit(s, m, k.privateKey));
       try {
         return Buffer.from(await this.token.api.C_DecryptAsync(s, data, Buffer.alloc(bytes)));
       } catch (cause) {
+        const f = this.failure(ref, cause);
+        if (f !== cause) throw f;
         throw new CryptoInputError('BAD_CIPHERTEXT', 'RSA-OAEP decryption failed', { cause: new Error(ckrName(cause) ?? 'error') });
       }
     });

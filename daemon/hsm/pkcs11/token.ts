@@ -10,6 +10,10 @@ import type { Template } from 'pkcs11js';
 import { ckrName, describeToken, Pkcs11LibraryError } from './errors.js';
 import type { Handle, Pkcs11Api, SlotSummary } from './library.js';
 
+/** Session states (PKCS#11 v2.40 §5.6 CK_STATE); pkcs11js's typings lack them. */
+const CKS_RO_USER_FUNCTIONS = 1;
+const CKS_RW_USER_FUNCTIONS = 3;
+
 /** Idle pooled sessions kept open (more are opened under load and closed when returned). */
 const MAX_IDLE = 8;
 
@@ -57,6 +61,16 @@ export class Pkcs11Token {
       this.busy.delete(session);
       if (this.closed || this.idle.length >= MAX_IDLE) this.closeSession(session);
       else this.idle.push(session);
+    }
+  }
+
+  /** Whether the user login still holds (C_GetSessionInfo state CKS_RO/RW_USER_FUNCTIONS, PKCS#11 v2.40 §5.6). */
+  isLoggedIn(): boolean {
+    try {
+      const state = this.api.C_GetSessionInfo(this.session).state;
+      return state === CKS_RO_USER_FUNCTIONS || state === CKS_RW_USER_FUNCTIONS;
+    } catch {
+      return false;
     }
   }
 
