@@ -333,6 +333,22 @@ t.test('a regenerated version replaces the objects a failed attempt left; forget
   await t.rejects(partition.decrypt(ref, blob, parseBlob(blob)), DecryptError, 'the new material does not open the old blob');
 });
 
+t.test('concurrent use: many encryptions, RSA signatures on the pool and MACs at once, beyond the session cap', async (t) => {
+  const aes = await makeKey('AES_256');
+  const rsa = await makeKey('RSA_2048');
+  const hmac = await makeKey('HMAC_256');
+  const pub = createPublicKey(await partition.publicKeyPem(rsa));
+  const jobs: Promise<boolean>[] = [];
+  for (let i = 0; i < 80; i++) {
+    const msg = Buffer.from(`message ${i}`);
+    jobs.push(partition.sign(rsa, 'RSASSA_PSS_SHA_256', msg, 'RAW').then((sig) => nodeVerify('sha256', msg, { key: pub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)));
+    jobs.push(partition.encrypt(aes, 'data', msg).then(async (b) => (await partition.decrypt(aes, b, parseBlob(b))).equals(msg)));
+    jobs.push(partition.mac(hmac, msg).then((m) => partition.verifyMac(hmac, msg, m)));
+  }
+  const results = await Promise.all(jobs);
+  t.equal(results.filter(Boolean).length, jobs.length, `${jobs.length} operations, all correct`);
+});
+
 t.test('objects destroyed behind dew\'s back, and a lost login, are clear errors (last: it logs the process out)', async (t) => {
   const ref = await makeKey('AES_256');
   const blob = await partition.encrypt(ref, 'data', Buffer.from('x'));

@@ -1,7 +1,8 @@
 /**
  * A logged-in PKCS#11 token (made by Pkcs11Library.openToken): one session for synchronous calls
  * from the main thread, and a pool of further sessions for calls that run on libuv's pool (the
- * pkcs11js `…Async` variants: key pair generation, RSA private-key operations), so no two threads
+ * pkcs11js `…Async` variants: key pair generation, RSA private-key operations; at most
+ * MAX_POOLED_SESSIONS at once, later callers wait), so no two threads
  * ever share a session (PKCS#11 v2.40 §5.2: a session's operation state is single-threaded). Every
  * session of the token shares the user login (§5.6). Closing closes this holder's sessions only.
  */
@@ -16,6 +17,8 @@ const CKS_RW_USER_FUNCTIONS = 3;
 
 /** Idle pooled sessions kept open (more are opened under load and closed when returned). */
 const MAX_IDLE = 8;
+/** Pooled sessions open at once; callers beyond wait their turn (tokens limit sessions: CKR_SESSION_COUNT). */
+export const MAX_POOLED_SESSIONS = 32;
 
 export class Pkcs11Token {
   readonly label: string;
@@ -24,6 +27,7 @@ export class Pkcs11Token {
   readonly slotId: number;
   private readonly idle: Handle[] = [];
   private readonly busy = new Set<Handle>();
+  private readonly waiting: (() => void)[] = [];
   private mechanismSet: ReadonlySet<number> | undefined;
   private closed = false;
 
@@ -52,6 +56,7 @@ export class Pkcs11Token {
 
   /** Runs `fn` on a session nobody else uses until it settles (for the Async calls). */
   async withSession<T>(fn: (session: Handle) => Promise<T>): Promise<T> {
+    while (this.busy.size >= MAX_POOLED_SESSIONS) await new Promise<void>((resolve) => this.waiting.push(resolve));
     if (this.closed) throw new Pkcs11LibraryError(`the PKCS#11 ${this.name} is closed`);
     const session = this.idle.pop() ?? this.api.C_OpenSession(this.slot, pkcs11js.CKF_RW_SESSION | pkcs11js.CKF_SERIAL_SESSION);
     this.busy.add(session);
@@ -61,6 +66,7 @@ export class Pkcs11Token {
       this.busy.delete(session);
       if (this.closed || this.idle.length >= MAX_IDLE) this.closeSession(session);
       else this.idle.push(session);
+      this.waiting.shift()?.();
     }
   }
 
@@ -119,6 +125,7 @@ export class Pkcs11Token {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake();
     for (const s of this.idle.splice(0)) this.closeSession(s);
     this.closeSession(this.syncSession);
     this.onClose();
