@@ -324,13 +324,21 @@ t.test('BYOK import into a token partition is refused with its own error', async
   });
 });
 
-t.test('a regenerated version replaces the objects a failed attempt left; forget drops loaded handles', async (t) => {
+t.test('generation never replaces a stored version; objects of an attempt whose reference was never stored are replaced', async (t) => {
   const ref = await makeKey('AES_256');
   const blob = await partition.encrypt(ref, 'data', Buffer.from('before'));
-  await partition.generateSymmetric(ref);
-  t.equal(listObjects(hsm, token.tokenSerial, token.userPin).filter((o) => o.label === labelOf(ref)).length, 1, 'one object per label');
-  partition.forget(ref.keyId, 1);
-  await t.rejects(partition.decrypt(ref, blob, parseBlob(blob)), DecryptError, 'the new material does not open the old blob');
+  await t.rejects(partition.generateSymmetric(ref), { name: 'TypeError', message: /already has token objects/ });
+  t.same(await partition.decrypt(ref, blob, parseBlob(blob)), Buffer.from('before'), 'the live version is untouched');
+
+  const orphan = { keyId: KEY(950), version: 1, keySpec: 'EC_P256', partitionId: PID };
+  await partition.generateAsymmetric(orphan); // its reference is "lost" (never stored)
+  const stored = await partition.generateAsymmetric(orphan);
+  t.equal(listObjects(hsm, token.tokenSerial, token.userPin).filter((o) => o.label === labelOf(orphan)).length, 2, 'one pair per label');
+  material.set(`${orphan.keyId}#1`, stored);
+  t.match(await partition.publicKeyPem(orphan), /BEGIN PUBLIC KEY/);
+  partition.forget(orphan.keyId, 1);
+  t.match(await partition.publicKeyPem(orphan), /BEGIN PUBLIC KEY/, 'reloaded after forget');
+  t.throws(() => partition.destroyKey({ ...orphan, partitionId: 'elsewhere' }), TypeError);
 });
 
 t.test('concurrent use: many encryptions, RSA signatures on the pool and MACs at once, beyond the session cap', async (t) => {

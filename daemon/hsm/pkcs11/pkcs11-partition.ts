@@ -31,7 +31,11 @@
  * - BYOK import is refused (Pkcs11ImportRefusedError): dew's import result includes a keyed digest
  *   of the clear material (the byte-identical re-import rule), which a token-side unwrap cannot give.
  * - `checkKeySpec`/`supportedKeySpecs` read the token's mechanisms (mechanisms.ts) before anything is
- *   made; generate* check again.
+ *   made; generate* check again. Generation never replaces a version whose reference is stored;
+ *   objects an attempt left without a stored reference (the save failed) are destroyed first.
+ *   `destroyKey` destroys a version's objects (key deletion: the Partition interface has no such call).
+ * - Token failures are mapped once (`failure`): a handle gone → KeyMaterialMissingError; the token
+ *   gone or the login lost → Pkcs11TokenError; a failed decryption → DecryptError / BAD_CIPHERTEXT.
  */
 import type { KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
@@ -159,11 +163,25 @@ export class Pkcs11Partition implements Partition {
     return supportedKeySpecs(this.token);
   }
 
-  /** Destroys objects left with this label by an earlier attempt whose reference was never stored. */
-  private destroyLabelled(label: string): void {
-    for (const o of this.token.findObjects([{ type: pkcs11js.CKA_LABEL, value: label }])) {
-      this.token.api.C_DestroyObject(this.token.session, o);
-    }
+  /** Destroys every object with `label`. */
+  private destroyLabelled(ref: KeyRef, label: string): void {
+    this.guard(ref, () => {
+      for (const o of this.token.findObjects([{ type: pkcs11js.CKA_LABEL, value: label }])) this.token.api.C_DestroyObject(this.token.session, o);
+    });
+  }
+
+  /**
+   * Before generating a version: a version whose reference is stored is live and is never replaced
+   * (a caller bug); objects an earlier attempt left without a stored reference are destroyed.
+   */
+  private async prepareLabel(ref: KeyRef): Promise<string> {
+    this.assertMine(ref);
+    const label = objectLabel(ref);
+    const stored = await this.opts.store.loadMaterial(ref.keyId, ref.version);
+    if (stored && parseObjectRef(stored, ref)) throw new TypeError(`ref: key ${ref.keyId} version ${ref.version} already has token objects`);
+    this.destroyLabelled(ref, label);
+    this.cache.delete(this.cacheKey(ref));
+    return label;
   }
 
   private assertMine(ref: KeyRef): void {
@@ -173,10 +191,7 @@ export class Pkcs11Partition implements Partition {
   async generateSymmetric(ref: KeyRef): Promise<Buffer> {
     this.assertMine(ref);
     this.checkKeySpec(ref.keySpec);
-    const label = objectLabel(ref);
-    const plan = secretKeyPlan(ref.keySpec, label);
-    this.destroyLabelled(label);
-    this.cache.delete(this.cacheKey(ref));
+    const plan = secretKeyPlan(ref.keySpec, await this.prepareLabel(ref));
     await this.pooled(ref, (s) => this.token.api.C_GenerateKeyAsync(s, { mechanism: plan.mechanism }, plan.template));
     return encodeObjectRef(ref);
   }
@@ -186,10 +201,7 @@ export class Pkcs11Partition implements Partition {
     this.assertMine(ref);
     assertAsymmetric(ref.keySpec);
     this.checkKeySpec(ref.keySpec);
-    const label = objectLabel(ref);
-    const plan = keyPairPlan(ref.keySpec, label);
-    this.destroyLabelled(label);
-    this.cache.delete(this.cacheKey(ref));
+    const plan = keyPairPlan(ref.keySpec, await this.prepareLabel(ref));
     await this.pooled(ref, (s) =>
       this.token.api.C_GenerateKeyPairAsync(s, { mechanism: plan.mechanism }, plan.publicTemplate, plan.privateTemplate),
     );
@@ -198,7 +210,8 @@ export class Pkcs11Partition implements Partition {
 
   /** Destroys the token objects of a key version (key deletion, material removal) and forgets them. */
   destroyKey(ref: KeyRef): void {
-    this.destroyLabelled(objectLabel(ref));
+    this.assertMine(ref);
+    this.destroyLabelled(ref, objectLabel(ref));
     this.cache.delete(this.cacheKey(ref));
   }
 
@@ -215,6 +228,12 @@ export class Pkcs11Partition implements Partition {
     const stored = await this.opts.store.loadMaterial(ref.keyId, ref.version);
     const label = stored && parseObjectRef(stored, ref);
     if (!label) throw new KeyMaterialMissingError(ref);
+    const entry = this.guard(ref, () => this.findKey(ref, label));
+    this.cache.set(this.cacheKey(ref), entry);
+    return entry;
+  }
+
+  private findKey(ref: KeyRef, label: string): LoadedKey {
     let entry: LoadedKey;
     if (!isAsymmetricKeySpec(ref.keySpec)) {
       const secret = this.findOne(label, pkcs11js.CKO_SECRET_KEY);
@@ -226,7 +245,6 @@ export class Pkcs11Partition implements Partition {
       if (!privateKey || !publicHandle) throw new KeyMaterialMissingError(ref);
       entry = { keySpec: ref.keySpec, label, privateKey, publicHandle, publicKey: this.readPublicKey(ref.keySpec, publicHandle) };
     }
-    this.cache.set(this.cacheKey(ref), entry);
     return entry;
   }
 
