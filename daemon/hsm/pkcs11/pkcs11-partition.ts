@@ -14,7 +14,7 @@
  *   reference; a use loads the reference from the MaterialStore, checks it names exactly this
  *   KeyRef (a reference from another partition or key does not fit), finds the objects by label
  *   and caches their handles (and the public key) in an LRU; nothing secret is cached.
- * - AES_256: CKM_AES_GCM into dew's blob (ciphertext-blob.ts) exactly as symmetric.ts writes it:
+ * - AES_256: CKM_AES_GCM into dew's blob exactly as symmetric.ts writes it (gcm-blob.ts):
  *   random 12-byte IV at NONCE_OFFSET, AAD = header ‖ caller AAD, body = plaintext zero-padded to
  *   whole blocks, 16-byte tag then 16 zero bytes; a software decryptor with the key would open it.
  *   HMAC_256/384/512: CKK_GENERIC_SECRET keys and CKM_SHA{256,384,512}_HMAC. RSA, EC (P-256, P-384,
@@ -39,15 +39,14 @@
  */
 import type { KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import type { AesGCM, Mechanism } from 'pkcs11js';
+import type { Mechanism } from 'pkcs11js';
 import { CryptoInputError, assertArg, isBytes } from '../asym/errors.js';
 import { assertEncryptionAlgorithmFits, isAsymmetricKeySpec, type AsymmetricKeySpec, type EncryptionAlgorithm, type MessageType, type SigningAlgorithm } from '../asym/key-specs.js';
 import { rsaOaepMaxPlaintext } from '../asym/rsa.js';
-import { allocBlob, paddedLength, HEADER_LEN, NONCE_OFFSET, TAG_LEN, type BlobHeader, type BlobKind } from '../ciphertext-blob.js';
+import type { BlobHeader, BlobKind } from '../ciphertext-blob.js';
 import { KeyMaterialMissingError } from '../errors.js';
 import { keySpecInfo } from '../key-specs.js';
 import { Lru } from '../lru.js';
-import { fillRandom } from '../random-pool.js';
 import { DecryptError } from '../symmetric.js';
 import type { WrappingAlgorithm } from '../import-unwrap.js';
 import type { ImportWrapping, ImportWrappingKey, ImportedMaterial, KeyRef, MaterialStore, Partition } from '../partition.js';
@@ -56,6 +55,7 @@ import type { Handle, Pkcs11Library, TokenSelector } from './library.js';
 import { checkKeySpec, supportedKeySpecs, missingMechanism } from './mechanisms.js';
 import { encodeObjectRef, keyPairPlan, objectLabel, parseObjectRef, secretKeyPlan } from './objects.js';
 import { ecPublicKey, rsaPublicKey } from './public-key.js';
+import { finishOpen, openPlan, sealPlan } from './gcm-blob.js';
 import { assertSignInput, derToRawSignature, EC_FIELD_BYTES, oaepMechanism, rawToDerSignature, signPlan } from './signatures.js';
 import type { Pkcs11Token } from './token.js';
 
@@ -84,7 +84,6 @@ const HMAC_MECHANISM: Readonly<Record<string, { mechanism: number; bytes: number
 });
 
 const EMPTY = Buffer.alloc(0);
-const ZERO_TAIL = Buffer.alloc(16);
 /** Return values of a failed check: the signature (or MAC) is wrong, not the call. */
 const SIGNATURE_REFUSED = new Set(['CKR_SIGNATURE_INVALID', 'CKR_SIGNATURE_LEN_RANGE']);
 /** Return values that mean the token (or dew's login to it) is gone, not that the input is wrong. */
@@ -95,19 +94,9 @@ const TOKEN_UNAVAILABLE = new Set([
 /** Return values of C_*Init that mean "the token does not take these mechanism parameters". */
 const PARAMS_REFUSED = new Set(['CKR_ARGUMENTS_BAD', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_MECHANISM_INVALID']);
 
-function gcm(iv: Buffer, aad: Buffer): Mechanism {
-  const parameter: AesGCM = { type: pkcs11js.CK_PARAMS_AES_GCM, iv, ivBits: 96, aad, tagBits: 128 };
-  return { mechanism: pkcs11js.CKM_AES_GCM, parameter };
-}
-
 function assertAsymmetric(keySpec: string): AsymmetricKeySpec {
   if (!isAsymmetricKeySpec(keySpec)) throw new TypeError(`keySpec: ${keySpec} is not an asymmetric key spec`);
   return keySpec;
-}
-
-function aadFor(blob: Buffer, aad: Uint8Array): Buffer {
-  const header = blob.subarray(0, HEADER_LEN);
-  return aad.length ? Buffer.concat([header, aad]) : header;
 }
 
 export class Pkcs11Partition implements Partition {
@@ -296,23 +285,17 @@ export class Pkcs11Partition implements Partition {
 
   // ---- symmetric ----
 
-  private encryptPlan(k: LoadedKey, ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array) {
+  private secretFor(k: LoadedKey, ref: KeyRef): Handle {
     if (!k.secret || keySpecInfo(k.keySpec)?.family !== 'aes') throw new TypeError(`keySpec: ${ref.keySpec} cannot encrypt`);
-    const blob = allocBlob({ kind, algorithm: 1, plaintextLength: plaintext.length, keyVersion: ref.version, keyId: ref.keyId });
-    const iv = blob.subarray(NONCE_OFFSET, NONCE_OFFSET + 12);
-    fillRandom(iv);
-    const body = Buffer.alloc(paddedLength(plaintext.length));
-    body.set(plaintext);
-    // The token writes body ciphertext ‖ 16-byte tag straight into the blob; the 16 bytes after stay zero.
-    const out = blob.subarray(HEADER_LEN, HEADER_LEN + body.length + 16);
-    return { secret: k.secret, blob, body, out, mechanism: gcm(Buffer.from(iv), aadFor(blob, aad)) };
+    return k.secret;
   }
 
   private encryptNow(k: LoadedKey, ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array): Buffer {
-    const p = this.encryptPlan(k, ref, kind, plaintext, aad);
+    const secret = this.secretFor(k, ref);
+    const p = sealPlan({ keyId: ref.keyId, keyVersion: ref.version, kind }, plaintext, aad);
     try {
       this.guard(ref, () => {
-        this.token.api.C_EncryptInit(this.token.session, p.mechanism, p.secret);
+        this.token.api.C_EncryptInit(this.token.session, p.mechanism, secret);
         this.token.api.C_Encrypt(this.token.session, p.body, p.out);
       });
       return p.blob;
@@ -324,10 +307,11 @@ export class Pkcs11Partition implements Partition {
   async encrypt(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Promise<Buffer> {
     const k = await this.load(ref);
     if (this.sync) return this.encryptNow(k, ref, kind, plaintext, aad);
-    const p = this.encryptPlan(k, ref, kind, plaintext, aad);
+    const secret = this.secretFor(k, ref);
+    const p = sealPlan({ keyId: ref.keyId, keyVersion: ref.version, kind }, plaintext, aad);
     try {
       await this.pooled(ref, async (s) => {
-        this.guard(ref, () => this.token.api.C_EncryptInit(s, p.mechanism, p.secret));
+        this.guard(ref, () => this.token.api.C_EncryptInit(s, p.mechanism, secret));
         await this.token.api.C_EncryptAsync(s, p.body, p.out);
       });
       return p.blob;
@@ -342,45 +326,35 @@ export class Pkcs11Partition implements Partition {
     return k && this.encryptNow(k, ref, kind, plaintext, aad);
   }
 
-  private decryptPlan(k: LoadedKey, blob: Buffer, header: BlobHeader, aad: Uint8Array) {
+  /** The AES key of a blob's header; DecryptError for any key or blob that cannot be one (as the software path). */
+  private openerFor(k: LoadedKey, header: BlobHeader): Handle {
     if (!k.secret || keySpecInfo(k.keySpec)?.family !== 'aes' || header.algorithm !== 1) throw new DecryptError();
-    const bodyEnd = blob.length - TAG_LEN;
-    if (!blob.subarray(bodyEnd + 16).equals(ZERO_TAIL)) throw new DecryptError();
-    const input = blob.subarray(HEADER_LEN, bodyEnd + 16);
-    return { secret: k.secret, input, out: Buffer.alloc(input.length), mechanism: gcm(Buffer.from(blob.subarray(NONCE_OFFSET, NONCE_OFFSET + 12)), aadFor(blob, aad)) };
-  }
-
-  private static finishDecrypt(plain: Buffer, header: BlobHeader): Buffer {
-    for (let i = header.plaintextLength; i < plain.length; i++) {
-      if (plain[i] !== 0) {
-        plain.fill(0);
-        throw new DecryptError();
-      }
-    }
-    return plain.subarray(0, header.plaintextLength);
+    return k.secret;
   }
 
   private decryptNow(k: LoadedKey, ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array): Buffer {
-    const p = this.decryptPlan(k, blob, header, aad);
+    const secret = this.openerFor(k, header);
+    const p = openPlan(blob, aad);
     let plain: Buffer;
     try {
       plain = this.guard(ref, () => {
-        this.token.api.C_DecryptInit(this.token.session, p.mechanism, p.secret);
+        this.token.api.C_DecryptInit(this.token.session, p.mechanism, secret);
         return this.token.api.C_Decrypt(this.token.session, p.input, p.out);
       });
     } catch (err) {
       if (err instanceof KeyMaterialMissingError || err instanceof Pkcs11TokenError) throw err;
       throw new DecryptError();
     }
-    return Pkcs11Partition.finishDecrypt(plain, header);
+    return finishOpen(plain, header);
   }
 
   async decrypt(ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array = EMPTY): Promise<Buffer> {
     const k = await this.load(ref);
     if (this.sync) return this.decryptNow(k, ref, blob, header, aad);
-    const p = this.decryptPlan(k, blob, header, aad);
+    const secret = this.openerFor(k, header);
+    const p = openPlan(blob, aad);
     const plain = await this.pooled(ref, async (s) => {
-      this.guard(ref, () => this.token.api.C_DecryptInit(s, p.mechanism, p.secret));
+      this.guard(ref, () => this.token.api.C_DecryptInit(s, p.mechanism, secret));
       try {
         return await this.token.api.C_DecryptAsync(s, p.input, p.out);
       } catch (err) {
@@ -388,7 +362,7 @@ export class Pkcs11Partition implements Partition {
         throw f === err ? new DecryptError() : f;
       }
     });
-    return Pkcs11Partition.finishDecrypt(plain, header);
+    return finishOpen(plain, header);
   }
 
   decryptCached(ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array = EMPTY): Buffer | undefined {
