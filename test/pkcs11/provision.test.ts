@@ -101,6 +101,9 @@ t.test('destroying an instance token erases its objects and, with the SO PIN, it
   await wrapMasterKey(lib, { tokenSerial: p.tokenSerial, pin: p.userPin, keyLabel: 'extra' }, generateMasterKey());
   t.equal(listObjects(hsm, p.tokenSerial, p.userPin).length, 2);
   t.same(await destroyTokenObjects(lib, { serial: p.tokenSerial, userPin: p.userPin }), { destroyed: 2, reinitialised: false });
+  const holder = await lib.openToken({ serial: p.tokenSerial }, p.userPin);
+  await t.rejects(destroyTokenObjects(lib, { serial: p.tokenSerial, userPin: p.userPin, soPin: p.soPin }), { name: 'Pkcs11TokenError', message: /CKR_SESSION_EXISTS.*close its partition first/ });
+  holder.close();
   t.equal(listObjects(hsm, p.tokenSerial, p.userPin).length, 0, 'no object left');
   t.same(await destroyTokenObjects(lib, { serial: p.tokenSerial, userPin: p.userPin, soPin: p.soPin }), { destroyed: 0, reinitialised: true });
   await t.rejects(lib.openToken({ serial: p.tokenSerial }, p.userPin), Pkcs11TokenError, 'the released token has no user PIN any more');
