@@ -14,26 +14,9 @@ import { createClient } from '@libsql/client';
 import { startTestDaemon, databaseFor, expectCode, eventually, type TestDaemon } from '../helpers/daemon.js';
 import { useSoftHsm, listObjects, SOFTHSM_MODULE } from '../helpers/softhsm.js';
 import { DewClient } from '../../provider/client/dew-client.js';
+import { hsmApi, HSMS, KS } from './hsm-api.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Any = any;
-const HSMS = '/v1/{project_id}/dew/hsms';
-const KS = '/v1.0/{project_id}/keystores';
-
-function api(c: DewClient) {
-  const req = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, credential?: string) =>
-    (await c.request(method, path, body as object | undefined, undefined, credential ? { 'X-Hsm-Credential': credential } : undefined)).body as Any;
-  const kms = (op: string, body: object) => c.kms(op, body) as Promise<Any>;
-  const job = async (jobId: string) => {
-    for (let i = 0; i < 2000; i++) {
-      const j = (await req('GET', `${HSMS}/jobs/${jobId}`)).job;
-      if (j.status !== 'RUNNING') return j;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`job ${jobId} still running`);
-  };
-  return { req, kms, job };
-}
+const api = hsmApi;
 
 t.test('pkcs11 HSM instances on SoftHSM2', async (t) => {
   const softhsm = useSoftHsm(t);
