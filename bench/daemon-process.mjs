@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** Resolves once the daemon logs its address; `creds` are the bootstrap admin's. */
-export async function startDaemonProcess(dataDir, extraArgs = []) {
+export async function startDaemonProcess(dataDir, extraArgs = [], env = process.env) {
   const child = spawn(process.execPath, [join(root, 'dist/bin/dew.js'), 'daemon', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env,
   });
   let log = '';
   const url = await new Promise((resolve, reject) => {

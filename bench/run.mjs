@@ -277,6 +277,12 @@ if (process.env.BENCH_SPEED !== '0' && !only) {
   await runSpeedBench({ rounds, seconds });
 }
 
+// encrypt-data on keys of a software and a pkcs11 HSM instance's keystores against the default keystore.
+if (process.env.BENCH_KEYSTORES !== '0' && !only) {
+  const { runKeystoreBench } = await import('./keystores.mjs');
+  await runKeystoreBench({ rounds, seconds });
+}
+
 // Envelope encryption of a 1 GiB stream against raw AES-256-GCM over the same bytes (target ≥ 0.8).
 if (process.env.BENCH_ENVELOPE !== '0' && !only) {
   const { runEnvelopeBench } = await import('./envelope.mjs');

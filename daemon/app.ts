@@ -66,7 +66,12 @@ function honoHandler(route: CompiledRoute, authenticator: Authenticator, trail: 
     const draft = c.get('audit');
     if (draft) draft.operation = route.access.operation;
     const incoming = incomingOf(c);
-    const raw = incoming ? await readBodyOf(incoming, route.maxBodyBytes) : await fetchBody(c.req.raw, route.maxBodyBytes);
+    let raw: Uint8Array;
+    try {
+      raw = incoming ? await readBodyOf(incoming, route.maxBodyBytes) : await fetchBody(c.req.raw, route.maxBodyBytes);
+    } catch (err) {
+      throw route.bodyError(err);
+    }
     // The request target exactly as sent (the signature covers it), not a normalised URL.
     const { path, rawQuery } = splitRequestUrl(incoming?.url ?? c.req.url);
     const caller = authenticator.authenticate({
@@ -81,7 +86,7 @@ function honoHandler(route: CompiledRoute, authenticator: Authenticator, trail: 
     });
     c.set('caller', caller);
     trail?.bindCaller(draft, caller);
-    const answer = await route.run({ caller, raw, audit: draft, params: c.req.param(), query: (name) => c.req.query(name), setHeader: (name, value) => c.header(name, value) });
+    const answer = await route.run({ caller, raw, audit: draft, params: c.req.param(), query: (name) => c.req.query(name), setHeader: (name, value) => c.header(name, value), header: (name) => c.req.header(name) });
     if (answer === undefined || route.status === 204) return c.body(null, route.status);
     return c.json(answer, route.status);
   };

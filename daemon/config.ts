@@ -1,5 +1,6 @@
 /** Daemon configuration from command-line flags and the environment (parsed here, used in main). */
 import { resolve, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { DEFAULT_SCHEDULE, scheduleProblem } from './scheduler/cron-schedule.js';
 
 export interface DaemonConfig {
@@ -20,6 +21,8 @@ export interface DaemonConfig {
   auditFlushMs: number;
   /** How long an idle keep-alive connection stays open (ms): above common client pools (Go, Java SDKs keep 60 s or more). */
   keepAliveTimeoutMs: number;
+  /** The PKCS#11 library HSM instances of specification `pkcs11` get their tokens from (absent: none can be made). */
+  pkcs11Library?: string;
 }
 
 export class ConfigError extends Error {
@@ -49,7 +52,7 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host, port };
 }
 
-/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`. */
+/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`, `--pkcs11-library PATH`. */
 export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): DaemonConfig {
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -61,8 +64,8 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
       a = a.slice(0, eq);
     }
     const name = a.replace(/^--?/, '');
-    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout'].includes(name) || !a.startsWith('-')) {
-      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS)`);
+    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout', 'pkcs11-library'].includes(name) || !a.startsWith('-')) {
+      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS --pkcs11-library PATH)`);
     }
     opts[name] = inline ?? flagValue(argv, i++, a);
   }
@@ -84,7 +87,11 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
   if (!Number.isInteger(auditFlushMs) || auditFlushMs < 10 || auditFlushMs > 10_000) throw new ConfigError('--audit-flush: 10 to 10000 ms');
   const keepAlive = Number(opts['keep-alive-timeout'] ?? env.DEW_KEEP_ALIVE_TIMEOUT ?? 65);
   if (!Number.isInteger(keepAlive) || keepAlive < 1 || keepAlive > 3600) throw new ConfigError('--keep-alive-timeout: 1 to 3600 seconds');
+  const libraryArg = opts['pkcs11-library'] ?? (env.DEW_PKCS11_LIBRARY || undefined);
+  const pkcs11Library = libraryArg === undefined ? undefined : resolve(cwd, libraryArg);
+  if (pkcs11Library !== undefined && !existsSync(pkcs11Library)) throw new ConfigError(`--pkcs11-library: ${pkcs11Library} does not exist (the PKCS#11 module of the HSM, e.g. /usr/lib/softhsm/libsofthsm2.so)`);
   return {
+    pkcs11Library,
     keepAliveTimeoutMs: keepAlive * 1000,
     auditFlushMs,
     schedule,

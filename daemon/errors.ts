@@ -9,18 +9,21 @@ export class DewError extends Error {
   readonly shape: ErrorShape;
   /** Extra fields merged into the error body (never secrets). */
   readonly extra?: Record<string, unknown>;
+  /** The connection ends after this answer (a body over the limit: the rest of it is never read). */
+  readonly closesConnection: boolean;
   constructor(
     code: string,
     status: number,
     message: string,
-    opts: { shape?: ErrorShape; cause?: unknown; extra?: Record<string, unknown> } = {},
+    opts: { shape?: ErrorShape; cause?: unknown; extra?: Record<string, unknown>; closesConnection?: boolean } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = 'DewError';
     this.code = code;
     this.status = status;
-    this.shape = opts.shape ?? (code.startsWith('APIGW') ? 'gateway' : code.startsWith('CSMS') ? 'csms' : 'kms');
+    this.shape = opts.shape ?? (code.startsWith('APIGW') ? 'gateway' : code.startsWith('CSMS') || code.startsWith('DHSM') ? 'csms' : 'kms');
     this.extra = opts.extra;
+    this.closesConnection = opts.closesConnection ?? code === 'KMS.0203';
   }
 }
 
@@ -200,4 +203,38 @@ export const csmsErrors = Object.freeze({
   busy: (why: string) => new DewError('CSMS.0407', 409, `${why}; try again.`),
   rotationFailed: (why: string) => new DewError('CSMS.0408', 400, `The rotation failed: ${why}.`),
   internal: (why: string) => new DewError('CSMS.0001', 500, `CSMS error: ${why}.`),
+});
+
+/**
+ * Dedicated HSM instances (dew's own DHSM.0xxx codes: the reference publishes no instance API), in
+ * the flat body shape of the reference's newer services, `{"error_code","error_msg"}`.
+ */
+export const hsmErrors = Object.freeze({
+  internal: (why: string) => new DewError('DHSM.0001', 500, `DHSM error: ${why}.`),
+  missing: (field: string) => new DewError('DHSM.0002', 400, `The request lacks a required parameter: ${field}.`),
+  invalid: (field: string, why?: string) => new DewError('DHSM.0003', 400, why ? `Invalid ${field}: ${why}.` : `Invalid ${field}.`),
+  badJson: () => new DewError('DHSM.0004', 400, 'The request body is not valid JSON of the expected shape.'),
+  notFound: (hsmId: string) => new DewError('DHSM.0101', 404, `The HSM instance ${JSON.stringify(hsmId.slice(0, 64))} does not exist.`),
+  jobNotFound: (jobId: string) => new DewError('DHSM.0102', 404, `The HSM job ${JSON.stringify(jobId.slice(0, 64))} does not exist.`),
+  nameExists: (name: string) => new DewError('DHSM.0103', 409, `An HSM instance named ${JSON.stringify(name)} already exists in this project.`),
+  credential: (why: string) => new DewError('DHSM.0104', 403, `The instance admin credential is ${why}: privileged operations on an HSM instance need the credential given at its creation in the X-Hsm-Credential header.`),
+  state: (why: string) => new DewError('DHSM.0105', 409, why),
+  specification: (from: string, to: string) =>
+    new DewError('DHSM.0106', 400, `The specification of an HSM instance cannot change (from ${from} to ${JSON.stringify(to.slice(0, 32))}): create a new instance of the other specification; keys and root keys cannot move to it.`),
+  quota: (limit: number) => new DewError('DHSM.0107', 403, `The HSM instance quota is reached: at most ${limit} instances a project.`),
+  noLibrary: () => new DewError('DHSM.0108', 400, 'This daemon has no PKCS#11 library configured: start it with --pkcs11-library PATH (or DEW_PKCS11_LIBRARY) to create pkcs11 instances.'),
+});
+
+/** Keystores (reference 1h) and the keys in them, in the KMS shape (dew's own KMS.46xx: the reference publishes none). */
+export const keystoreErrors = Object.freeze({
+  notFound: () => new DewError('KMS.4601', 404, 'The keystore does not exist.'),
+  aliasExists: () => new DewError('KMS.4602', 400, 'Existing keystore alias.'),
+  instanceUnavailable: (hsmId: string, why: string) => new DewError('KMS.4603', 400, `Invalid hsm_cluster_id: the HSM instance ${hsmId} ${why}.`),
+  holdsKeys: (n: number) =>
+    new DewError('KMS.4605', 400, `The keystore holds ${n} key${n === 1 ? '' : 's'} (in any state, pending deletion included): delete ${n === 1 ? 'it' : 'them'} first.`),
+  disabled: (keystoreId: string) => new DewError('KMS.4606', 400, `The keystore ${keystoreId} is disabled: its keys cannot be used until it is enabled.`),
+  frozen: (keystoreId: string, hsmId: string) => new DewError('KMS.4607', 400, `The HSM instance ${hsmId} of keystore ${keystoreId} is frozen: its keys cannot be used until the instance's owner unfreezes it.`),
+  unavailable: (keystoreId: string, why: string) => new DewError('KMS.4608', 400, `The keystore ${keystoreId} cannot serve its keys: ${why}.`),
+  unsupported: (why: string) => new DewError('KMS.4609', 400, `Invalid key_spec: ${why}.`),
+  defaultKeystore: () => new DewError('KMS.4610', 400, 'The default keystore 0 cannot be changed or deleted.'),
 });

@@ -39,6 +39,12 @@ import { BindingTasks } from './services/kps/binding-tasks.js';
 import { csmsModule } from './modules/csms/module.js';
 import { assembleCsms } from './services/csms/assemble.js';
 import { csmsEventRoutes, csmsPasswordRoute } from './modules/csms/event-routes.js';
+import { hsmModule, keystoreModule } from './modules/hsm/module.js';
+import { HsmRepo } from './store/hsm-repo.js';
+import { HsmRegistry } from './services/hsm/registry.js';
+import { HsmInstanceService } from './services/hsm/instances.js';
+import { KeystoreService } from './services/hsm/keystore-service.js';
+import { Pkcs11Backend } from './services/hsm/pkcs11-backend.js';
 import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler } from './governance.js';
 import { GrantIndex } from './services/grant-index.js';
 import { AliasIndex } from './services/alias-index.js';
@@ -94,6 +100,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
   const database = await openDatabase(config.dbUrl);
   let verifyPool: VerifyPool | undefined;
   let trail: AuditTrail | undefined;
+  let tokens: Pkcs11Backend | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
@@ -112,6 +119,11 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       { verifyPool },
     );
     await hsm.init();
+    // HSM instances' partitions open before the keys are served (a key's keystore names its partition).
+    const hsmRepo = new HsmRepo(database.db, now);
+    tokens = config.pkcs11Library ? new Pkcs11Backend(config.pkcs11Library, { loadMaterial: (id, v) => keyRepo.loadMaterial(id, v) }) : undefined;
+    const hsmRegistry = new HsmRegistry({ repo: hsmRepo, hsm, tokens, log: io.log });
+    await hsmRegistry.load();
 
     const feed = new ChangeFeed(keyRepo);
     await feed.start();
@@ -125,7 +137,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     const aliasIndex = new AliasIndex(aliasRepo);
     await grantIndex.load();
     await aliasIndex.load();
-    const keys = new KeyService(keyRepo, cache, hsm, { region: config.region, keyQuota: config.keyQuota, now }, { grants: grantIndex, aliases: aliasIndex, audit: trail.log });
+    const keys = new KeyService(keyRepo, cache, hsm, { region: config.region, keyQuota: config.keyQuota, now, keystores: hsmRegistry }, { grants: grantIndex, aliases: aliasIndex, audit: trail.log });
     const grants = new GrantService(grantIndex, grantRepo, keys, identity, now);
     const iam = new IamAdmin(identityRepo, identity, hsm, { region: config.region, now, audit: trail.log });
     const data = new DataPlane(keys, hsm, now);
@@ -150,6 +162,9 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       csms.events.deliverDue().catch((err) => io.log(JSON.stringify({ level: 'warn', msg: 'csms event delivery failed', error: (err as Error).message })));
     }, CSMS_DELIVERY_INTERVAL_MS);
     deliveryTimer.unref();
+    const hsmInstances = new HsmInstanceService({ repo: hsmRepo, registry: hsmRegistry, hsm, tokens, now, log: io.log });
+    await hsmInstances.recover();
+    const hsmDeps = { instances: hsmInstances, keystores: new KeystoreService(hsmRepo, hsmRegistry, now), registry: hsmRegistry };
     const admin = await identity.ensureBootstrapAdmin();
     const gov = await createGovernance({ database, trail, hsm, feed, cache, keys, config, now, log: io.log, isOperatorAccount: (id) => identity.isOperatorAccount(id), serviceJobs: [csms.job] });
 
@@ -186,6 +201,8 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       authModule({ tokenKey, now }),
       kpsModule({ keypairs, hosts, tasks: kpsTasks }),
       csmsModule({ ...csms, eventRoutes: [...csmsEventRoutes(csms.events), csmsPasswordRoute] }),
+      hsmModule(hsmDeps),
+      keystoreModule(hsmDeps),
     ];
     for (const m of modules) for (const [type, view] of Object.entries(m.liveViews ?? {})) stacks.addLiveView(type, view);
     for (const m of modules) for (const [type, find] of Object.entries(m.finders ?? {})) stacks.addFinder(type, find);
@@ -195,7 +212,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       lockout,
       identity,
       tokenKey,
-      schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew'), ...loadSchemas('kps'), ...loadSchemas('csms')]),
+      schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew'), ...loadSchemas('kps'), ...loadSchemas('csms'), ...loadSchemas('dhsm')]),
       now,
       version: io.version ?? packageVersion(),
       audit: gov.audit,
@@ -245,10 +262,13 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
           await new Promise<void>((r) => server.close(() => r()));
           await lockout.settled();
           await kpsTasks.settled();
+          await hsmInstances.settled();
           clearInterval(deliveryTimer);
           await csms.events.close();
           await verifyPool?.close();
           await gov.close();
+          await hsmRegistry.close();
+          tokens?.close();
           database.close();
         })()),
     };
@@ -256,6 +276,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
     // A start that fails (a port in use, say) leaves no worker thread behind to keep the process alive.
     await trail?.close();
     await verifyPool?.close();
+    tokens?.close();
     database.close();
     throw err;
   }

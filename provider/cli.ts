@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, { load: Loader; /** only for a command n
   kms: { load: async () => (await import('./commands/kms.js')).kmsCommand },
   kps: { load: async () => (await import('./commands/kps.js')).kpsCommand },
   csms: { load: async () => (await import('./commands/csms.js')).csmsCommand },
+  hsm: { load: async () => (await import('./commands/hsm.js')).hsmCommand },
   auth: { load: async () => (await import('./commands/auth.js')).authCommand },
   iam: { load: async () => (await import('./commands/iam.js')).iamCommand },
   validate: { load: async () => (await import('./commands/validate.js')).validateCommand },
@@ -64,6 +65,10 @@ const OPERATION_HELP: Readonly<Record<string, () => Promise<OperationHelp>>> = O
   csms: async () => {
     const m = await import('./commands/csms.js');
     return { operations: m.csmsWords, help: m.csmsOperationHelp };
+  },
+  hsm: async () => {
+    const m = await import('./commands/hsm.js');
+    return { operations: m.hsmOperations, help: m.hsmOperationHelp };
   },
 });
 

@@ -15,3 +15,25 @@ export class UnknownPartitionError extends Error {
     this.name = 'UnknownPartitionError';
   }
 }
+
+/**
+ * A partition cannot hold keys of a spec (a PKCS#11 token without the mechanism, e.g. SM4 on
+ * SoftHSM2): refused before anything is made; the message names the spec and what is missing.
+ */
+export class UnsupportedKeySpecError extends Error {
+  constructor(
+    readonly keySpec: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnsupportedKeySpecError';
+  }
+}
+
+/** A partition refuses an operation it cannot do at all (BYOK into a token without an unwrap path), with why. */
+export class PartitionRefusalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PartitionRefusalError';
+  }
+}

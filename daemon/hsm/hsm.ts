@@ -15,7 +15,7 @@
 import type { TokenMac } from './token-mac.js';
 import type { WrappingAlgorithm } from './import-unwrap.js';
 import type { BlobHeader } from './ciphertext-blob.js';
-import type { ImportWrappingKey, KeyOperations } from './partition.js';
+import type { ImportWrappingKey, KeyOperations, KeyRef, Partition } from './partition.js';
 
 /** The id under which the default partition's root is stored (daemon/store `partitions` table). */
 export const DEFAULT_PARTITION = 'default';
@@ -23,6 +23,16 @@ export const DEFAULT_PARTITION = 'default';
 export interface Hsm extends KeyOperations, TokenMac {
   /** Whether partition `partitionId` is open here (key references to it can be served). */
   hasPartition(partitionId: string): boolean;
+  /** Opens (creating its root on first use) the software partition `partitionId`: an instance of specification `software`. */
+  openPartition(partitionId: string): Promise<Partition>;
+  /** Serves a partition built elsewhere (a PKCS#11 token's) under its id. */
+  attachPartition(partition: Partition): void;
+  /** Stops serving a partition (instance deleted or closed), releasing what it holds. */
+  detachPartition(partitionId: string): Promise<void>;
+  /** Destroys a destroyed key version's material kept outside the database (a PKCS#11 token's objects); a no-op where there is none. */
+  destroyKey(ref: KeyRef): Promise<void>;
+  /** Throws UnsupportedKeySpecError when partition `partitionId` cannot make keys of `keySpec`; UnknownPartitionError when it is not open. */
+  checkKeySpec(partitionId: string, keySpec: string): void;
   /** A fresh wrapping key for one import token, its private half sealed under partition `partitionId`. */
   createImportWrappingKey(algorithm: WrappingAlgorithm, tokenId: string, partitionId: string): Promise<ImportWrappingKey>;
   /** MAC for import tokens (derived from the master key, separate from the bearer-token MAC). */
@@ -41,4 +51,5 @@ export type { BlobHeader, BlobKind } from './ciphertext-blob.js';
 export type { TokenMac } from './token-mac.js';
 export { DecryptError } from './symmetric.js';
 export { BlobFormatError } from './ciphertext-blob.js';
-export { KeyMaterialMissingError, UnknownPartitionError } from './errors.js';
+export { KeyMaterialMissingError, UnknownPartitionError, UnsupportedKeySpecError, PartitionRefusalError } from './errors.js';
+export type { Partition } from './partition.js';

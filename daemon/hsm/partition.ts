@@ -85,6 +85,12 @@ export interface KeyOperations {
 /** One partition: the operations above for keys whose `partitionId` is its `id`. */
 export interface Partition extends KeyOperations {
   readonly id: string;
+  /** Throws UnsupportedKeySpecError when this partition cannot make keys of `keySpec` (absent: it makes every spec). */
+  checkKeySpec?(keySpec: string): void;
+  /** Destroys what the partition holds of a key version outside the database (a token's objects); absent: nothing to destroy. */
+  destroyKey?(ref: KeyRef): Promise<void> | void;
+  /** Releases what the partition holds open (token sessions, loaded keys); it serves nothing after. */
+  close?(): Promise<void> | void;
   /** A fresh wrapping key for one import token, its private half sealed under this partition. */
   createImportWrappingKey(algorithm: WrappingAlgorithm, tokenId: string): Promise<ImportWrappingKey>;
 }

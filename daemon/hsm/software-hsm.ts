@@ -76,6 +76,28 @@ export class SoftwareHsm implements Hsm {
     return this.partitions.has(partitionId);
   }
 
+  attachPartition(partition: Partition): void {
+    if (this.partitions.has(partition.id) || this.opening.has(partition.id)) throw new TypeError(`partition ${partition.id} is already open`);
+    this.partitions.set(partition.id, partition);
+  }
+
+  async detachPartition(partitionId: string): Promise<void> {
+    if (partitionId === DEFAULT_PARTITION) throw new TypeError('the default partition cannot be detached');
+    await this.opening.get(partitionId)?.catch(() => undefined);
+    const p = this.partitions.get(partitionId);
+    this.partitions.delete(partitionId);
+    await p?.close?.();
+  }
+
+  async destroyKey(ref: KeyRef): Promise<void> {
+    // A partition that is not open here (its instance was deleted) holds nothing to destroy.
+    await this.partitions.get(ref.partitionId)?.destroyKey?.(ref);
+  }
+
+  checkKeySpec(partitionId: string, keySpec: string): void {
+    this.partition(partitionId).checkKeySpec?.(keySpec);
+  }
+
   private partition(partitionId: string): Partition {
     const p = this.partitions.get(partitionId);
     if (!p) throw new UnknownPartitionError(partitionId);

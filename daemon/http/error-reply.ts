@@ -18,7 +18,7 @@ export interface ErrorReply {
 
 export function errorReply(err: unknown, requestId: string, logError: (err: unknown, requestId: string) => void): ErrorReply {
   const e = toClientError(err, (x) => logError(x, requestId));
-  return { error: e, status: e.status, payload: JSON.stringify(toErrorBody(e, requestId)), close: e.code === 'KMS.0203' };
+  return { error: e, status: e.status, payload: JSON.stringify(toErrorBody(e, requestId)), close: e.closesConnection };
 }
 
 /** Request ids: a per-process random prefix and a counter (cheap, unique, 32 hex chars). */

@@ -126,7 +126,7 @@ export function opLane(d: OpLaneDeps): RequestListener {
       const c = caller;
       let extra: Record<string, string> | undefined;
       t.route
-        .run({ caller, raw: body, audit: draft, params: NO_PARAMS, query: lazyQuery(t.rawQuery), setHeader: (name, value) => ((extra ??= {})[name.toLowerCase()] = value) })
+        .run({ caller, raw: body, audit: draft, params: NO_PARAMS, query: lazyQuery(t.rawQuery), setHeader: (name, value) => ((extra ??= {})[name.toLowerCase()] = value), header: nodeHeader(req) })
         .then(
           (answer) => finish(req, res, t, requestId, draft, c, undefined, answer, extra),
           (err: unknown) => finish(req, res, t, requestId, draft, c, err, undefined),
@@ -145,10 +145,10 @@ export function opLane(d: OpLaneDeps): RequestListener {
       assertDeclaredLength(req.headers['content-length'], t.route.maxBodyBytes);
     } catch (err) {
       // The body is left unread: the connection closes after the answer.
-      return finish(req, res, t, requestId, draft, undefined, err, undefined);
+      return finish(req, res, t, requestId, draft, undefined, t.route.bodyError(err), undefined);
     }
     readBody(req, (err, body) => {
-      if (err) finish(req, res, t, requestId, draft, undefined, err, undefined);
+      if (err) finish(req, res, t, requestId, draft, undefined, t.route.bodyError(err), undefined);
       else run(req, res, t, requestId, draft, body);
     }, t.route.maxBodyBytes);
   };

@@ -11,7 +11,8 @@ import type { Caller } from '../services/caller.js';
 import type { AuditDraft } from '../services/audit.js';
 import type { Access } from '../services/authorization.js';
 import { checkModules, type Body, type Method, type ResourceOf, type RouteRequest, type ServiceModule } from '../modules/contract.js';
-import { compileBody, type BodyValidator } from './validate.js';
+import { compileBody, serviceCodes, type BodyValidator } from './validate.js';
+import { DewError } from '../errors.js';
 import { MAX_BODY_BYTES } from './body-reader.js';
 import { noteResource } from './audit-trail.js';
 
@@ -23,6 +24,8 @@ export interface RouteInput {
   readonly params: Readonly<Record<string, string>>;
   readonly query: (name: string) => string | undefined;
   readonly setHeader: (name: string, value: string) => void;
+  /** A request header, as sent (undefined when absent). */
+  readonly header: (name: string) => string | undefined;
 }
 
 export interface CompiledRoute {
@@ -38,6 +41,8 @@ export interface CompiledRoute {
   readonly schema: string | undefined;
   /** Validates the body, notes the audited resource, calls the handler; resolves to the JSON answer. */
   run(input: RouteInput): Promise<unknown>;
+  /** A body-reading error as this route's service answers it (a body over the limit: the service's own code and shape). */
+  bodyError(err: unknown): unknown;
 }
 
 export interface RouteTable {
@@ -61,8 +66,10 @@ export function laneKey(method: Method, pattern: string): string | undefined {
   return `${seg[1]}/${seg.slice(3).join('/')}`;
 }
 
-function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], validate: BodyValidator<Body> | undefined): CompiledRoute {
+function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], validate: BodyValidator<Body> | undefined, schema: JsonSchema | undefined): CompiledRoute {
   const resource: ResourceOf = { ...m.resource, ...r.resource };
+  const codes = schema && serviceCodes(schema);
+  const maxBodyBytes = r.maxBodyBytes ?? MAX_BODY_BYTES;
   const { request: before, answer: after, resolve } = resource;
   const handler = r.handler;
   return Object.freeze({
@@ -71,8 +78,12 @@ function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], vali
     pattern: m.base + r.path,
     access: Object.freeze({ operation: r.operation, permission: r.permission }),
     status: r.status ?? 200,
-    maxBodyBytes: r.maxBodyBytes ?? MAX_BODY_BYTES,
+    maxBodyBytes,
     schema: r.schema,
+    bodyError(err: unknown): unknown {
+      if (!codes || !(err instanceof DewError) || err.code !== 'KMS.0203') return err;
+      return new DewError(codes.json, 400, `The request body is larger than this operation takes (at most ${maxBodyBytes} bytes).`, { closesConnection: true });
+    },
     async run(input: RouteInput): Promise<unknown> {
       const req: RouteRequest = {
         caller: input.caller,
@@ -81,6 +92,7 @@ function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], vali
         query: input.query,
         audit: input.audit,
         setHeader: input.setHeader,
+        header: input.header,
       };
       const audit = input.audit;
       if (before) noteResource(audit, before(req));
@@ -120,7 +132,7 @@ export function buildRouteTable(modules: readonly ServiceModule[], ajv: Ajv2020,
         validate = validators.get(r.schema);
         if (!validate) validators.set(r.schema, (validate = compileBody<Body>(ajv, schemas.get(r.schema) as JsonSchema)));
       }
-      const route = compileRoute(m, r, validate);
+      const route = compileRoute(m, r, validate, r.schema === undefined ? undefined : schemas.get(r.schema));
       all.push(route);
       const key = laneKey(r.method, route.pattern);
       if (key !== undefined) lane.set(key, route);

@@ -71,7 +71,7 @@ interface ServiceCodes {
   json: string;
 }
 
-function serviceCodes(schema: JsonSchema): ServiceCodes | undefined {
+export function serviceCodes(schema: JsonSchema): ServiceCodes | undefined {
   const c = schema['x-error-codes'] as Partial<ServiceCodes> | undefined;
   return c && c.missing && c.invalid && c.json ? (c as ServiceCodes) : undefined;
 }

@@ -31,6 +31,8 @@ export interface RouteRequest {
   readonly audit: AuditDraft | undefined;
   /** Adds a response header (e.g. `X-Subject-Token`); never for secrets other than the one the route issues. */
   setHeader(name: string, value: string): void;
+  /** A request header (a credential the route checks itself, as `X-Hsm-Credential`); undefined when absent. */
+  header(name: string): string | undefined;
 }
 
 /** The JSON answer (undefined: an empty body), at once or as a promise. */

@@ -91,8 +91,16 @@ export class LifecycleJobs {
     await each('rotate-key', () => this.d.repo.dueRotations(at), (k) => rotateKeyVersion(this.d.hsm, this.d.repo, k, this.d.now(), hook('rotate-key', k)), report.rotated);
     await each('destroy-key', () => this.d.repo.dueDeletions(at), async (k) => {
       const r = await this.d.repo.destroy(k.keyId, at, hook('destroy-key', k));
-      // Material of a destroyed key is gone for good: wipe what this process holds now.
-      if (r === 'applied') this.d.hsm.forget(k.keyId, k.currentVersion);
+      // Material of a destroyed key is gone for good: wipe what this process holds now, and what a
+      // PKCS#11 token holds of it (its objects; a software partition's material went with the rows).
+      if (r === 'applied') {
+        this.d.hsm.forget(k.keyId, k.currentVersion);
+        for (let version = 1; version <= k.currentVersion; version++) {
+          await this.d.hsm.destroyKey({ keyId: k.keyId, version, keySpec: k.keySpec, partitionId: k.partitionId }).catch((err: Error) => {
+            report.failed.push({ job: 'destroy-key', key_id: k.keyId, error: `the key is destroyed, but its token objects of version ${version} were not: ${err.message}` });
+          });
+        }
+      }
       return r;
     }, report.destroyed);
     await each('delete-expired-material', () => this.d.repo.expiredMaterial(at), async (k) => {

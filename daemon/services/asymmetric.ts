@@ -28,6 +28,7 @@ export class AsymmetricService {
   private async key(caller: Caller, keyId: string): Promise<KeyRecord> {
     const k = await this.keys.resolve(caller, keyId);
     assertUsable(k, this.now());
+    this.keys.assertKeystoreUsable(k);
     return k;
   }
 

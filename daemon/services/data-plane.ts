@@ -60,6 +60,7 @@ export class DataPlane {
 
   private checkEncryptionKey(k: KeyRecord): KeyRecord {
     assertUsable(k, this.now());
+    this.keys.assertKeystoreUsable(k);
     assertUsage(k, 'ENCRYPT_DECRYPT', SYMMETRIC);
     return k;
   }
@@ -113,6 +114,7 @@ export class DataPlane {
 
   private checkDecryptionKey(k: KeyRecord, header: BlobHeader): void {
     assertUsable(k, this.now());
+    this.keys.assertKeystoreUsable(k);
     assertUsage(k, 'ENCRYPT_DECRYPT', SYMMETRIC);
     if (header.keyVersion > k.currentVersion) throw kmsErrors.decryptFailed();
   }
@@ -203,6 +205,7 @@ export class DataPlane {
   private async macKey(caller: Caller, keyId: string, algorithm: string): Promise<KeyRecord> {
     const k = await this.keys.resolve(caller, keyId);
     assertUsable(k, this.now());
+    this.keys.assertKeystoreUsable(k);
     assertUsage(k, 'GENERATE_VERIFY_MAC', ['hmac']);
     if (MAC_ALGORITHM_FOR_SPEC[k.keySpec] !== algorithm) {
       throw kmsErrors.invalidAs('mac_algorithm', `${k.keySpec} keys compute ${MAC_ALGORITHM_FOR_SPEC[k.keySpec]}`);

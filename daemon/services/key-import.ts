@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { importErrors, kmsErrors } from '../errors.js';
-import type { Hsm } from '../hsm/hsm.js';
+import { PartitionRefusalError, type Hsm } from '../hsm/hsm.js';
 import type { WrappingAlgorithm } from '../hsm/import-unwrap.js';
 import type { KeyRepo, ImportTokenRow } from '../store/key-repo.js';
 import type { Caller } from './caller.js';
@@ -71,7 +71,15 @@ export class KeyImportService {
     const now = this.opts.now();
     const tokenId = randomBytes(32);
     const expiresAt = now + TOKEN_TTL_MS;
-    const wrapping = await this.hsm.createImportWrappingKey(algorithm, tokenId.toString('hex'), k.partitionId);
+    this.keys.assertKeystoreUsable(k);
+    let wrapping;
+    try {
+      wrapping = await this.hsm.createImportWrappingKey(algorithm, tokenId.toString('hex'), k.partitionId);
+    } catch (err) {
+      // A partition that cannot take imported material (a PKCS#11 token's): say so, as a user error.
+      if (err instanceof PartitionRefusalError) throw kmsErrors.invalidAs('keystore_id', err.message);
+      throw err;
+    }
     const wrappingKeyHash = createHash('sha256').update(wrapping.publicKeySpkiDer).digest();
     const row: ImportTokenRow = {
       tokenId: tokenId.toString('hex'),

@@ -1,8 +1,8 @@
 /** Key lifecycle: create, describe, list, enable/disable, deletion scheduling, alias and description. */
 import { randomUUID } from 'node:crypto';
-import { DewError, kmsErrors } from '../errors.js';
-import type { Hsm } from '../hsm/hsm.js';
-import { DEFAULT_KEYSTORE, Keystores, type KeystoreLookup } from './keystores.js';
+import { DewError, kmsErrors, keystoreErrors } from '../errors.js';
+import { UnsupportedKeySpecError, type Hsm } from '../hsm/hsm.js';
+import { DEFAULT_KEYSTORE, DefaultKeystoreOnly, type KeystoreLookup } from './keystores.js';
 import { keySpecInfo } from '../hsm/key-specs.js';
 import type { KeyRepo, KeyRow } from '../store/key-repo.js';
 import { AliasTakenError } from '../store/key-repo.js';
@@ -16,7 +16,7 @@ import { KEY_ID_RE, KEY_STATE, toKeyDetails, type KeyRecord } from './key-record
 /** Services whose default key `<service>/default` is created on first use (SPEC: Default keys). */
 export const DEFAULT_KEY_SERVICES = Object.freeze(['obs', 'evs', 'ims', 'vbs', 'sfs', 'kps', 'csms', 'rds', 'dew']);
 const DAY_MS = 86_400_000;
-const DEFAULT_KEYSTORES: KeystoreLookup = new Keystores();
+const DEFAULT_KEYSTORES: KeystoreLookup = new DefaultKeystoreOnly();
 
 export interface KeyServiceOptions {
   region: string;
@@ -67,6 +67,17 @@ export class KeyService {
 
   get region(): string {
     return this.opts.region;
+  }
+
+  private get keystores(): KeystoreLookup {
+    return this.opts.keystores ?? DEFAULT_KEYSTORES;
+  }
+
+  /** Throws when the key's keystore refuses use now (disabled keystore, frozen HSM instance); the default keystore never does. */
+  assertKeystoreUsable(k: KeyRecord): void {
+    if (k.keystoreId === DEFAULT_KEYSTORE) return;
+    const refusal = this.keystores.refusal(k.keystoreId);
+    if (refusal) throw refusal;
   }
 
   /** Finds a key of the caller's project by id or alias; creates `<service>/default` on first use. */
@@ -161,8 +172,18 @@ export class KeyService {
       throw kmsErrors.invalidAs('origin', `${keySpec} keys cannot take imported material`);
     }
     const keystoreId = input.keystore_id ?? DEFAULT_KEYSTORE;
-    const partitionId = (this.opts.keystores ?? DEFAULT_KEYSTORES).partitionFor(keystoreId);
+    const partitionId = this.keystores.partitionFor(keystoreId);
     if (partitionId === undefined) throw kmsErrors.invalidAs('keystore_id', 'the keystore does not exist');
+    if (keystoreId !== DEFAULT_KEYSTORE) {
+      const refusal = this.keystores.refusal(keystoreId);
+      if (refusal) throw refusal;
+      try {
+        this.hsm.checkKeySpec(partitionId, keySpec);
+      } catch (err) {
+        if (err instanceof UnsupportedKeySpecError) throw keystoreErrors.unsupported(err.message);
+        throw err;
+      }
+    }
     if (this.cache.getByAlias(caller.projectId, input.key_alias) || this.deps.aliases.lookup(caller.projectId, input.key_alias)) throw kmsErrors.aliasExists();
     const now = this.opts.now();
     const row: KeyRow = {

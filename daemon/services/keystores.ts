@@ -1,26 +1,28 @@
 /**
- * Keystores (reference 1h): which HSM partition protects the keys created with a `keystore_id`.
- * Keystore `'0'` is the default one, on the default partition; a dedicated keystore (issue 14)
- * registers its instance's partition here.
+ * Keystores (reference 1h): which HSM partition protects the keys created with a `keystore_id`,
+ * and whether they may be used now. Keystore `'0'` is the default one, on the default partition;
+ * dedicated keystores live on HSM instances (services/hsm/registry.ts implements this lookup for
+ * them, from the database and the change feed).
  */
 import { DEFAULT_PARTITION } from '../hsm/hsm.js';
+import type { DewError } from '../errors.js';
 
 export const DEFAULT_KEYSTORE = '0';
 
 export interface KeystoreLookup {
   /** The partition of a keystore, or undefined when there is no such keystore. */
   partitionFor(keystoreId: string): string | undefined;
+  /** Why the keys of a keystore cannot be used now (disabled keystore, frozen instance…); undefined when they can. */
+  refusal(keystoreId: string): DewError | undefined;
 }
 
-export class Keystores implements KeystoreLookup {
-  private readonly partitions = new Map<string, string>([[DEFAULT_KEYSTORE, DEFAULT_PARTITION]]);
-
-  register(keystoreId: string, partitionId: string): void {
-    if (this.partitions.has(keystoreId)) throw new TypeError(`keystoreId: ${keystoreId} is already registered`);
-    this.partitions.set(keystoreId, partitionId);
+/** The default keystore alone (a daemon or test without HSM instances). */
+export class DefaultKeystoreOnly implements KeystoreLookup {
+  partitionFor(keystoreId: string): string | undefined {
+    return keystoreId === DEFAULT_KEYSTORE ? DEFAULT_PARTITION : undefined;
   }
 
-  partitionFor(keystoreId: string): string | undefined {
-    return this.partitions.get(keystoreId);
+  refusal(): DewError | undefined {
+    return undefined;
   }
 }

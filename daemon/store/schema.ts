@@ -549,3 +549,67 @@ export const csmsNotifications = sqliteTable(
   },
   (t) => [index('csms_notifications_due').on(t.status, t.nextAttemptTime), index('csms_notifications_project').on(t.projectId, t.triggerTime)],
 );
+
+/**
+ * Dedicated HSM instances (issue 14). Each is one HSM partition (`partition_id`): a software
+ * partition whose root key lives in `partitions`, or a PKCS#11 token whose PINs are kept here
+ * sealed under the master key (`token_sealed`). The owner's credential is kept only as its
+ * SHA-256 (`credential_hash`): dew's operators never hold it.
+ */
+export const hsmInstances = sqliteTable(
+  'hsm_instances',
+  {
+    hsmId: text('hsm_id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    /** `software` or `pkcs11`; never changes. */
+    specification: text('specification').notNull(),
+    /** CREATING, RUNNING, FROZEN, DELETING or ERROR. */
+    status: text('status').notNull(),
+    partitionId: text('partition_id').notNull(),
+    credentialHash: text('credential_hash').notNull(),
+    /** PKCS#11 only: the token's library, slot, label and serial (JSON, no secrets). */
+    token: text('token'),
+    /** PKCS#11 only: the user and SO PINs, sealed under the master key. */
+    tokenSealed: blob('token_sealed', { mode: 'buffer' }),
+    createTime: integer('create_time').notNull(),
+    updateTime: integer('update_time').notNull(),
+  },
+  (t) => [uniqueIndex('hsm_instances_project_name').on(t.projectId, t.name)],
+);
+
+/** Asynchronous instance jobs (create, freeze, unfreeze, delete), read with GET …/hsms/jobs/{job_id}. */
+export const hsmJobs = sqliteTable(
+  'hsm_jobs',
+  {
+    jobId: text('job_id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    hsmId: text('hsm_id').notNull(),
+    jobType: text('job_type').notNull(),
+    /** RUNNING, SUCCESS or FAIL. */
+    status: text('status').notNull(),
+    failReason: text('fail_reason'),
+    beginTime: integer('begin_time').notNull(),
+    endTime: integer('end_time'),
+  },
+  (t) => [index('hsm_jobs_hsm').on(t.hsmId)],
+);
+
+/** Keystores (reference 1h): one per HSM instance; keys created with its id live in the instance's partition. */
+export const keystores = sqliteTable(
+  'keystores',
+  {
+    keystoreId: text('keystore_id').primaryKey(),
+    projectId: text('project_id').notNull(),
+    domainId: text('domain_id').notNull(),
+    keystoreAlias: text('keystore_alias').notNull(),
+    keystoreType: text('keystore_type').notNull(),
+    hsmId: text('hsm_id').notNull(),
+    /** ENABLED or DISABLED. */
+    state: text('state').notNull(),
+    createTime: integer('create_time').notNull(),
+  },
+  (t) => [uniqueIndex('keystores_project_alias').on(t.projectId, t.keystoreAlias), uniqueIndex('keystores_hsm').on(t.hsmId)],
+);

@@ -1,6 +1,6 @@
 /**
- * Applies a plan: walks the changes in dependency order (deletes reversed) with bounded parallelism, recording
- * each step in the stack. Every create first records its intent (a pending entry with the arguments it sends),
+ * Applies a plan: walks the changes in dependency order (deletes reversed, a replacement's delete half among
+ * the deletes and its create half among the creates) with bounded parallelism, recording each step in the stack. Every create first records its intent (a pending entry with the arguments it sends),
  * so an apply or daemon killed between the create and its record leaves an entry the next plan adopts from.
  */
 import type { Diagnostic } from '../config/diagnostics.js';
@@ -57,9 +57,18 @@ function fromPlanned(v: Json, unknown: MarkTree): Value {
   return v;
 }
 
+/** The node that deletes the old object of a replacement (-/+); the change's own address is the node that creates the new one. */
+export const destroyNode = (address: string): string => `${address} (destroy)`;
+
+/** The change address of a node of changeGraph. */
+export const nodeAddress = (node: string): string => (node.endsWith(' (destroy)') ? node.slice(0, -' (destroy)'.length) : node);
+
 /**
  * Edges: a create/update after the changes of the instances it names (all instances of a resource it needs
- * whole); a delete after the deletes of what depends on it.
+ * whole); a delete after the deletes of what depends on it. A replacement is two nodes, as Terraform's
+ * destroy-then-create: its delete half is ordered with the deletes (after those of its dependants, so a
+ * keystore replaced with its HSM instance is deleted before the instance), its create half with the creates,
+ * after its own delete.
  */
 export function changeGraph(changes: readonly ResourceChange[]): Dag {
   const dag = new Dag();
@@ -67,16 +76,23 @@ export function changeGraph(changes: readonly ResourceChange[]): Dag {
   const byResource = new Map<string, ResourceChange[]>();
   const byAddress = new Map(active.map((c) => [c.address, c]));
   for (const c of active) byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c]);
+  const deleting = (c: ResourceChange): string | undefined => (c.change.action === 'delete' ? c.address : c.change.action === 'delete-then-create' ? destroyNode(c.address) : undefined);
   for (const c of active) {
-    dag.addNode(c.address);
-    if (c.change.action === 'delete') {
-      for (const other of active) if (other !== c && other.change.action === 'delete' && other.dependencies.includes(c.resource)) dag.addEdge(c.address, other.address);
-    } else {
-      for (const dep of c.waitsFor ?? c.dependencies) {
-        const whole = byResource.get(dep);
-        const one = byAddress.get(dep);
-        for (const d of whole ?? (one ? [one] : [])) if (d !== c && d.change.action !== 'delete') dag.addEdge(c.address, d.address);
+    const del = deleting(c);
+    if (del) {
+      dag.addNode(del);
+      for (const other of active) {
+        const od = other !== c && other.dependencies.includes(c.resource) ? deleting(other) : undefined;
+        if (od) dag.addEdge(del, od);
       }
+    }
+    if (c.change.action === 'delete') continue;
+    dag.addNode(c.address);
+    if (del) dag.addEdge(c.address, del);
+    for (const dep of c.waitsFor ?? c.dependencies) {
+      const whole = byResource.get(dep);
+      const one = byAddress.get(dep);
+      for (const d of whole ?? (one ? [one] : [])) if (d !== c && d.change.action !== 'delete') dag.addEdge(c.address, d.address);
     }
   }
   return dag;
@@ -142,7 +158,21 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
     return splitMarks(inst.value).json as Attributes;
   };
 
-  const run = async (address: string): Promise<void> => {
+  /**
+   * The replacement's arguments as its delete half can know them: all of them when the plan knew them, else
+   * the known ones (what the delete compares, such as a secret's name; the rest waits for what it references).
+   */
+  const replacementArguments = (c: ResourceChange): Attributes => {
+    const unknown = c.change.afterUnknown && typeof c.change.afterUnknown === 'object' && !Array.isArray(c.change.afterUnknown) ? (c.change.afterUnknown as Record<string, MarkTree>) : {};
+    const args = argumentNames(resourceType(c.type)!.schema);
+    if (!args.some((k) => unknown[k] !== undefined && unknown[k] !== false)) return planned(c);
+    const after = (c.change.after ?? {}) as Attributes;
+    return Object.fromEntries(args.filter((k) => !unknown[k] && k in after && after[k] !== null).map((k) => [k, after[k]]));
+  };
+
+  const run = async (node: string): Promise<void> => {
+    const address = nodeAddress(node);
+    const destroyHalf = node !== address;
     const c = changes.get(address)!;
     const rt = resourceType(c.type);
     if (!rt) throw new Error(`unknown resource type ${c.type}`);
@@ -165,13 +195,16 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
         return;
       }
       case 'delete-then-create': {
-        const attrs = planned(c);
+        if (!destroyHalf) {
+          await create(c, planned(c));
+          return;
+        }
+        const attrs = replacementArguments(c);
         say(`${address}: Destroying...${c.objectId ? ` [id=${c.objectId}]` : ''}`);
         const gone = await rt.delete(api, c.objectId!, before, { ...ctx, replacing: true, replacement: attrs });
         await store.deleteObject(plan.stack, lockId, address);
         counts.destroyed++;
         say(`${address}: ${gone?.outcome ?? 'Destruction complete'} after ${elapsed()}`);
-        await create(c, attrs);
         return;
       }
       case 'create':
@@ -222,9 +255,11 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyResult> {
   const outcomes = await walkDag(changeGraph(plan.changes), run, { parallelism: input.parallelism ?? 10, stop: input.interrupted });
   const failed: ApplyResult['failed'] = [];
   const skipped: ApplyResult['skipped'] = [];
-  for (const [address, o] of outcomes) {
+  for (const [node, o] of outcomes) {
+    const address = nodeAddress(node);
     if (o.status === 'failed') failed.push({ address, error: o.error });
-    else if (o.status === 'skipped') skipped.push({ address, because: o.because });
+    // the create half of a replacement whose delete failed: that failure says it all
+    else if (o.status === 'skipped' && o.because !== destroyNode(address)) skipped.push({ address, because: nodeAddress(o.because) === o.because ? o.because : `the deletion of ${nodeAddress(o.because)}` });
   }
   const outputs = plan.mode === 'destroy' ? [] : [...config.outputs.values()].map((o) => {
     const v = scope.evaluateAttribute(o.value, {});

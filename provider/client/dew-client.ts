@@ -72,8 +72,11 @@ export class DewClient {
     return (await this.request('POST', `/v1.0/{project_id}/kms/${operation}`, body)).body;
   }
 
-  /** Any call; `{project_id}` in `path` is filled in. Throws DewApiError for status ≥ 400, DewNetworkError without a response. */
-  async request(method: string, path: string, body?: object, query?: Readonly<Record<string, QueryValue | undefined>>): Promise<DewResponse> {
+  /**
+   * Any call; `{project_id}` in `path` is filled in. Throws DewApiError for status ≥ 400, DewNetworkError without a response.
+   * `extraHeaders` are sent besides the signed ones (an instance credential, `X-Hsm-Credential`); they are not signed.
+   */
+  async request(method: string, path: string, body?: object, query?: Readonly<Record<string, QueryValue | undefined>>, extraHeaders?: Readonly<Record<string, string>>): Promise<DewResponse> {
     if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) throw new TypeError('method must be an HTTP method');
     if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError('path must start with /');
     const m = method.toUpperCase();
@@ -81,7 +84,7 @@ export class DewClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const kind = retryKind(m, path);
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#attempt(m, url, payload);
+      const outcome = await this.#attempt(m, url, payload, extraHeaders);
       if ('response' in outcome) {
         const r = outcome.response;
         if (r.status < 400) return r;
@@ -94,8 +97,9 @@ export class DewClient {
   }
 
   /** One try, signed afresh (new X-Sdk-Date). Failures are returned, split by whether a response had begun. */
-  async #attempt(method: string, url: string, payload: string | undefined): Promise<{ response: DewResponse } | { error: unknown; afterResponse: boolean }> {
-    const init = { method, headers: this.#headers(method, url, payload), body: payload, signal: AbortSignal.timeout(this.#timeoutMs) };
+  async #attempt(method: string, url: string, payload: string | undefined, extra?: Readonly<Record<string, string>>): Promise<{ response: DewResponse } | { error: unknown; afterResponse: boolean }> {
+    const signed = this.#headers(method, url, payload);
+    const init = { method, headers: extra ? { ...extra, ...signed } : signed, body: payload, signal: AbortSignal.timeout(this.#timeoutMs) };
     let response: Response;
     try {
       response = await this.#fetch(url, init);

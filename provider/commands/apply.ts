@@ -18,6 +18,7 @@ import { parseArgs, type ParsedArgs } from './args.js';
 import { CliError, type Command, type CommandContext } from './context.js';
 import { PLAN_FLAGS, planFor, renderPlan } from './plan.js';
 import { checkKeyQuota } from './key-quota.js';
+import { checkHsmReplacements } from './hsm-replacement.js';
 import { confirmYes } from './confirm.js';
 import { hclValue } from '../config/hcl-value.js';
 import { defaultDeps, type CommandDeps, type Session } from './session.js';
@@ -151,6 +152,7 @@ function makeApply(deps: CommandDeps, destroy: boolean): Command {
       const snapshot = await session.store.read(config.stack);
       const plan = planFor(ctx, config, variables, snapshot, args, destroy || args.bools.has('destroy'));
       await checkKeyQuota(ctx, session.api, plan, config);
+      await checkHsmReplacements(ctx, session.api, plan, config);
       renderPlan(ctx, plan, args);
       if (isEmptyPlan(plan)) return 0;
       if (!args.bools.has('auto-approve') && !(await approve(ctx, plan.mode === 'destroy'))) return cancelled(ctx, destroy);
@@ -181,6 +183,7 @@ async function applySaved(ctx: CommandContext, deps: CommandDeps, path: string, 
     const st = checkStaleness(plan, now);
     if (st.stale) throw new CliError('plan.stale', `${st.summary}\n\n${st.detail}`, { hint: 'Run dew plan again, review it, and apply the new plan.' });
     await checkKeyQuota(ctx, session.api, plan, config);
+    await checkHsmReplacements(ctx, session.api, plan, config);
     ctx.stdout.write(renderPlanText(plan, { color: !args.bools.has('no-color') && useColor(ctx.stdout, ctx.env) }));
     if (isEmptyPlan(plan)) return 0;
     return await run(ctx, session, plan, config, variables, lock, args, interrupts);

@@ -13,12 +13,16 @@ interface Special {
   method: string;
   path: (b: Record<string, unknown>) => string;
   keep?: string[];
+  /** Fields sent as the query string (GET lists). */
+  query?: string[];
   /** `dew kms OP --help`: these operations have no request schema to describe them. */
   summary: string;
   fields: readonly (readonly [flag: string, text: string])[];
 }
 
 const KEY_ID_FIELD = ['--key-id', 'required, the key id or alias'] as const;
+const KEYSTORE_ID_FIELD = ['--keystore-id', 'required, the keystore_id'] as const;
+const keystore = (b: Record<string, unknown>): string => `/keystores/${enc(b.keystore_id, '--keystore-id')}`;
 
 const SPECIAL: Readonly<Record<string, Special>> = Object.freeze({
   'user-instances': { method: 'GET', path: () => '/kms/user-instances', summary: 'how many custom keys the project has (reference: user-instances)', fields: [] },
@@ -34,14 +38,22 @@ const SPECIAL: Readonly<Record<string, Special>> = Object.freeze({
     fields: [KEY_ID_FIELD, ['--action', 'required, create|delete'], ['--tags', 'required, [{"key":K,"value":V},…] (at most 10 tags a key)']],
   },
   'delete-tag': { method: 'DELETE', path: (b) => `/kms/${enc(b.key_id)}/tags/${enc(b.tag_key)}`, summary: 'removes one tag from a key', fields: [KEY_ID_FIELD, ['--tag-key', 'required, the tag\u2019s key']] },
+  // Keystores (reference 1h: /v1.0/{project_id}/keystores…), named as the reference's operations are (CreateKeyStore, …)
+  // its fields and help come from schemas/kms/create-keystore.json
+  'create-keystore': { method: 'POST', path: () => '/keystores', keep: ['keystore_alias', 'keystore_type', 'hsm_cluster_id', 'hsm_ca_cert', 'cluster_id'], summary: 'creates a dedicated keystore on an HSM instance', fields: [] },
+  'list-keystores': { method: 'GET', path: () => '/keystores', query: ['limit', 'offset'], summary: 'the keystores of the project, with their state and how many keys each holds', fields: [['--limit', 'page size (default 10)'], ['--offset', 'how many to skip']] },
+  'show-keystore': { method: 'GET', path: keystore, summary: 'one keystore: alias, instance (hsm_cluster_id), state and key count', fields: [KEYSTORE_ID_FIELD] },
+  'enable-keystore': { method: 'POST', path: (b) => `${keystore(b)}/enable`, keep: [], summary: 'enables a keystore: its keys can be used again', fields: [KEYSTORE_ID_FIELD] },
+  'disable-keystore': { method: 'POST', path: (b) => `${keystore(b)}/disable`, keep: [], summary: 'disables a keystore: its keys refuse use until it is enabled', fields: [KEYSTORE_ID_FIELD] },
+  'delete-keystore': { method: 'DELETE', path: keystore, summary: 'deletes a keystore (refused while it holds keys)', fields: [KEYSTORE_ID_FIELD] },
   'resource-instances': {
     method: 'POST', path: () => '/kms/resource_instances/action', summary: 'keys filtered or counted by tags (reference: resource_instances/action)',
     fields: [['--action', 'required, filter|count'], ['--tags', '[{"key":K,"values":[V,…]},…]'], ['--matches', '[{"key":"resource_name","value":V}]'], ['--limit', 'page size'], ['--offset', 'page start']],
   },
 });
 
-function enc(v: unknown): string {
-  if (typeof v !== 'string' || v === '') throw new CliError('usage', 'this operation needs --key-id (and --tag-key for delete-tag)');
+function enc(v: unknown, flag?: string): string {
+  if (typeof v !== 'string' || v === '') throw new CliError('usage', flag ? `this operation needs ${flag}` : 'this operation needs --key-id (and --tag-key for delete-tag)');
   return encodeURIComponent(v);
 }
 
@@ -55,8 +67,9 @@ export function kmsOperations(): string[] {
 export function operationHelp(operation: string): string {
   if (operation === 'import-material') return IMPORT_MATERIAL_HELP;
   const special = SPECIAL[operation];
-  if (special) return operationPage('kms', operation, special.summary, special.fields.map(([flag, text]) => helpRow(flag, text)));
   const schema = readOperationSchema('kms', operation);
+  // a special operation without fields of its own (create-keystore) is described by its request schema, as the daemon validates by it
+  if (special && (special.fields.length || !schema)) return operationPage('kms', operation, special.summary, special.fields.map(([flag, text]) => helpRow(flag, text)));
   return operationPage('kms', operation, schema?.description ?? `the KMS operation ${operation}`, fieldRows(schema));
 }
 
@@ -88,7 +101,8 @@ export const kmsCommand: Command = async (ctx: CommandContext) => {
     if (special) {
       const path = `/v1.0/{project_id}${special.path(body)}`;
       const sent = special.keep ? Object.fromEntries(Object.entries(body).filter(([k]) => special.keep?.includes(k))) : body;
-      const res = await client.request(special.method, path, special.method === 'GET' || special.method === 'DELETE' ? undefined : sent);
+      const query = special.query ? Object.fromEntries(special.query.filter((q) => body[q] !== undefined).map((q) => [q, String(body[q])])) : undefined;
+      const res = await client.request(special.method, path, special.method === 'GET' || special.method === 'DELETE' ? undefined : sent, query);
       answer = res.body;
     } else {
       answer = await client.kms(operation, body);

@@ -10,6 +10,7 @@ import { renderPlanJson } from '../plan/render-json.js';
 import { renderPlanMarkdown } from '../plan/render-markdown.js';
 import { savedPlanOf, writeSavedPlan } from '../apply/saved-plan.js';
 import { checkKeyQuota } from './key-quota.js';
+import { checkHsmReplacements } from './hsm-replacement.js';
 import { resolve } from 'node:path';
 import { error, type Diagnostic } from '../config/diagnostics.js';
 import { renderDiagnosticsJson } from '../config/diagnostics-json.js';
@@ -77,6 +78,7 @@ function planRun(deps: CommandDeps): Command {
     if (snapshot.lock) ctx.stderr.write(lockNotice(config.stack, snapshot.lock));
     const plan = planFor(ctx, config, variables, snapshot, args, args.bools.has('destroy'));
     await checkKeyQuota(ctx, session.api, plan, config);
+    await checkHsmReplacements(ctx, session.api, plan, config);
     renderPlan(ctx, plan, args);
     const out = args.strings.get('out');
     if (out) {

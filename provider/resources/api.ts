@@ -3,8 +3,8 @@
 export interface DewApi {
   /** POST /v1.0/{project_id}/kms/{operation} with a JSON body; throws on an error answer. */
   kms(operation: string, body?: object): Promise<unknown>;
-  /** Any call; the path may contain {project_id}; throws on an error answer. */
-  request(method: string, path: string, body?: object, query?: Record<string, string>): Promise<{ status: number; headers: unknown; body: unknown }>;
+  /** Any call; the path may contain {project_id}; `headers` adds request headers (X-Hsm-Credential); throws on an error answer. */
+  request(method: string, path: string, body?: object, query?: Record<string, string>, headers?: Record<string, string>): Promise<{ status: number; headers: unknown; body: unknown }>;
 }
 
 /**

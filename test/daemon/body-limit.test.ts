@@ -57,6 +57,10 @@ t.test('a streamed body far over the limit is never buffered, on any route', asy
     ['POST', `/v1.0/${pid}/kms/aliases`, 400, 'KMS.0203'],
     ['POST', `/v1.0/${pid}/kms/00000000-0000-0000-0000-000000000000/tags/action`, 400, 'KMS.0203'],
     ['DELETE', `/v1.0/${pid}/kms/aliases`, 400, 'KMS.0203'],
+    // Services with their own codes answer in their own code and shape.
+    ['POST', `/v1/${pid}/dew/hsms`, 400, 'DHSM.0004'],
+    ['POST', `/v3/${pid}/keypairs`, 400, 'KPS.0003'],
+    ['POST', `/v1/${pid}/secrets`, 400, 'CSMS.0004'],
   ];
   let sentTotal = 0;
   for (const [method, path, status, code] of routes) {

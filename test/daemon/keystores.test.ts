@@ -1,16 +1,14 @@
-/** keystore_id: keystore '0' is the default partition; any other id answers KMS.0308 as before; a registered keystore names its partition. */
+/** keystore_id: keystore '0' is the default partition; an id no keystore has answers KMS.0308. */
 import t from 'tap';
 import { startTestDaemon, databaseFor, apiError } from '../helpers/daemon.js';
-import { Keystores, DEFAULT_KEYSTORE } from '../../daemon/services/keystores.js';
+import { DefaultKeystoreOnly, DEFAULT_KEYSTORE } from '../../daemon/services/keystores.js';
 import { DEFAULT_PARTITION } from '../../daemon/hsm/hsm.js';
 
 t.test('the keystore lookup', async (t) => {
-  const k = new Keystores();
+  const k = new DefaultKeystoreOnly();
   t.equal(k.partitionFor(DEFAULT_KEYSTORE), DEFAULT_PARTITION);
   t.equal(k.partitionFor('1'), undefined);
-  k.register('ks-1', 'instance-1');
-  t.equal(k.partitionFor('ks-1'), 'instance-1');
-  t.throws(() => k.register('0', 'other'), TypeError, 'the default keystore cannot be re-pointed');
+  t.equal(k.refusal(), undefined);
 });
 
 t.test('create-key with keystore_id over HTTP', async (t) => {

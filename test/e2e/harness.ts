@@ -15,6 +15,7 @@ import { validateCommand } from '../../provider/commands/validate.js';
 import { kmsCommand } from '../../provider/commands/kms.js';
 import { kpsCommand } from '../../provider/commands/kps.js';
 import { csmsCommand } from '../../provider/commands/csms.js';
+import { hsmCommand } from '../../provider/commands/hsm.js';
 
 export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   plan: planCommand,
@@ -29,6 +30,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   kms: kmsCommand,
   kps: kpsCommand,
   csms: csmsCommand,
+  hsm: hsmCommand,
 });
 
 export interface Result {

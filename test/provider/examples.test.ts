@@ -8,7 +8,7 @@ import { formatHcl } from '../../provider/config/format-hcl.js';
 
 const root = fileURLToPath(new URL('../../examples/', import.meta.url));
 
-for (const name of ['quickstart', 'envelope', 'kps', 'csms']) {
+for (const name of ['quickstart', 'envelope', 'kps', 'csms', 'hsm']) {
   t.test(`examples/${name} is valid and formatted`, async (t) => {
     let out = '';
     let err = '';

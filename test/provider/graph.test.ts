@@ -2,7 +2,7 @@
 import t from 'tap';
 import { Dag } from '../../provider/graph/dag.js';
 import { walkDag, STOPPED } from '../../provider/graph/walk.js';
-import { changeGraph } from '../../provider/apply/apply-plan.js';
+import { changeGraph, destroyNode, nodeAddress } from '../../provider/apply/apply-plan.js';
 import type { ResourceChange } from '../../provider/plan/change.js';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -122,4 +122,17 @@ t.test('apply graph: creates follow dependencies, deletes run in reverse', async
   t.same(g.dependencies('dew_kms_alias.new'), ['dew_kms_key.new']);
   t.same(g.dependencies('dew_kms_key.old'), ['dew_kms_grant.old'], 'the key is deleted after the grant that depends on it');
   t.notOk(g.has('dew_kms_key.same'), 'no-ops are not walked');
+});
+
+t.test('apply graph: a replacement is a delete node ordered with the deletes and a create node after it (regression: a keystore replaced with its HSM instance)', async (t) => {
+  const change = (address: string, action: ResourceChange['change']['action'], dependencies: string[] = []): ResourceChange => ({
+    address, resource: address, type: 'dew_kms_key', name: address.split('.')[1], dependencies,
+    change: { action, before: null, after: null, afterUnknown: false, beforeSensitive: false, afterSensitive: false, replacePaths: [] },
+  });
+  const g = changeGraph([change('dew_hsm_instance.i', 'delete-then-create'), change('dew_keystore.k', 'delete-then-create', ['dew_hsm_instance.i']), change('dew_kms_grant.g', 'delete', ['dew_keystore.k'])]);
+  t.same(g.dependencies(destroyNode('dew_keystore.k')), ['dew_kms_grant.g'], 'the keystore goes after what depends on it');
+  t.same(g.dependencies(destroyNode('dew_hsm_instance.i')), [destroyNode('dew_keystore.k')], 'the instance after the keystore');
+  t.same(g.dependencies('dew_hsm_instance.i'), [destroyNode('dew_hsm_instance.i')], 'the new instance once the old one is gone');
+  t.same([...g.dependencies('dew_keystore.k')].sort(), ['dew_hsm_instance.i', destroyNode('dew_keystore.k')]);
+  t.equal(nodeAddress(destroyNode('dew_keystore.k["a b"]')), 'dew_keystore.k["a b"]');
 });

@@ -10,6 +10,7 @@
  *   Pkcs11ImportRefusedError  BYOK import into a token partition (not offered: see pkcs11-partition.ts)
  *   Pkcs11UnwrapError    a wrapped master key does not open with the token's key
  */
+import { PartitionRefusalError, UnsupportedKeySpecError } from '../errors.js';
 
 /** A pkcs11js error's CKR name (e.g. `CKR_PIN_INCORRECT`), or undefined for anything else. */
 export function ckrName(err: unknown): string | undefined {
@@ -62,7 +63,8 @@ export class Pkcs11PinError extends Error {
   }
 }
 
-export class Pkcs11MechanismError extends Error {
+/** An UnsupportedKeySpecError (hsm/errors.ts), so the key service refuses it at create-key as any partition's. */
+export class Pkcs11MechanismError extends UnsupportedKeySpecError {
   override readonly name = 'Pkcs11MechanismError';
   constructor(
     /** The missing mechanism's name, e.g. `CKM_SM4_KEY_GEN`. */
@@ -71,11 +73,12 @@ export class Pkcs11MechanismError extends Error {
     readonly subject: string,
     message?: string,
   ) {
-    super(message ?? `the HSM instance's token has no ${mechanism} mechanism: ${subject} keys cannot be created in it`);
+    super(subject, message ?? `the HSM instance's token has no ${mechanism} mechanism: ${subject} keys cannot be created in it`);
   }
 }
 
-export class Pkcs11ImportRefusedError extends Error {
+/** A PartitionRefusalError (hsm/errors.ts): the import routes answer it as a 400 naming why. */
+export class Pkcs11ImportRefusedError extends PartitionRefusalError {
   override readonly name = 'Pkcs11ImportRefusedError';
   constructor(message = 'importing key material into a PKCS#11 HSM instance is not supported: create the key in the instance instead') {
     super(message);
