@@ -357,7 +357,7 @@ t.test('concurrent use: many encryptions, RSA signatures on the pool and MACs at
   t.equal(results.filter(Boolean).length, jobs.length, `${jobs.length} operations, all correct`);
 });
 
-t.test('objects destroyed behind dew\'s back, and a lost login, are clear errors (last: it logs the process out)', async (t) => {
+t.test('objects destroyed behind dew\'s back are a clear error; a lost login is recovered (last: it logs the process out)', async (t) => {
   const ref = await makeKey('AES_256');
   const blob = await partition.encrypt(ref, 'data', Buffer.from('x'));
   const admin = await lib.openToken({ serial: token.tokenSerial }, token.userPin);
@@ -367,10 +367,25 @@ t.test('objects destroyed behind dew\'s back, and a lost login, are clear errors
   await t.rejects(partition.decrypt(ref, blob, parseBlob(blob)), KeyMaterialMissingError, 'and on reload');
 
   const other = await makeKey('HMAC_256');
-  await partition.mac(other, Buffer.from('x'));
+  const aes = await makeKey('AES_256');
+  const mac = await partition.mac(other, Buffer.from('x'));
+  await partition.encrypt(aes, 'data', Buffer.from('x'));
   admin.api.C_Logout(admin.session);
-  await t.rejects(partition.mac(other, Buffer.from('x')), { name: 'Pkcs11TokenError', message: /logged dew out/ }, 'cached handle, no login');
-  await t.rejects(partition.mac(other, Buffer.from('x')), { name: 'Pkcs11TokenError', message: /logged dew out/ }, 'reload, no login');
+  t.notOk(admin.isLoggedIn(), 'the token has logged the process out');
+  t.same(await partition.mac(other, Buffer.from('x')), mac, 'the partition logs in again and retries');
+  admin.api.C_Logout(admin.session);
+  t.equal(partition.encryptCached(aes, 'data', Buffer.from('x')), undefined, 'the hot path recovers and sends the caller to the async path');
+  const blob2 = await partition.encrypt(aes, 'data', Buffer.from('again'));
+  t.same(await partition.decrypt(aes, blob2, parseBlob(blob2)), Buffer.from('again'));
+
+  // A login that cannot be recovered (the user PIN changed behind dew's back) stays a clear error.
+  admin.api.C_SetPIN(admin.session, token.userPin, 'changed-pin-1234');
+  admin.api.C_Logout(admin.session);
+  await t.rejects(partition.mac(other, Buffer.from('x')), { name: 'Pkcs11TokenError', message: /logged dew out/ });
+  admin.api.C_Login(admin.session, pkcs11js.CKU_USER, 'changed-pin-1234');
+  admin.api.C_SetPIN(admin.session, 'changed-pin-1234', token.userPin);
+  t.same(await partition.mac(other, Buffer.from('x')), mac, 'works again once logged in');
+  admin.api.C_Logout(admin.session);
+  await t.rejects(partition.mac(other, Buffer.from('x')), { name: 'Pkcs11TokenError' }, 'a PIN the token refused once is not offered again (no lockout by retries)');
   admin.api.C_Login(admin.session, pkcs11js.CKU_USER, token.userPin);
-  t.equal((await partition.mac(other, Buffer.from('x'))).length, 32, 'works again once logged in');
 });

@@ -174,7 +174,7 @@ export class Pkcs11Library {
     }
     this.refs++;
     this.holders.set(info.serial, (this.holders.get(info.serial) ?? 0) + 1);
-    return new Pkcs11Token(this.api, info, session, () => this.released(info.serial));
+    return new Pkcs11Token(this.api, info, session, Buffer.from(pin, 'utf8'), () => this.released(info.serial));
   }
 
   /** A Pkcs11Token closed its sessions: with the token's last holder gone the token logged the user out. */

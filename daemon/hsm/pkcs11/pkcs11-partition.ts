@@ -36,6 +36,8 @@
  *   `destroyKey` destroys a version's objects (key deletion: the Partition interface has no such call).
  * - Token failures are mapped once (`failure`): a handle gone → KeyMaterialMissingError; the token
  *   gone or the login lost → Pkcs11TokenError; a failed decryption → DecryptError / BAD_CIPHERTEXT.
+ *   On Pkcs11TokenError the partition logs in again (Pkcs11Token.recover: new sessions, the user PIN
+ *   given at open, never a PIN the token refused once) and retries the operation once.
  */
 import type { KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
@@ -178,6 +180,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async generateSymmetric(ref: KeyRef): Promise<Buffer> {
+    return this.retrying(() => this.generateSymmetricOnce(ref));
+  }
+
+  private async generateSymmetricOnce(ref: KeyRef): Promise<Buffer> {
     this.assertMine(ref);
     this.checkKeySpec(ref.keySpec);
     const plan = secretKeyPlan(ref.keySpec, await this.prepareLabel(ref));
@@ -187,6 +193,10 @@ export class Pkcs11Partition implements Partition {
 
   /** RSA-4096 takes seconds in a token: generation runs on libuv's pool (C_GenerateKeyPairAsync). */
   async generateAsymmetric(ref: KeyRef): Promise<Buffer> {
+    return this.retrying(() => this.generateAsymmetricOnce(ref));
+  }
+
+  private async generateAsymmetricOnce(ref: KeyRef): Promise<Buffer> {
     this.assertMine(ref);
     assertAsymmetric(ref.keySpec);
     this.checkKeySpec(ref.keySpec);
@@ -260,6 +270,35 @@ export class Pkcs11Partition implements Partition {
     return err;
   }
 
+  /**
+   * Runs an operation; when the token turns out gone or logged out (Pkcs11TokenError) and logging in
+   * again works (Pkcs11Token.recover), the loaded handles are dropped and the operation runs once more.
+   */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof Pkcs11TokenError) || !this.recover()) throw err;
+      return fn();
+    }
+  }
+
+  /** The hot path's form of `retrying`: after a recovery it answers undefined, so the caller takes the async path. */
+  private unlessRecovered<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof Pkcs11TokenError) || !this.recover()) throw err;
+      return undefined;
+    }
+  }
+
+  private recover(): boolean {
+    if (!this.token.recover()) return false;
+    this.cache.clear();
+    return true;
+  }
+
   /** Private objects are invisible without the user login: say so rather than "no material". */
   private loggedOut(cause?: unknown): Pkcs11TokenError {
     return new Pkcs11TokenError(`the PKCS#11 ${this.token.name} has logged dew out (CKR_USER_NOT_LOGGED_IN): reopen the HSM instance`, cause);
@@ -305,6 +344,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async encrypt(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Promise<Buffer> {
+    return this.retrying(() => this.encryptOnce(ref, kind, plaintext, aad));
+  }
+
+  private async encryptOnce(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Promise<Buffer> {
     const k = await this.load(ref);
     if (this.sync) return this.encryptNow(k, ref, kind, plaintext, aad);
     const secret = this.secretFor(k, ref);
@@ -323,7 +366,7 @@ export class Pkcs11Partition implements Partition {
   encryptCached(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Buffer | undefined {
     if (!this.sync) return undefined;
     const k = this.cache.get(this.cacheKey(ref));
-    return k && this.encryptNow(k, ref, kind, plaintext, aad);
+    return k && this.unlessRecovered(() => this.encryptNow(k, ref, kind, plaintext, aad));
   }
 
   /** The AES key of a blob's header; DecryptError for any key or blob that cannot be one (as the software path). */
@@ -349,6 +392,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async decrypt(ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array = EMPTY): Promise<Buffer> {
+    return this.retrying(() => this.decryptOnce(ref, blob, header, aad));
+  }
+
+  private async decryptOnce(ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array = EMPTY): Promise<Buffer> {
     const k = await this.load(ref);
     if (this.sync) return this.decryptNow(k, ref, blob, header, aad);
     const secret = this.openerFor(k, header);
@@ -368,7 +415,7 @@ export class Pkcs11Partition implements Partition {
   decryptCached(ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array = EMPTY): Buffer | undefined {
     if (!this.sync) return undefined;
     const k = this.cache.get(this.cacheKey(ref));
-    return k && this.decryptNow(k, ref, blob, header, aad);
+    return k && this.unlessRecovered(() => this.decryptNow(k, ref, blob, header, aad));
   }
 
   // ---- MACs ----
@@ -380,6 +427,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async mac(ref: KeyRef, message: Uint8Array): Promise<Buffer> {
+    return this.retrying(() => this.macOnce(ref, message));
+  }
+
+  private async macOnce(ref: KeyRef, message: Uint8Array): Promise<Buffer> {
     const h = this.hmacOf(await this.load(ref), ref);
     const data = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     if (this.sync) {
@@ -396,6 +447,10 @@ export class Pkcs11Partition implements Partition {
 
   /** Checked in the token (C_Verify); false for a wrong or wrong-length MAC. */
   async verifyMac(ref: KeyRef, message: Uint8Array, mac: Uint8Array): Promise<boolean> {
+    return this.retrying(() => this.verifyMacOnce(ref, message, mac));
+  }
+
+  private async verifyMacOnce(ref: KeyRef, message: Uint8Array, mac: Uint8Array): Promise<boolean> {
     const h = this.hmacOf(await this.load(ref), ref);
     if (mac.length !== h.bytes) return false;
     return this.verifyIn(ref, h.mechanism, h.secret, Buffer.from(message.buffer, message.byteOffset, message.byteLength), Buffer.from(mac));
@@ -426,6 +481,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async sign(ref: KeyRef, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType): Promise<Buffer> {
+    return this.retrying(() => this.signOnce(ref, algorithm, message, messageType));
+  }
+
+  private async signOnce(ref: KeyRef, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType): Promise<Buffer> {
     const { spec, k } = await this.pair(ref);
     assertSignInput(spec, algorithm, message, messageType);
     const plan = signPlan(algorithm, message, messageType);
@@ -447,6 +506,10 @@ export class Pkcs11Partition implements Partition {
 
   /** Verified in the token with the public key object; false (never an exception) for a malformed or wrong signature. */
   async verify(ref: KeyRef, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType, signature: Uint8Array): Promise<boolean> {
+    return this.retrying(() => this.verifyOnce(ref, algorithm, message, messageType, signature));
+  }
+
+  private async verifyOnce(ref: KeyRef, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType, signature: Uint8Array): Promise<boolean> {
     const { spec, k } = await this.pair(ref);
     assertSignInput(spec, algorithm, message, messageType);
     assertArg(isBytes(signature), 'signature', 'must be bytes');
@@ -460,6 +523,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async publicKeyPem(ref: KeyRef): Promise<string> {
+    return this.retrying(() => this.publicKeyPemOnce(ref));
+  }
+
+  private async publicKeyPemOnce(ref: KeyRef): Promise<string> {
     const { k } = await this.pair(ref);
     return k.publicKey.export({ type: 'spki', format: 'pem' }) as string;
   }
@@ -483,6 +550,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async asymmetricEncrypt(ref: KeyRef, algorithm: EncryptionAlgorithm, plaintext: Uint8Array): Promise<Buffer> {
+    return this.retrying(() => this.asymmetricEncryptOnce(ref, algorithm, plaintext));
+  }
+
+  private async asymmetricEncryptOnce(ref: KeyRef, algorithm: EncryptionAlgorithm, plaintext: Uint8Array): Promise<Buffer> {
     const { spec, k } = await this.pair(ref);
     assertEncryptionAlgorithmFits(spec, algorithm);
     assertArg(isBytes(plaintext) && plaintext.length >= 1, 'plaintext', 'must be at least 1 byte');
@@ -499,6 +570,10 @@ export class Pkcs11Partition implements Partition {
 
   /** In the token, on libuv's pool; one BAD_CIPHERTEXT for every failure (no padding oracle). */
   async asymmetricDecrypt(ref: KeyRef, algorithm: EncryptionAlgorithm, ciphertext: Uint8Array): Promise<Buffer> {
+    return this.retrying(() => this.asymmetricDecryptOnce(ref, algorithm, ciphertext));
+  }
+
+  private async asymmetricDecryptOnce(ref: KeyRef, algorithm: EncryptionAlgorithm, ciphertext: Uint8Array): Promise<Buffer> {
     const { spec, k } = await this.pair(ref);
     assertEncryptionAlgorithmFits(spec, algorithm);
     assertArg(isBytes(ciphertext), 'ciphertext', 'must be bytes');

@@ -4,7 +4,8 @@
  * pkcs11js `…Async` variants: key pair generation, RSA private-key operations; at most
  * MAX_POOLED_SESSIONS at once, later callers wait), so no two threads
  * ever share a session (PKCS#11 v2.40 §5.2: a session's operation state is single-threaded). Every
- * session of the token shares the user login (§5.6). Closing closes this holder's sessions only.
+ * session of the token shares the user login (§5.6); `recover` logs in again when the token dropped
+ * it. Closing closes this holder's sessions only (and wipes the kept PIN).
  */
 import pkcs11js from 'pkcs11js';
 import type { Template } from 'pkcs11js';
@@ -30,12 +31,15 @@ export class Pkcs11Token {
   private readonly waiting: (() => void)[] = [];
   private mechanismSet: ReadonlySet<number> | undefined;
   private closed = false;
+  private pinRefused = false;
 
   constructor(
     /** The raw binding (only this folder's modules use it). */
     readonly api: Pkcs11Api,
     info: SlotSummary,
-    private readonly syncSession: Handle,
+    private syncSession: Handle,
+    /** The user PIN, kept (and wiped at close) so `recover` can log in again after the token dropped the login. */
+    private readonly pin: Buffer,
     private readonly onClose: () => void,
   ) {
     this.label = info.label;
@@ -80,6 +84,34 @@ export class Pkcs11Token {
     }
   }
 
+  /**
+   * Logs in again after the token dropped dew's login or sessions (a token restart, a C_Logout by
+   * another holder): a dead sync session is replaced, idle pooled sessions are closed, and the user
+   * logs in with the PIN given at open. True when the login holds afterwards.
+   */
+  recover(): boolean {
+    // A refused PIN is never offered again: tokens lock the user PIN after a few wrong tries.
+    if (this.closed || this.pinRefused) return false;
+    try {
+      this.api.C_GetSessionInfo(this.syncSession);
+    } catch {
+      try {
+        this.syncSession = this.api.C_OpenSession(this.slot, pkcs11js.CKF_RW_SESSION | pkcs11js.CKF_SERIAL_SESSION);
+      } catch {
+        return false;
+      }
+    }
+    for (const s of this.idle.splice(0)) this.closeSession(s);
+    try {
+      this.api.C_Login(this.syncSession, pkcs11js.CKU_USER, this.pin.toString('utf8'));
+    } catch (err) {
+      const ckr = ckrName(err) ?? '';
+      if (ckr.startsWith('CKR_PIN_')) this.pinRefused = true;
+      if (ckr !== 'CKR_USER_ALREADY_LOGGED_IN') return false;
+    }
+    return this.isLoggedIn();
+  }
+
   /** The token's mechanisms (C_GetMechanismList, read once). */
   mechanisms(): ReadonlySet<number> {
     this.mechanismSet ??= new Set(this.api.C_GetMechanismList(this.slot));
@@ -117,7 +149,8 @@ export class Pkcs11Token {
     try {
       this.api.C_CloseSession(session);
     } catch (err) {
-      if (ckrName(err) !== 'CKR_SESSION_HANDLE_INVALID' && ckrName(err) !== 'CKR_CRYPTOKI_NOT_INITIALIZED') throw err;
+      const ckr = ckrName(err);
+      if (ckr !== 'CKR_SESSION_HANDLE_INVALID' && ckr !== 'CKR_SESSION_CLOSED' && ckr !== 'CKR_CRYPTOKI_NOT_INITIALIZED' && ckr !== 'CKR_DEVICE_REMOVED') throw err;
     }
   }
 
@@ -125,6 +158,7 @@ export class Pkcs11Token {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.pin.fill(0);
     for (const wake of this.waiting.splice(0)) wake();
     for (const s of this.idle.splice(0)) this.closeSession(s);
     this.closeSession(this.syncSession);
