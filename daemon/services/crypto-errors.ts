@@ -1,5 +1,6 @@
 /** Maps the crypto library's and the import unwrapper's input errors to reference KMS errors (never a 500 for bad input). */
 import { kmsErrors } from '../errors.js';
+import { UnsupportedKeySpecError } from '../hsm/errors.js';
 import { CryptoInputError } from '../hsm/asym/errors.js';
 import { ImportMaterialError } from '../hsm/import-unwrap.js';
 
@@ -36,6 +37,8 @@ export function toDewError(err: unknown, algorithmField = 'algorithm'): unknown 
     if (err.code === 'BAD_CIPHERTEXT') return kmsErrors.undecryptable(m.code, err.message, err);
     return kmsErrors.invalidAs(field, err.message, m.code, err);
   }
+  // A token that lists a mechanism but refuses these parameters (SoftHSM2: RSA-OAEP with SHA-256 only at use).
+  if (err instanceof UnsupportedKeySpecError) return kmsErrors.invalidAs(algorithmField, err.message, 'KMS.4609', err);
   if (err instanceof ImportMaterialError) {
     const m = IMPORT_CODES[err.code];
     const field = err.message.startsWith('encrypted_privatekey') ? 'encrypted_privatekey' : m.field;

@@ -12,31 +12,18 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestDaemon, databaseFor, expectCode, eventually, type TestDaemon } from '../helpers/daemon.js';
 import type { DewClient } from '../../provider/client/dew-client.js';
+import { hsmApi, HSMS, KS } from './hsm-api.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
-const HSMS = '/v1/{project_id}/dew/hsms';
-const KS = '/v1.0/{project_id}/keystores';
-
 function api(c: DewClient) {
-  const req = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, credential?: string) =>
-    (await c.request(method, path, body as object | undefined, undefined, credential ? { 'X-Hsm-Credential': credential } : undefined)).body as Any;
-  const kms = (op: string, body: object) => c.kms(op, body) as Promise<Any>;
-  /** Waits for a job to leave RUNNING; its final record. */
-  const job = async (jobId: string) => {
-    for (let i = 0; i < 400; i++) {
-      const j = (await req('GET', `${HSMS}/jobs/${jobId}`)).job;
-      if (j.status !== 'RUNNING') return j;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`job ${jobId} still running`);
-  };
+  const base = hsmApi(c);
   const createInstance = async (name: string, specification = 'software') => {
-    const made = await req('POST', HSMS, { name, specification, description: `instance ${name}` });
-    const j = await job(made.job_id);
+    const made = await base.req('POST', HSMS, { name, specification, description: `instance ${name}` });
+    const j = await base.job(made.job_id);
     return { ...made, job: j };
   };
-  return { req, kms, job, createInstance };
+  return { ...base, createInstance };
 }
 
 t.test('software HSM instances and keystores', async (t) => {

@@ -14,26 +14,9 @@ import { createClient } from '@libsql/client';
 import { startTestDaemon, databaseFor, expectCode, eventually, type TestDaemon } from '../helpers/daemon.js';
 import { useSoftHsm, listObjects, SOFTHSM_MODULE } from '../helpers/softhsm.js';
 import { DewClient } from '../../provider/client/dew-client.js';
+import { hsmApi, HSMS, KS } from './hsm-api.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Any = any;
-const HSMS = '/v1/{project_id}/dew/hsms';
-const KS = '/v1.0/{project_id}/keystores';
-
-function api(c: DewClient) {
-  const req = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, credential?: string) =>
-    (await c.request(method, path, body as object | undefined, undefined, credential ? { 'X-Hsm-Credential': credential } : undefined)).body as Any;
-  const kms = (op: string, body: object) => c.kms(op, body) as Promise<Any>;
-  const job = async (jobId: string) => {
-    for (let i = 0; i < 2000; i++) {
-      const j = (await req('GET', `${HSMS}/jobs/${jobId}`)).job;
-      if (j.status !== 'RUNNING') return j;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`job ${jobId} still running`);
-  };
-  return { req, kms, job };
-}
+const api = hsmApi;
 
 t.test('pkcs11 HSM instances on SoftHSM2', async (t) => {
   const softhsm = useSoftHsm(t);
@@ -73,6 +56,7 @@ t.test('pkcs11 HSM instances on SoftHSM2', async (t) => {
   const rsa = (await kms('create-key', { key_alias: 'rsa-in-token', key_spec: 'RSA_2048', key_usage: 'SIGN_VERIFY', keystore_id: ks })).key_info.key_id;
   const mac = (await kms('create-key', { key_alias: 'mac-in-token', key_spec: 'HMAC_256', key_usage: 'GENERATE_VERIFY_MAC', keystore_id: ks })).key_info.key_id;
 
+  const extra: string[] = [];
   await t.test('the keys work, inside the token', async (t) => {
     const ct = await kms('encrypt-data', { key_id: aes, plain_text: 'in the token' });
     t.equal(Buffer.from(ct.cipher_text, 'base64').length, 124 + 16, 'the same ciphertext format and length rule');
@@ -95,6 +79,11 @@ t.test('pkcs11 HSM instances on SoftHSM2', async (t) => {
       const ok = createVerify(nodeAlg).update('signed in the token').verify(createPublicKey(pem), Buffer.from(s.signature, 'base64'));
       t.ok(ok, `${alg}: node:crypto verifies the token's signature with the public key`);
     }
+    // RSA-OAEP in the token: SoftHSM2 2.6 takes SHA-1 parameters only, and dew offers RSAES_OAEP_SHA_256:
+    // refused at use as a user error naming the mechanism, not a 500.
+    const oaep = (await kms('create-key', { key_alias: 'rsa-enc-in-token', key_spec: 'RSA_2048', key_usage: 'ENCRYPT_DECRYPT', keystore_id: ks })).key_info.key_id;
+    extra.push(oaep);
+    await expectCode(t, kms('encrypt-data', { key_id: oaep, plain_text: 'oaep', encryption_algorithm: 'RSAES_OAEP_SHA_256' }), 400, 'KMS.4609', 'OAEP with SHA-256 on SoftHSM2', /CKM_RSA_PKCS_OAEP/);
     const m = await kms('generate-mac', { key_id: mac, mac_algorithm: 'HMAC_SHA_256', message });
     t.equal((await kms('verify-mac', { key_id: mac, mac_algorithm: 'HMAC_SHA_256', message, mac: m.mac })).mac_valid, true);
   });
@@ -141,15 +130,16 @@ t.test('pkcs11 HSM instances on SoftHSM2', async (t) => {
   await t.test('deleting the keys, keystore and instance leaves no key object in the token', async (t) => {
     const serial = token.token_serial;
     const pin = token.user_pin;
-    for (const id of [aes, ec, rsa, mac]) await kms('schedule-key-deletion', { key_id: id, pending_days: '7' });
-    await expectCode(t, req('DELETE', `${KS}/${ks}`), 400, 'KMS.4605', 'keys pending deletion', /4 keys/);
+    const all = [aes, ec, rsa, mac, ...extra];
+    for (const id of all) await kms('schedule-key-deletion', { key_id: id, pending_days: '7' });
+    await expectCode(t, req('DELETE', `${KS}/${ks}`), 400, 'KMS.4605', 'keys pending deletion', new RegExp(`${all.length} keys`));
     const labelled = (id: string) => listObjects(softhsm, serial, pin).filter((o) => o.label.includes(id));
     t.ok(labelled(aes).length >= 2, 'the objects exist while the key is pending deletion');
     offset += 8 * 86_400_000;
     const report = await d.daemon.runJobs();
-    t.same(report.destroyed.sort(), [aes, ec, rsa, mac].sort(), 'the scheduler destroyed the four keys');
+    t.same(report.destroyed.sort(), [...all].sort(), 'the scheduler destroyed every key');
     t.same(report.failed, [], 'with nothing failed');
-    for (const id of [aes, ec, rsa, mac]) t.same(labelled(id), [], `no object of ${id} is left in the token`);
+    for (const id of all) t.same(labelled(id), [], `no object of ${id} is left in the token`);
     await req('DELETE', `${KS}/${ks}`);
     const del = await req('DELETE', `${HSMS}/${hsmId}`, undefined, cred);
     t.match(await job(del.job_id), { job_type: 'DELETE', status: 'SUCCESS' });

@@ -5,7 +5,8 @@
  * MACs, RSA-OAEP, and the refusals (unsupported specs naming the mechanism, import, OAEP hashes).
  */
 import t from 'tap';
-import { constants, createHash, createPublicKey, publicEncrypt, verify as nodeVerify } from 'node:crypto';
+import { constants, createHash, createHmac, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify } from 'node:crypto';
+import pkcs11js from 'pkcs11js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ import { Pkcs11Partition } from '../../daemon/hsm/pkcs11/pkcs11-partition.js';
 import { checkKeySpec, supportedKeySpecs, type MechanismSource } from '../../daemon/hsm/pkcs11/mechanisms.js';
 import { Pkcs11ImportRefusedError, Pkcs11MechanismError } from '../../daemon/hsm/pkcs11/errors.js';
 import { blobLength, parseBlob, HEADER_LEN, NONCE_OFFSET, TAG_LEN } from '../../daemon/hsm/ciphertext-blob.js';
-import { DecryptError } from '../../daemon/hsm/symmetric.js';
+import { DecryptError, aesCipher, decryptBlob, encryptBlob } from '../../daemon/hsm/symmetric.js';
+import { encodeObjectRef, objectLabel } from '../../daemon/hsm/pkcs11/objects.js';
 import { KeyMaterialMissingError } from '../../daemon/hsm/errors.js';
 import { CryptoInputError } from '../../daemon/hsm/asym/errors.js';
 import { loadPublicKey, verify as softwareVerify } from '../../daemon/hsm/asym/asymmetric.js';
@@ -146,6 +148,41 @@ t.test('AES_256: dew blob format and length rule, tamper and AAD binding, the ca
   partition.destroyKey(fresh);
   await t.rejects(partition.encrypt(fresh, 'data', Buffer.from('x')), KeyMaterialMissingError);
   t.equal(listObjects(hsm, token.tokenSerial, token.userPin).filter((o) => o.label === labelOf(fresh)).length, 0, 'its objects are gone from the token');
+});
+
+t.test('byte compatibility: with a known key value put in the token, the software cipher and HMAC agree with the token both ways', async (t) => {
+  // Test only: a key whose value the test knows, created (not generated) in the token under dew's label.
+  const admin = await lib.openToken({ serial: token.tokenSerial }, token.userPin);
+  t.teardown(() => admin.close());
+  const put = (ref: KeyRef, keyType: number, value: Buffer, usage: pkcs11js.Template) => {
+    admin.api.C_CreateObject(admin.session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY }, { type: pkcs11js.CKA_KEY_TYPE, value: keyType },
+      { type: pkcs11js.CKA_TOKEN, value: true }, { type: pkcs11js.CKA_PRIVATE, value: true }, { type: pkcs11js.CKA_SENSITIVE, value: true },
+      { type: pkcs11js.CKA_EXTRACTABLE, value: false }, { type: pkcs11js.CKA_LABEL, value: objectLabel(ref) }, { type: pkcs11js.CKA_VALUE, value }, ...usage,
+    ]);
+    material.set(`${ref.keyId}#${ref.version}`, encodeObjectRef(ref));
+  };
+  const aesKey = randomBytes(32);
+  const aesRef = { keyId: KEY(500), version: 3, keySpec: 'AES_256', partitionId: PID };
+  put(aesRef, pkcs11js.CKK_AES, aesKey, [{ type: pkcs11js.CKA_ENCRYPT, value: true }, { type: pkcs11js.CKA_DECRYPT, value: true }]);
+  const software = aesCipher(aesKey);
+  for (const len of [1, 4, 16, 33]) {
+    const pt = randomBytes(len);
+    const aad = len % 2 ? Buffer.from('aad') : undefined;
+    const fromToken = await partition.encrypt(aesRef, 'data', pt, aad);
+    t.same(decryptBlob(software, fromToken, parseBlob(fromToken), aad), pt, `${len} B: the software cipher opens the token's blob`);
+    const fromSoftware = encryptBlob(software, { keyId: aesRef.keyId, keyVersion: 3, kind: 'datakey' }, pt, aad);
+    t.equal(fromSoftware.length, fromToken.length, 'same length');
+    t.same(fromSoftware.subarray(0, NONCE_OFFSET).subarray(4), fromToken.subarray(0, NONCE_OFFSET).subarray(4), 'same header after the kind byte');
+    t.same(await partition.decrypt(aesRef, fromSoftware, parseBlob(fromSoftware), aad), pt, `${len} B: the token opens the software blob`);
+  }
+  for (const [spec, digest, bytes] of [['HMAC_256', 'sha256', 32], ['HMAC_512', 'sha512', 64]] as const) {
+    const key = randomBytes(bytes);
+    const ref = { keyId: KEY(510 + bytes), version: 1, keySpec: spec, partitionId: PID };
+    put(ref, pkcs11js.CKK_GENERIC_SECRET, key, [{ type: pkcs11js.CKA_SIGN, value: true }, { type: pkcs11js.CKA_VERIFY, value: true }]);
+    const msg = randomBytes(77);
+    t.same(await partition.mac(ref, msg), createHmac(digest, key).update(msg).digest(), `${spec}: the token's MAC is HMAC-${digest} (RFC 2104)`);
+  }
 });
 
 t.test('HMAC keys: MACs computed and verified in the token', async (t) => {
@@ -287,11 +324,68 @@ t.test('BYOK import into a token partition is refused with its own error', async
   });
 });
 
-t.test('a regenerated version replaces the objects a failed attempt left; forget drops loaded handles', async (t) => {
+t.test('generation never replaces a stored version; objects of an attempt whose reference was never stored are replaced', async (t) => {
   const ref = await makeKey('AES_256');
   const blob = await partition.encrypt(ref, 'data', Buffer.from('before'));
-  await partition.generateSymmetric(ref);
-  t.equal(listObjects(hsm, token.tokenSerial, token.userPin).filter((o) => o.label === labelOf(ref)).length, 1, 'one object per label');
-  partition.forget(ref.keyId, 1);
-  await t.rejects(partition.decrypt(ref, blob, parseBlob(blob)), DecryptError, 'the new material does not open the old blob');
+  await t.rejects(partition.generateSymmetric(ref), { name: 'TypeError', message: /already has token objects/ });
+  t.same(await partition.decrypt(ref, blob, parseBlob(blob)), Buffer.from('before'), 'the live version is untouched');
+
+  const orphan = { keyId: KEY(950), version: 1, keySpec: 'EC_P256', partitionId: PID };
+  await partition.generateAsymmetric(orphan); // its reference is "lost" (never stored)
+  const stored = await partition.generateAsymmetric(orphan);
+  t.equal(listObjects(hsm, token.tokenSerial, token.userPin).filter((o) => o.label === labelOf(orphan)).length, 2, 'one pair per label');
+  material.set(`${orphan.keyId}#1`, stored);
+  t.match(await partition.publicKeyPem(orphan), /BEGIN PUBLIC KEY/);
+  partition.forget(orphan.keyId, 1);
+  t.match(await partition.publicKeyPem(orphan), /BEGIN PUBLIC KEY/, 'reloaded after forget');
+  t.throws(() => partition.destroyKey({ ...orphan, partitionId: 'elsewhere' }), TypeError);
+});
+
+t.test('concurrent use: many encryptions, RSA signatures on the pool and MACs at once, beyond the session cap', async (t) => {
+  const aes = await makeKey('AES_256');
+  const rsa = await makeKey('RSA_2048');
+  const hmac = await makeKey('HMAC_256');
+  const pub = createPublicKey(await partition.publicKeyPem(rsa));
+  const jobs: Promise<boolean>[] = [];
+  for (let i = 0; i < 80; i++) {
+    const msg = Buffer.from(`message ${i}`);
+    jobs.push(partition.sign(rsa, 'RSASSA_PSS_SHA_256', msg, 'RAW').then((sig) => nodeVerify('sha256', msg, { key: pub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)));
+    jobs.push(partition.encrypt(aes, 'data', msg).then(async (b) => (await partition.decrypt(aes, b, parseBlob(b))).equals(msg)));
+    jobs.push(partition.mac(hmac, msg).then((m) => partition.verifyMac(hmac, msg, m)));
+  }
+  const results = await Promise.all(jobs);
+  t.equal(results.filter(Boolean).length, jobs.length, `${jobs.length} operations, all correct`);
+});
+
+t.test('objects destroyed behind dew\'s back are a clear error; a lost login is recovered (last: it logs the process out)', async (t) => {
+  const ref = await makeKey('AES_256');
+  const blob = await partition.encrypt(ref, 'data', Buffer.from('x'));
+  const admin = await lib.openToken({ serial: token.tokenSerial }, token.userPin);
+  t.teardown(() => admin.close());
+  for (const o of admin.findObjects([{ type: pkcs11js.CKA_LABEL, value: labelOf(ref) }])) admin.api.C_DestroyObject(admin.session, o);
+  await t.rejects(partition.encrypt(ref, 'data', Buffer.from('x')), KeyMaterialMissingError, 'a cached handle that is gone');
+  await t.rejects(partition.decrypt(ref, blob, parseBlob(blob)), KeyMaterialMissingError, 'and on reload');
+
+  const other = await makeKey('HMAC_256');
+  const aes = await makeKey('AES_256');
+  const mac = await partition.mac(other, Buffer.from('x'));
+  await partition.encrypt(aes, 'data', Buffer.from('x'));
+  admin.api.C_Logout(admin.session);
+  t.notOk(admin.isLoggedIn(), 'the token has logged the process out');
+  t.same(await partition.mac(other, Buffer.from('x')), mac, 'the partition logs in again and retries');
+  admin.api.C_Logout(admin.session);
+  t.equal(partition.encryptCached(aes, 'data', Buffer.from('x')), undefined, 'the hot path recovers and sends the caller to the async path');
+  const blob2 = await partition.encrypt(aes, 'data', Buffer.from('again'));
+  t.same(await partition.decrypt(aes, blob2, parseBlob(blob2)), Buffer.from('again'));
+
+  // A login that cannot be recovered (the user PIN changed behind dew's back) stays a clear error.
+  admin.api.C_SetPIN(admin.session, token.userPin, 'changed-pin-1234');
+  admin.api.C_Logout(admin.session);
+  await t.rejects(partition.mac(other, Buffer.from('x')), { name: 'Pkcs11TokenError', message: /logged dew out/ });
+  admin.api.C_Login(admin.session, pkcs11js.CKU_USER, 'changed-pin-1234');
+  admin.api.C_SetPIN(admin.session, 'changed-pin-1234', token.userPin);
+  t.same(await partition.mac(other, Buffer.from('x')), mac, 'works again once logged in');
+  admin.api.C_Logout(admin.session);
+  await t.rejects(partition.mac(other, Buffer.from('x')), { name: 'Pkcs11TokenError' }, 'a PIN the token refused once is not offered again (no lockout by retries)');
+  admin.api.C_Login(admin.session, pkcs11js.CKU_USER, token.userPin);
 });

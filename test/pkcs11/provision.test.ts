@@ -1,5 +1,7 @@
 /** PKCS#11 library handle, token provisioning and erasure, PIN and token errors, master-key wrap by a token key (real SoftHSM2). */
 import t from 'tap';
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { listObjects, readObject, useSoftHsm } from '../helpers/softhsm.js';
 import { Pkcs11Library } from '../../daemon/hsm/pkcs11/library.js';
 import { provisionToken, destroyTokenObjects, ROOT_KEY_LABEL } from '../../daemon/hsm/pkcs11/provision.js';
@@ -17,6 +19,11 @@ t.test('the library is loaded once per path and finalised with its last holder',
   again.close();
   t.ok(lib.isOpen, 'still open for the first holder');
   t.throws(() => Pkcs11Library.open('/nonexistent/libnothing.so'), Pkcs11LibraryError);
+  const link = join(hsm.dir, 'libsofthsm2-link.so');
+  symlinkSync(hsm.module, link);
+  const viaLink = Pkcs11Library.open(link);
+  t.equal(viaLink, lib, 'a symlink to the same module is the same library');
+  viaLink.close();
   t.ok(lib.slots().some((s) => !s.initialized), 'SoftHSM2 offers a free token');
 });
 
@@ -101,6 +108,9 @@ t.test('destroying an instance token erases its objects and, with the SO PIN, it
   await wrapMasterKey(lib, { tokenSerial: p.tokenSerial, pin: p.userPin, keyLabel: 'extra' }, generateMasterKey());
   t.equal(listObjects(hsm, p.tokenSerial, p.userPin).length, 2);
   t.same(await destroyTokenObjects(lib, { serial: p.tokenSerial, userPin: p.userPin }), { destroyed: 2, reinitialised: false });
+  const holder = await lib.openToken({ serial: p.tokenSerial }, p.userPin);
+  await t.rejects(destroyTokenObjects(lib, { serial: p.tokenSerial, userPin: p.userPin, soPin: p.soPin }), { name: 'Pkcs11TokenError', message: /CKR_SESSION_EXISTS.*close its partition first/ });
+  holder.close();
   t.equal(listObjects(hsm, p.tokenSerial, p.userPin).length, 0, 'no object left');
   t.same(await destroyTokenObjects(lib, { serial: p.tokenSerial, userPin: p.userPin, soPin: p.soPin }), { destroyed: 0, reinitialised: true });
   await t.rejects(lib.openToken({ serial: p.tokenSerial }, p.userPin), Pkcs11TokenError, 'the released token has no user PIN any more');

@@ -217,7 +217,8 @@ export function publicKeyPem(spec: AsymmetricKeySpec, handleOrDer: AsymmetricKey
   return pem;
 }
 
-function assertMessage(algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType): void {
+/** The message checks every signer applies (the PKCS#11 partition's too): bytes, a known type, a digest of the right length. */
+export function assertMessage(algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType): void {
   assertArg(isBytes(message), 'message', 'must be bytes');
   assertArg(messageType === 'DIGEST' || messageType === 'RAW', 'messageType', 'must be DIGEST or RAW');
   const digest = SIGNING_DIGEST[algorithm];

@@ -1,5 +1,5 @@
 /**
- * A PKCS#11 library handle: the module at one path is loaded and C_Initialize'd once per process
+ * A PKCS#11 library handle: the module file (by real path) is loaded and C_Initialize'd once per process
  * (PKCS#11 v2.40 §5.4: a second C_Initialize fails), shared by reference count, and C_Finalize'd when
  * the last holder closes it. It lists slots and tokens, finds a token by label or serial, and logs
  * in as the user (`openToken`), giving a Pkcs11Token (token.ts).
@@ -15,6 +15,7 @@
  * SoftHSM2 reads SOFTHSM2_CONF at C_Initialize, so set it before the first `open` in a process.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import pkcs11js from 'pkcs11js';
 import { ckrName, Pkcs11LibraryError, Pkcs11PinError, Pkcs11TokenError, describeToken } from './errors.js';
 import { Pkcs11Token } from './token.js';
@@ -54,6 +55,7 @@ export class Pkcs11Library {
 
   private constructor(
     readonly path: string,
+    private readonly realPath: string,
     /** The raw pkcs11js binding; only this folder's modules call it. */
     readonly api: Pkcs11Api,
   ) {}
@@ -61,7 +63,14 @@ export class Pkcs11Library {
   /** Loads and initialises the library at `path`, or returns the process's handle to it (one more reference). */
   static open(path: string): Pkcs11Library {
     if (typeof path !== 'string' || path.length === 0) throw new TypeError('path: a PKCS#11 library path expected');
-    const existing = open.get(path);
+    // One module file is one library, however it is named (a symlink must not initialise it twice).
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch (err) {
+      throw new Pkcs11LibraryError(`cannot load the PKCS#11 library ${path}: no such file`, err);
+    }
+    const existing = open.get(real);
     if (existing) {
       existing.refs++;
       return existing;
@@ -80,8 +89,8 @@ export class Pkcs11Library {
         throw new Pkcs11LibraryError(`C_Initialize of the PKCS#11 library ${path} failed: ${ckrName(err) ?? 'error'}`, err);
       }
     }
-    const lib = new Pkcs11Library(path, api);
-    open.set(path, lib);
+    const lib = new Pkcs11Library(path, real, api);
+    open.set(real, lib);
     return lib;
   }
 
@@ -89,7 +98,7 @@ export class Pkcs11Library {
   close(): void {
     if (this.refs <= 0) return;
     if (--this.refs > 0) return;
-    open.delete(this.path);
+    open.delete(this.realPath);
     this.loggedIn.clear();
     try {
       this.api.C_Finalize();
@@ -165,7 +174,7 @@ export class Pkcs11Library {
     }
     this.refs++;
     this.holders.set(info.serial, (this.holders.get(info.serial) ?? 0) + 1);
-    return new Pkcs11Token(this.api, info, session, () => this.released(info.serial));
+    return new Pkcs11Token(this.api, info, session, Buffer.from(pin, 'utf8'), () => this.released(info.serial));
   }
 
   /** A Pkcs11Token closed its sessions: with the token's last holder gone the token logged the user out. */

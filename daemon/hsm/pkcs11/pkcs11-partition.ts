@@ -14,7 +14,7 @@
  *   reference; a use loads the reference from the MaterialStore, checks it names exactly this
  *   KeyRef (a reference from another partition or key does not fit), finds the objects by label
  *   and caches their handles (and the public key) in an LRU; nothing secret is cached.
- * - AES_256: CKM_AES_GCM into dew's blob (ciphertext-blob.ts) exactly as symmetric.ts writes it:
+ * - AES_256: CKM_AES_GCM into dew's blob exactly as symmetric.ts writes it (gcm-blob.ts):
  *   random 12-byte IV at NONCE_OFFSET, AAD = header ‖ caller AAD, body = plaintext zero-padded to
  *   whole blocks, 16-byte tag then 16 zero bytes; a software decryptor with the key would open it.
  *   HMAC_256/384/512: CKK_GENERIC_SECRET keys and CKM_SHA{256,384,512}_HMAC. RSA, EC (P-256, P-384,
@@ -31,27 +31,33 @@
  * - BYOK import is refused (Pkcs11ImportRefusedError): dew's import result includes a keyed digest
  *   of the clear material (the byte-identical re-import rule), which a token-side unwrap cannot give.
  * - `checkKeySpec`/`supportedKeySpecs` read the token's mechanisms (mechanisms.ts) before anything is
- *   made; generate* check again.
+ *   made; generate* check again. Generation never replaces a version whose reference is stored;
+ *   objects an attempt left without a stored reference (the save failed) are destroyed first.
+ *   `destroyKey` destroys a version's objects (key deletion: the Partition interface has no such call).
+ * - Token failures are mapped once (`failure`): a handle gone → KeyMaterialMissingError; the token
+ *   gone or the login lost → Pkcs11TokenError; a failed decryption → DecryptError / BAD_CIPHERTEXT.
+ *   On Pkcs11TokenError the partition logs in again (Pkcs11Token.recover: new sessions, the user PIN
+ *   given at open, never a PIN the token refused once) and retries the operation once.
  */
 import type { KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import type { AesGCM, Mechanism } from 'pkcs11js';
+import type { Mechanism } from 'pkcs11js';
 import { CryptoInputError, assertArg, isBytes } from '../asym/errors.js';
 import { assertEncryptionAlgorithmFits, isAsymmetricKeySpec, type AsymmetricKeySpec, type EncryptionAlgorithm, type MessageType, type SigningAlgorithm } from '../asym/key-specs.js';
 import { rsaOaepMaxPlaintext } from '../asym/rsa.js';
-import { allocBlob, paddedLength, HEADER_LEN, NONCE_OFFSET, TAG_LEN, type BlobHeader, type BlobKind } from '../ciphertext-blob.js';
+import type { BlobHeader, BlobKind } from '../ciphertext-blob.js';
 import { KeyMaterialMissingError } from '../errors.js';
 import { keySpecInfo } from '../key-specs.js';
 import { Lru } from '../lru.js';
-import { fillRandom } from '../random-pool.js';
 import { DecryptError } from '../symmetric.js';
 import type { WrappingAlgorithm } from '../import-unwrap.js';
 import type { ImportWrapping, ImportWrappingKey, ImportedMaterial, KeyRef, MaterialStore, Partition } from '../partition.js';
-import { ckrName, Pkcs11ImportRefusedError, Pkcs11MechanismError } from './errors.js';
+import { ckrName, Pkcs11ImportRefusedError, Pkcs11MechanismError, Pkcs11TokenError } from './errors.js';
 import type { Handle, Pkcs11Library, TokenSelector } from './library.js';
 import { checkKeySpec, supportedKeySpecs, missingMechanism } from './mechanisms.js';
 import { encodeObjectRef, keyPairPlan, objectLabel, parseObjectRef, secretKeyPlan } from './objects.js';
 import { ecPublicKey, rsaPublicKey } from './public-key.js';
+import { finishOpen, openPlan, sealPlan } from './gcm-blob.js';
 import { assertSignInput, derToRawSignature, EC_FIELD_BYTES, oaepMechanism, rawToDerSignature, signPlan } from './signatures.js';
 import type { Pkcs11Token } from './token.js';
 
@@ -80,25 +86,19 @@ const HMAC_MECHANISM: Readonly<Record<string, { mechanism: number; bytes: number
 });
 
 const EMPTY = Buffer.alloc(0);
-const ZERO_TAIL = Buffer.alloc(16);
 /** Return values of a failed check: the signature (or MAC) is wrong, not the call. */
 const SIGNATURE_REFUSED = new Set(['CKR_SIGNATURE_INVALID', 'CKR_SIGNATURE_LEN_RANGE']);
+/** Return values that mean the token (or dew's login to it) is gone, not that the input is wrong. */
+const TOKEN_UNAVAILABLE = new Set([
+  'CKR_DEVICE_REMOVED', 'CKR_DEVICE_ERROR', 'CKR_TOKEN_NOT_PRESENT', 'CKR_SESSION_HANDLE_INVALID', 'CKR_SESSION_CLOSED',
+  'CKR_USER_NOT_LOGGED_IN', 'CKR_CRYPTOKI_NOT_INITIALIZED', 'CKR_DEVICE_MEMORY',
+]);
 /** Return values of C_*Init that mean "the token does not take these mechanism parameters". */
 const PARAMS_REFUSED = new Set(['CKR_ARGUMENTS_BAD', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_MECHANISM_INVALID']);
-
-function gcm(iv: Buffer, aad: Buffer): Mechanism {
-  const parameter: AesGCM = { type: pkcs11js.CK_PARAMS_AES_GCM, iv, ivBits: 96, aad, tagBits: 128 };
-  return { mechanism: pkcs11js.CKM_AES_GCM, parameter };
-}
 
 function assertAsymmetric(keySpec: string): AsymmetricKeySpec {
   if (!isAsymmetricKeySpec(keySpec)) throw new TypeError(`keySpec: ${keySpec} is not an asymmetric key spec`);
   return keySpec;
-}
-
-function aadFor(blob: Buffer, aad: Uint8Array): Buffer {
-  const header = blob.subarray(0, HEADER_LEN);
-  return aad.length ? Buffer.concat([header, aad]) : header;
 }
 
 export class Pkcs11Partition implements Partition {
@@ -154,11 +154,25 @@ export class Pkcs11Partition implements Partition {
     return supportedKeySpecs(this.token);
   }
 
-  /** Destroys objects left with this label by an earlier attempt whose reference was never stored. */
-  private destroyLabelled(label: string): void {
-    for (const o of this.token.findObjects([{ type: pkcs11js.CKA_LABEL, value: label }])) {
-      this.token.api.C_DestroyObject(this.token.session, o);
-    }
+  /** Destroys every object with `label`. */
+  private destroyLabelled(ref: KeyRef, label: string): void {
+    this.guard(ref, () => {
+      for (const o of this.token.findObjects([{ type: pkcs11js.CKA_LABEL, value: label }])) this.token.api.C_DestroyObject(this.token.session, o);
+    });
+  }
+
+  /**
+   * Before generating a version: a version whose reference is stored is live and is never replaced
+   * (a caller bug); objects an earlier attempt left without a stored reference are destroyed.
+   */
+  private async prepareLabel(ref: KeyRef): Promise<string> {
+    this.assertMine(ref);
+    const label = objectLabel(ref);
+    const stored = await this.opts.store.loadMaterial(ref.keyId, ref.version);
+    if (stored && parseObjectRef(stored, ref)) throw new TypeError(`ref: key ${ref.keyId} version ${ref.version} already has token objects`);
+    this.destroyLabelled(ref, label);
+    this.cache.delete(this.cacheKey(ref));
+    return label;
   }
 
   private assertMine(ref: KeyRef): void {
@@ -166,26 +180,28 @@ export class Pkcs11Partition implements Partition {
   }
 
   async generateSymmetric(ref: KeyRef): Promise<Buffer> {
+    return this.retrying(() => this.generateSymmetricOnce(ref));
+  }
+
+  private async generateSymmetricOnce(ref: KeyRef): Promise<Buffer> {
     this.assertMine(ref);
     this.checkKeySpec(ref.keySpec);
-    const label = objectLabel(ref);
-    const plan = secretKeyPlan(ref.keySpec, label);
-    this.destroyLabelled(label);
-    this.cache.delete(this.cacheKey(ref));
-    await this.token.withSession((s) => this.token.api.C_GenerateKeyAsync(s, { mechanism: plan.mechanism }, plan.template));
+    const plan = secretKeyPlan(ref.keySpec, await this.prepareLabel(ref));
+    await this.pooled(ref, (s) => this.token.api.C_GenerateKeyAsync(s, { mechanism: plan.mechanism }, plan.template));
     return encodeObjectRef(ref);
   }
 
   /** RSA-4096 takes seconds in a token: generation runs on libuv's pool (C_GenerateKeyPairAsync). */
   async generateAsymmetric(ref: KeyRef): Promise<Buffer> {
+    return this.retrying(() => this.generateAsymmetricOnce(ref));
+  }
+
+  private async generateAsymmetricOnce(ref: KeyRef): Promise<Buffer> {
     this.assertMine(ref);
     assertAsymmetric(ref.keySpec);
     this.checkKeySpec(ref.keySpec);
-    const label = objectLabel(ref);
-    const plan = keyPairPlan(ref.keySpec, label);
-    this.destroyLabelled(label);
-    this.cache.delete(this.cacheKey(ref));
-    await this.token.withSession((s) =>
+    const plan = keyPairPlan(ref.keySpec, await this.prepareLabel(ref));
+    await this.pooled(ref, (s) =>
       this.token.api.C_GenerateKeyPairAsync(s, { mechanism: plan.mechanism }, plan.publicTemplate, plan.privateTemplate),
     );
     return encodeObjectRef(ref);
@@ -193,12 +209,15 @@ export class Pkcs11Partition implements Partition {
 
   /** Destroys the token objects of a key version (key deletion, material removal) and forgets them. */
   destroyKey(ref: KeyRef): void {
-    this.destroyLabelled(objectLabel(ref));
+    this.assertMine(ref);
+    this.destroyLabelled(ref, objectLabel(ref));
     this.cache.delete(this.cacheKey(ref));
   }
 
   private findOne(label: string, objectClass: number): Handle | undefined {
-    return this.token.findObjects([{ type: pkcs11js.CKA_LABEL, value: label }, { type: pkcs11js.CKA_CLASS, value: objectClass }])[0];
+    const hit = this.token.findObjects([{ type: pkcs11js.CKA_LABEL, value: label }, { type: pkcs11js.CKA_CLASS, value: objectClass }])[0];
+    if (!hit && !this.token.isLoggedIn()) throw this.loggedOut();
+    return hit;
   }
 
   /** Loads (and caches) a key version's object handles; KeyMaterialMissingError when the reference or objects are gone. */
@@ -208,6 +227,12 @@ export class Pkcs11Partition implements Partition {
     const stored = await this.opts.store.loadMaterial(ref.keyId, ref.version);
     const label = stored && parseObjectRef(stored, ref);
     if (!label) throw new KeyMaterialMissingError(ref);
+    const entry = this.guard(ref, () => this.findKey(ref, label));
+    this.cache.set(this.cacheKey(ref), entry);
+    return entry;
+  }
+
+  private findKey(ref: KeyRef, label: string): LoadedKey {
     let entry: LoadedKey;
     if (!isAsymmetricKeySpec(ref.keySpec)) {
       const secret = this.findOne(label, pkcs11js.CKO_SECRET_KEY);
@@ -219,7 +244,6 @@ export class Pkcs11Partition implements Partition {
       if (!privateKey || !publicHandle) throw new KeyMaterialMissingError(ref);
       entry = { keySpec: ref.keySpec, label, privateKey, publicHandle, publicKey: this.readPublicKey(ref.keySpec, publicHandle) };
     }
-    this.cache.set(this.cacheKey(ref), entry);
     return entry;
   }
 
@@ -231,38 +255,86 @@ export class Pkcs11Partition implements Partition {
     return ecPublicKey(keySpec, this.token.attribute(handle, pkcs11js.CKA_EC_POINT));
   }
 
-  /** Runs a token call; a handle the token no longer knows (objects destroyed behind dew's back) drops the cache entry. */
+  /**
+   * What a failed token call means for the caller: a handle the token no longer knows (objects
+   * destroyed behind dew's back) is KeyMaterialMissingError (and the cache entry goes); a token that
+   * is gone or logged out is Pkcs11TokenError; anything else is returned as it is.
+   */
+  private failure(ref: KeyRef, err: unknown): unknown {
+    const ckr = ckrName(err);
+    if (ckr === 'CKR_OBJECT_HANDLE_INVALID' || ckr === 'CKR_KEY_HANDLE_INVALID') {
+      this.cache.delete(this.cacheKey(ref));
+      return this.token.isLoggedIn() ? new KeyMaterialMissingError(ref) : this.loggedOut(err);
+    }
+    if (ckr !== undefined && TOKEN_UNAVAILABLE.has(ckr)) return new Pkcs11TokenError(`the PKCS#11 ${this.token.name} is not available: ${ckr}`, err);
+    return err;
+  }
+
+  /**
+   * Runs an operation; when the token turns out gone or logged out (Pkcs11TokenError) and logging in
+   * again works (Pkcs11Token.recover), the loaded handles are dropped and the operation runs once more.
+   */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof Pkcs11TokenError) || !this.recover()) throw err;
+      return fn();
+    }
+  }
+
+  /** The hot path's form of `retrying`: after a recovery it answers undefined, so the caller takes the async path. */
+  private unlessRecovered<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof Pkcs11TokenError) || !this.recover()) throw err;
+      return undefined;
+    }
+  }
+
+  private recover(): boolean {
+    if (!this.token.recover()) return false;
+    this.cache.clear();
+    return true;
+  }
+
+  /** Private objects are invisible without the user login: say so rather than "no material". */
+  private loggedOut(cause?: unknown): Pkcs11TokenError {
+    return new Pkcs11TokenError(`the PKCS#11 ${this.token.name} has logged dew out (CKR_USER_NOT_LOGGED_IN): reopen the HSM instance`, cause);
+  }
+
+  /** Runs synchronous token calls, mapping their failures (`failure`). */
   private guard<T>(ref: KeyRef, fn: () => T): T {
     try {
       return fn();
     } catch (err) {
-      if (ckrName(err) === 'CKR_OBJECT_HANDLE_INVALID' || ckrName(err) === 'CKR_KEY_HANDLE_INVALID') {
-        this.cache.delete(this.cacheKey(ref));
-        throw new KeyMaterialMissingError(ref);
-      }
-      throw err;
+      throw this.failure(ref, err);
+    }
+  }
+
+  /** Runs calls on a pooled session (for the Async calls), mapping their failures (`failure`). */
+  private async pooled<T>(ref: KeyRef, fn: (session: Handle) => Promise<T>): Promise<T> {
+    try {
+      return await this.token.withSession(fn);
+    } catch (err) {
+      throw this.failure(ref, err);
     }
   }
 
   // ---- symmetric ----
 
-  private encryptPlan(k: LoadedKey, ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array) {
+  private secretFor(k: LoadedKey, ref: KeyRef): Handle {
     if (!k.secret || keySpecInfo(k.keySpec)?.family !== 'aes') throw new TypeError(`keySpec: ${ref.keySpec} cannot encrypt`);
-    const blob = allocBlob({ kind, algorithm: 1, plaintextLength: plaintext.length, keyVersion: ref.version, keyId: ref.keyId });
-    const iv = blob.subarray(NONCE_OFFSET, NONCE_OFFSET + 12);
-    fillRandom(iv);
-    const body = Buffer.alloc(paddedLength(plaintext.length));
-    body.set(plaintext);
-    // The token writes body ciphertext ‖ 16-byte tag straight into the blob; the 16 bytes after stay zero.
-    const out = blob.subarray(HEADER_LEN, HEADER_LEN + body.length + 16);
-    return { secret: k.secret, blob, body, out, mechanism: gcm(Buffer.from(iv), aadFor(blob, aad)) };
+    return k.secret;
   }
 
   private encryptNow(k: LoadedKey, ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array): Buffer {
-    const p = this.encryptPlan(k, ref, kind, plaintext, aad);
+    const secret = this.secretFor(k, ref);
+    const p = sealPlan({ keyId: ref.keyId, keyVersion: ref.version, kind }, plaintext, aad);
     try {
       this.guard(ref, () => {
-        this.token.api.C_EncryptInit(this.token.session, p.mechanism, p.secret);
+        this.token.api.C_EncryptInit(this.token.session, p.mechanism, secret);
         this.token.api.C_Encrypt(this.token.session, p.body, p.out);
       });
       return p.blob;
@@ -272,12 +344,17 @@ export class Pkcs11Partition implements Partition {
   }
 
   async encrypt(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Promise<Buffer> {
+    return this.retrying(() => this.encryptOnce(ref, kind, plaintext, aad));
+  }
+
+  private async encryptOnce(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Promise<Buffer> {
     const k = await this.load(ref);
     if (this.sync) return this.encryptNow(k, ref, kind, plaintext, aad);
-    const p = this.encryptPlan(k, ref, kind, plaintext, aad);
+    const secret = this.secretFor(k, ref);
+    const p = sealPlan({ keyId: ref.keyId, keyVersion: ref.version, kind }, plaintext, aad);
     try {
-      await this.token.withSession(async (s) => {
-        this.guard(ref, () => this.token.api.C_EncryptInit(s, p.mechanism, p.secret));
+      await this.pooled(ref, async (s) => {
+        this.guard(ref, () => this.token.api.C_EncryptInit(s, p.mechanism, secret));
         await this.token.api.C_EncryptAsync(s, p.body, p.out);
       });
       return p.blob;
@@ -289,61 +366,56 @@ export class Pkcs11Partition implements Partition {
   encryptCached(ref: KeyRef, kind: BlobKind, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Buffer | undefined {
     if (!this.sync) return undefined;
     const k = this.cache.get(this.cacheKey(ref));
-    return k && this.encryptNow(k, ref, kind, plaintext, aad);
+    return k && this.unlessRecovered(() => this.encryptNow(k, ref, kind, plaintext, aad));
   }
 
-  private decryptPlan(k: LoadedKey, blob: Buffer, header: BlobHeader, aad: Uint8Array) {
+  /** The AES key of a blob's header; DecryptError for any key or blob that cannot be one (as the software path). */
+  private openerFor(k: LoadedKey, header: BlobHeader): Handle {
     if (!k.secret || keySpecInfo(k.keySpec)?.family !== 'aes' || header.algorithm !== 1) throw new DecryptError();
-    const bodyEnd = blob.length - TAG_LEN;
-    if (!blob.subarray(bodyEnd + 16).equals(ZERO_TAIL)) throw new DecryptError();
-    const input = blob.subarray(HEADER_LEN, bodyEnd + 16);
-    return { secret: k.secret, input, out: Buffer.alloc(input.length), mechanism: gcm(Buffer.from(blob.subarray(NONCE_OFFSET, NONCE_OFFSET + 12)), aadFor(blob, aad)) };
-  }
-
-  private static finishDecrypt(plain: Buffer, header: BlobHeader): Buffer {
-    for (let i = header.plaintextLength; i < plain.length; i++) {
-      if (plain[i] !== 0) {
-        plain.fill(0);
-        throw new DecryptError();
-      }
-    }
-    return plain.subarray(0, header.plaintextLength);
+    return k.secret;
   }
 
   private decryptNow(k: LoadedKey, ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array): Buffer {
-    const p = this.decryptPlan(k, blob, header, aad);
+    const secret = this.openerFor(k, header);
+    const p = openPlan(blob, aad);
     let plain: Buffer;
     try {
       plain = this.guard(ref, () => {
-        this.token.api.C_DecryptInit(this.token.session, p.mechanism, p.secret);
+        this.token.api.C_DecryptInit(this.token.session, p.mechanism, secret);
         return this.token.api.C_Decrypt(this.token.session, p.input, p.out);
       });
     } catch (err) {
-      if (err instanceof KeyMaterialMissingError) throw err;
+      if (err instanceof KeyMaterialMissingError || err instanceof Pkcs11TokenError) throw err;
       throw new DecryptError();
     }
-    return Pkcs11Partition.finishDecrypt(plain, header);
+    return finishOpen(plain, header);
   }
 
   async decrypt(ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array = EMPTY): Promise<Buffer> {
+    return this.retrying(() => this.decryptOnce(ref, blob, header, aad));
+  }
+
+  private async decryptOnce(ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array = EMPTY): Promise<Buffer> {
     const k = await this.load(ref);
     if (this.sync) return this.decryptNow(k, ref, blob, header, aad);
-    const p = this.decryptPlan(k, blob, header, aad);
-    const plain = await this.token.withSession(async (s) => {
-      this.guard(ref, () => this.token.api.C_DecryptInit(s, p.mechanism, p.secret));
+    const secret = this.openerFor(k, header);
+    const p = openPlan(blob, aad);
+    const plain = await this.pooled(ref, async (s) => {
+      this.guard(ref, () => this.token.api.C_DecryptInit(s, p.mechanism, secret));
       try {
         return await this.token.api.C_DecryptAsync(s, p.input, p.out);
-      } catch {
-        throw new DecryptError();
+      } catch (err) {
+        const f = this.failure(ref, err);
+        throw f === err ? new DecryptError() : f;
       }
     });
-    return Pkcs11Partition.finishDecrypt(plain, header);
+    return finishOpen(plain, header);
   }
 
   decryptCached(ref: KeyRef, blob: Buffer, header: BlobHeader, aad: Uint8Array = EMPTY): Buffer | undefined {
     if (!this.sync) return undefined;
     const k = this.cache.get(this.cacheKey(ref));
-    return k && this.decryptNow(k, ref, blob, header, aad);
+    return k && this.unlessRecovered(() => this.decryptNow(k, ref, blob, header, aad));
   }
 
   // ---- MACs ----
@@ -355,6 +427,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async mac(ref: KeyRef, message: Uint8Array): Promise<Buffer> {
+    return this.retrying(() => this.macOnce(ref, message));
+  }
+
+  private async macOnce(ref: KeyRef, message: Uint8Array): Promise<Buffer> {
     const h = this.hmacOf(await this.load(ref), ref);
     const data = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     if (this.sync) {
@@ -363,7 +439,7 @@ export class Pkcs11Partition implements Partition {
         return this.token.api.C_Sign(this.token.session, data, Buffer.alloc(h.bytes));
       });
     }
-    return this.token.withSession(async (s) => {
+    return this.pooled(ref, async (s) => {
       this.guard(ref, () => this.token.api.C_SignInit(s, h.mechanism, h.secret));
       return this.token.api.C_SignAsync(s, data, Buffer.alloc(h.bytes));
     });
@@ -371,6 +447,10 @@ export class Pkcs11Partition implements Partition {
 
   /** Checked in the token (C_Verify); false for a wrong or wrong-length MAC. */
   async verifyMac(ref: KeyRef, message: Uint8Array, mac: Uint8Array): Promise<boolean> {
+    return this.retrying(() => this.verifyMacOnce(ref, message, mac));
+  }
+
+  private async verifyMacOnce(ref: KeyRef, message: Uint8Array, mac: Uint8Array): Promise<boolean> {
     const h = this.hmacOf(await this.load(ref), ref);
     if (mac.length !== h.bytes) return false;
     return this.verifyIn(ref, h.mechanism, h.secret, Buffer.from(message.buffer, message.byteOffset, message.byteLength), Buffer.from(mac));
@@ -388,7 +468,7 @@ export class Pkcs11Partition implements Partition {
       }
     };
     if (this.sync) return run(this.token.session, (s) => this.token.api.C_Verify(s, data, signature));
-    return this.token.withSession((s) => run(s, (x) => this.token.api.C_VerifyAsync(x, data, signature)));
+    return this.pooled(ref, (s) => run(s, (x) => this.token.api.C_VerifyAsync(x, data, signature)));
   }
 
   // ---- asymmetric ----
@@ -401,6 +481,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async sign(ref: KeyRef, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType): Promise<Buffer> {
+    return this.retrying(() => this.signOnce(ref, algorithm, message, messageType));
+  }
+
+  private async signOnce(ref: KeyRef, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType): Promise<Buffer> {
     const { spec, k } = await this.pair(ref);
     assertSignInput(spec, algorithm, message, messageType);
     const plan = signPlan(algorithm, message, messageType);
@@ -412,7 +496,7 @@ export class Pkcs11Partition implements Partition {
         return this.token.api.C_Sign(this.token.session, plan.data, Buffer.alloc(size));
       });
     } else {
-      raw = await this.token.withSession(async (s) => {
+      raw = await this.pooled(ref, async (s) => {
         this.guard(ref, () => this.token.api.C_SignInit(s, plan.mechanism, k.privateKey));
         return this.token.api.C_SignAsync(s, plan.data, Buffer.alloc(size));
       });
@@ -422,6 +506,10 @@ export class Pkcs11Partition implements Partition {
 
   /** Verified in the token with the public key object; false (never an exception) for a malformed or wrong signature. */
   async verify(ref: KeyRef, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType, signature: Uint8Array): Promise<boolean> {
+    return this.retrying(() => this.verifyOnce(ref, algorithm, message, messageType, signature));
+  }
+
+  private async verifyOnce(ref: KeyRef, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType, signature: Uint8Array): Promise<boolean> {
     const { spec, k } = await this.pair(ref);
     assertSignInput(spec, algorithm, message, messageType);
     assertArg(isBytes(signature), 'signature', 'must be bytes');
@@ -435,6 +523,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async publicKeyPem(ref: KeyRef): Promise<string> {
+    return this.retrying(() => this.publicKeyPemOnce(ref));
+  }
+
+  private async publicKeyPemOnce(ref: KeyRef): Promise<string> {
     const { k } = await this.pair(ref);
     return k.publicKey.export({ type: 'spki', format: 'pem' }) as string;
   }
@@ -458,6 +550,10 @@ export class Pkcs11Partition implements Partition {
   }
 
   async asymmetricEncrypt(ref: KeyRef, algorithm: EncryptionAlgorithm, plaintext: Uint8Array): Promise<Buffer> {
+    return this.retrying(() => this.asymmetricEncryptOnce(ref, algorithm, plaintext));
+  }
+
+  private async asymmetricEncryptOnce(ref: KeyRef, algorithm: EncryptionAlgorithm, plaintext: Uint8Array): Promise<Buffer> {
     const { spec, k } = await this.pair(ref);
     assertEncryptionAlgorithmFits(spec, algorithm);
     assertArg(isBytes(plaintext) && plaintext.length >= 1, 'plaintext', 'must be at least 1 byte');
@@ -466,7 +562,7 @@ export class Pkcs11Partition implements Partition {
     const max = rsaOaepMaxPlaintext(bits, hash);
     if (plaintext.length > max) throw new CryptoInputError('PLAINTEXT_TOO_LONG', `plaintext must be at most ${max} bytes for RSA-${bits} OAEP-${hash}`);
     const data = Buffer.from(plaintext);
-    return this.token.withSession(async (s) => {
+    return this.pooled(ref, async (s) => {
       this.oaepInit(ref, algorithm, hash, (m) => this.token.api.C_EncryptInit(s, m, k.publicHandle));
       return Buffer.from(await this.token.api.C_EncryptAsync(s, data, Buffer.alloc(bits / 8)));
     });
@@ -474,6 +570,10 @@ export class Pkcs11Partition implements Partition {
 
   /** In the token, on libuv's pool; one BAD_CIPHERTEXT for every failure (no padding oracle). */
   async asymmetricDecrypt(ref: KeyRef, algorithm: EncryptionAlgorithm, ciphertext: Uint8Array): Promise<Buffer> {
+    return this.retrying(() => this.asymmetricDecryptOnce(ref, algorithm, ciphertext));
+  }
+
+  private async asymmetricDecryptOnce(ref: KeyRef, algorithm: EncryptionAlgorithm, ciphertext: Uint8Array): Promise<Buffer> {
     const { spec, k } = await this.pair(ref);
     assertEncryptionAlgorithmFits(spec, algorithm);
     assertArg(isBytes(ciphertext), 'ciphertext', 'must be bytes');
@@ -481,11 +581,13 @@ export class Pkcs11Partition implements Partition {
     const bytes = k.publicKey.asymmetricKeyDetails!.modulusLength! / 8;
     if (ciphertext.length !== bytes) throw new CryptoInputError('BAD_CIPHERTEXT', `ciphertext must be ${bytes} bytes`);
     const data = Buffer.from(ciphertext);
-    return this.token.withSession(async (s) => {
+    return this.pooled(ref, async (s) => {
       this.oaepInit(ref, algorithm, hash, (m) => this.token.api.C_DecryptInit(s, m, k.privateKey));
       try {
         return Buffer.from(await this.token.api.C_DecryptAsync(s, data, Buffer.alloc(bytes)));
       } catch (cause) {
+        const f = this.failure(ref, cause);
+        if (f !== cause) throw f;
         throw new CryptoInputError('BAD_CIPHERTEXT', 'RSA-OAEP decryption failed', { cause: new Error(ckrName(cause) ?? 'error') });
       }
     });

@@ -10,9 +10,10 @@
  *   destroyTokenObjects(lib, { serial, userPin, soPin? }) → { destroyed, reinitialised }
  *     destroys every object the user sees, then, given the SO PIN, re-initialises the token (which
  *     erases whatever is left and the user PIN, PKCS#11 v2.40 §5.6 C_InitToken) under the label
- *     `dew-released`. PKCS#11 has no call that returns a token to the uninitialised state; SoftHSM2
- *     always offers one more free slot, and its released token folder may be removed by the operator
- *     (`softhsm2-util --delete-token --serial …`).
+ *     `dew-released`; close every partition on the token first (C_InitToken refuses while sessions
+ *     are open: CKR_SESSION_EXISTS). PKCS#11 has no call that returns a token to the
+ *     uninitialised state; SoftHSM2 always offers one more free slot, and a released token's folder
+ *     may be removed by the operator (`softhsm2-util --delete-token --serial …`).
  */
 import { randomBytes } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
@@ -115,7 +116,9 @@ export async function destroyTokenObjects(
   try {
     lib.api.C_InitToken(slot, opts.soPin, paddedLabel(RELEASED_LABEL));
   } catch (err) {
-    throw new Pkcs11TokenError(`re-initialising the PKCS#11 ${describeToken({ serial: opts.serial })} failed: ${ckrName(err) ?? 'error'}`, err);
+    const ckr = ckrName(err) ?? 'error';
+    const why = ckr === 'CKR_SESSION_EXISTS' ? ' (sessions are still open on it in this process: close its partition first)' : '';
+    throw new Pkcs11TokenError(`re-initialising the PKCS#11 ${describeToken({ serial: opts.serial })} failed: ${ckr}${why}`, err);
   }
   return { destroyed, reinitialised: true };
 }

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import type { Mechanism, RsaOAEP, RsaPSS } from 'pkcs11js';
-import { CryptoInputError, assertArg, isBytes } from '../asym/errors.js';
+import { assertMessage } from '../asym/asymmetric.js';
 import { assertSigningAlgorithmFits, SIGNING_DIGEST, type AsymmetricKeySpec, type MessageType, type SigningAlgorithm } from '../asym/key-specs.js';
 import { derDecodeSignature, derEncodeSignature } from '../asym/der.js';
 import { CKM_EDDSA } from './mechanisms.js';
@@ -38,16 +38,7 @@ export const EC_FIELD_BYTES: Readonly<Record<string, number>> = Object.freeze({ 
 /** The software keys' message checks (asym/asymmetric.ts assertMessage), same codes and messages. */
 export function assertSignInput(spec: AsymmetricKeySpec, algorithm: SigningAlgorithm, message: Uint8Array, messageType: MessageType): void {
   assertSigningAlgorithmFits(spec, algorithm);
-  assertArg(isBytes(message), 'message', 'must be bytes');
-  assertArg(messageType === 'DIGEST' || messageType === 'RAW', 'messageType', 'must be DIGEST or RAW');
-  const digest = SIGNING_DIGEST[algorithm];
-  if (digest === null) {
-    if (messageType !== 'RAW') throw new CryptoInputError('MESSAGE_TYPE', `${algorithm} signs RAW messages only`);
-    return;
-  }
-  if (messageType === 'DIGEST' && message.length !== digest.length) {
-    throw new CryptoInputError('DIGEST_LENGTH', `a ${algorithm} DIGEST message must be ${digest.length} bytes, got ${message.length}`);
-  }
+  assertMessage(algorithm, message, messageType);
 }
 
 /** What to hand the token: the mechanism and the bytes it signs (or verifies against). */

@@ -210,7 +210,8 @@ export class HsmInstanceService {
     if (row.specification !== 'pkcs11') throw hsmErrors.invalid('hsm_id', 'a software instance has no PKCS#11 token: only pkcs11 instances do');
     const t = this.d.registry.tokenOf(row);
     if (!t) throw hsmErrors.state(`The HSM instance is ${row.status}: its token is not ready.`);
-    return { token: { library: t.token.library, slot_id: t.token.slotId, token_label: t.token.tokenLabel, token_serial: t.token.tokenSerial, user_pin: t.pins.userPin } };
+    const slotId = this.d.tokens ? this.d.tokens.slotOf(t.token) : t.token.slotId;
+    return { token: { library: t.token.library, slot_id: slotId, token_label: t.token.tokenLabel, token_serial: t.token.tokenSerial, user_pin: t.pins.userPin } };
   }
 
   async job(caller: Caller, jobId: string): Promise<{ job: Record<string, unknown> }> {

@@ -36,6 +36,10 @@ export class Pkcs11Backend implements TokenBackend {
     return Pkcs11Partition.open(this.lib, { id: partitionId, token: { serial: token.tokenSerial }, pin: pins.userPin, store: this.store });
   }
 
+  slotOf(token: TokenInfo): string {
+    return String(this.lib.findToken({ serial: token.tokenSerial }).slotId);
+  }
+
   async destroy(token: TokenInfo, pins: TokenPins): Promise<void> {
     await destroyTokenObjects(this.lib, { serial: token.tokenSerial, userPin: pins.userPin, soPin: pins.soPin });
   }

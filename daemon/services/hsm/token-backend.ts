@@ -26,6 +26,8 @@ export interface TokenBackend {
   provision(hsmId: string): Promise<{ token: TokenInfo; pins: TokenPins }>;
   /** The partition serving the keys of the instance whose token this is. */
   open(partitionId: string, token: TokenInfo, pins: TokenPins): Promise<Partition>;
+  /** The token's slot id now (a library may renumber slots from one process to the next; SoftHSM2 does). */
+  slotOf(token: TokenInfo): string;
   /** Destroys the token's objects (the instance is deleted). */
   destroy(token: TokenInfo, pins: TokenPins): Promise<void>;
 }
