@@ -24,22 +24,27 @@ export function connect(ctx: CommandContext, credentialsFile?: string): Connecti
   }
 }
 
-/** Removes `--credentials FILE` / `--credentials=FILE` from argv and returns it. */
-export function takeCredentialsFlag(argv: readonly string[]): { rest: string[]; credentialsFile?: string } {
+/** Removes `--NAME FILE` / `--NAME=FILE` (one dash also taken) from argv and returns the path; an empty path is a usage error. */
+export function takeFileFlag(argv: readonly string[], name: string): { rest: string[]; file?: string } {
   const rest: string[] = [];
-  let credentialsFile: string | undefined;
+  let file: string | undefined;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--credentials' || a === '-credentials') {
-      credentialsFile = argv[++i];
-      if (credentialsFile === undefined) throw new CliError('usage', `${a} needs a file path`);
-    } else if (a.startsWith('--credentials=') || a.startsWith('-credentials=')) {
-      credentialsFile = a.slice(a.indexOf('=') + 1);
+    const a = argv[i]!;
+    const inline = a.startsWith(`--${name}=`) || a.startsWith(`-${name}=`);
+    if (a === `--${name}` || a === `-${name}` || inline) {
+      file = inline ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (file === undefined || file === '') throw new CliError('usage', `--${name} needs a file path`);
     } else {
       rest.push(a);
     }
   }
-  return { rest, credentialsFile };
+  return { rest, file };
+}
+
+/** Removes `--credentials FILE` / `--credentials=FILE` from argv and returns it. */
+export function takeCredentialsFlag(argv: readonly string[]): { rest: string[]; credentialsFile?: string } {
+  const { rest, file } = takeFileFlag(argv, 'credentials');
+  return { rest, credentialsFile: file };
 }
 
 /**

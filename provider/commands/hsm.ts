@@ -9,7 +9,7 @@ import type { DewClient } from '../client/dew-client.js';
 import { CredentialFileError, isHsmCredential, readCredentialFile, reserveCredentialFile, type ReservedCredentialFile } from '../resources/credential-file.js';
 import { HsmJobFailedError, credentialHeaders, waitForHsmJob } from '../resources/hsm-api.js';
 import { CliError, type Command, type CommandContext } from './context.js';
-import { connect, printingApiErrors, takeCredentialsFlag } from './connect.js';
+import { connect, printingApiErrors, takeCredentialsFlag, takeFileFlag } from './connect.js';
 import { HELP, renderHelp } from './help-table.js';
 import { HSM_OPERATIONS, hsmFieldTypes, hsmOperationPage, hsmRequest, type HsmOperation } from './hsm-operations.js';
 import { parseFieldFlags, unknownOperation } from './operation-fields.js';
@@ -24,23 +24,6 @@ export function hsmOperationHelp(operation: string): string {
   const o = HSM_OPERATIONS[operation];
   if (!o) throw unknownOperation('hsm', operation, hsmOperations());
   return hsmOperationPage(operation, o);
-}
-
-/** Removes `--credential-file FILE` / `--credential-file=FILE` from argv and returns it. */
-export function takeCredentialFileFlag(argv: readonly string[]): { rest: string[]; credentialFile?: string } {
-  const rest: string[] = [];
-  let credentialFile: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--credential-file' || a === '-credential-file') {
-      credentialFile = argv[++i];
-      if (credentialFile === undefined || credentialFile === '') throw new CliError('usage', `${a} needs a file path`);
-    } else if (/^--?credential-file=/.test(a)) {
-      credentialFile = a.slice(a.indexOf('=') + 1);
-      if (credentialFile === '') throw new CliError('usage', '--credential-file needs a file path');
-    } else rest.push(a);
-  }
-  return { rest, credentialFile };
 }
 
 const asCliError = (e: unknown): unknown => (e instanceof CredentialFileError ? new CliError(e.code, e.message, { hint: e.hint, cause: e }) : e);
@@ -95,7 +78,7 @@ async function waitReported(ctx: CommandContext, client: DewClient, answer: unkn
 const USAGE = (): string => renderHelp(HELP.hsm).trimEnd();
 
 async function run(ctx: CommandContext, operation: string, o: HsmOperation, flags: readonly string[], credentialsFile: string | undefined): Promise<number> {
-  const { rest, credentialFile } = takeCredentialFileFlag(flags);
+  const { rest, file: credentialFile } = takeFileFlag(flags, 'credential-file');
   if (credentialFile !== undefined && !o.privileged && operation !== 'create') throw new CliError('usage', `dew hsm ${operation} takes no --credential-file: it needs no admin credential`, { hint: `See \`dew hsm ${operation} --help\`.` });
   const parsed = parseFieldFlags(rest, hsmFieldTypes(o), o.job ? ['wait'] : []);
   const req = hsmRequest(operation, o, parsed);

@@ -92,10 +92,20 @@ async function sysCall(endpoint: string, method: 'GET' | 'POST', path: string, b
   return (parsed ?? {}) as Record<string, unknown>;
 }
 
-/** A secret from the terminal (not echoed) or standard input; a CliError when there is no input. */
+/**
+ * One line from the terminal (asked, not echoed) or standard input (the question then goes to
+ * stderr, so a piped `… | dew operator unseal --json` prints only the JSON on stdout).
+ */
+async function askSecret(ctx: CommandContext, question: string): Promise<string | undefined> {
+  if (ctx.promptSecret) return ctx.promptSecret(question);
+  if (!ctx.prompt) return undefined;
+  ctx.stderr.write(question);
+  return ctx.prompt('');
+}
+
+/** A secret from the terminal or standard input (askSecret); a CliError when there is no input. */
 async function readSecret(ctx: CommandContext, question: string): Promise<string> {
-  const ask = ctx.promptSecret ?? ctx.prompt;
-  const answer = ask ? await ask(question) : undefined;
+  const answer = await askSecret(ctx, question);
   if (answer === undefined || answer.trim() === '') throw new CliError('operator.no_input', `no input: ${question.replace(/:\s*$/, '')} expected on the terminal or standard input`, { exitCode: 1 });
   return answer.trim();
 }
@@ -243,8 +253,7 @@ async function verifyShares(ctx: CommandContext, client: ReturnType<typeof conne
   for (let n = given; n < threshold; n++) {
     let share = n === given ? first : undefined;
     if (share === undefined) {
-      const ask = ctx.promptSecret ?? ctx.prompt;
-      const answer = ask ? await ask(`New key share (${n} of ${threshold} given back): `) : undefined;
+      const answer = await askSecret(ctx, `New key share (${n} of ${threshold} given back): `);
       if (answer === undefined || answer.trim() === '') {
         ctx.stderr.write(`The rekey is pending (for 10 minutes), the master key unchanged: give the new shares back with \`dew operator rekey --verify\`, or drop it with \`dew operator rekey --cancel\`.\n`);
         return 1;

@@ -155,8 +155,19 @@ t.test('software HSM instances and keystores', async (t) => {
   });
 
   await t.test('audit records name the instance and keystore, never the credential', async (t) => {
-    const trail = (await d.client.request('GET', '/v1/{project_id}/dew/audit', undefined, { limit: 1000 }).catch(() => undefined))?.body;
-    const text = JSON.stringify(trail ?? '') + d.logs.join('\n');
+    const records: Any[] = [];
+    for (let marker: string | undefined; ; ) {
+      const page = (await d.client.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: 1000, ...(marker ? { marker } : {}) })).body as Any;
+      records.push(...page.records);
+      if (!page.next_marker || page.records.length === 0) break;
+      marker = page.next_marker;
+    }
+    const ops = (op: string) => records.filter((r) => r.operation === op && r.outcome === 'allowed');
+    t.ok(ops('create-hsm').some((r) => r.resource_id === a.hsm_id), 'the instance creation is recorded under its id');
+    t.ok(ops('freeze-hsm').some((r) => r.resource_id === a.hsm_id), 'so is its freeze');
+    t.ok(ops('create-keystore').some((r) => r.resource_id === ksId), 'the keystore creation is recorded under its id');
+    t.ok(records.some((r) => r.operation === 'delete-keystore' && r.outcome !== 'allowed'), 'the refused keystore delete is recorded too');
+    const text = JSON.stringify(records) + d.logs.join('\n');
     t.notOk(text.includes(a.admin_credential), 'not in the audit trail or logs');
     const files = readdirSync(d.dataDir).filter((f) => !f.endsWith('.key'));
     const dbFile = dbUrl.slice('file:'.length);

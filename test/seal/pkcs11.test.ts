@@ -67,7 +67,8 @@ t.test('a new database in pkcs11 mode, restarts, and the refusals at start', asy
     await d.stop();
     return startSealDaemon(t, dataDir, ['--pkcs11-library', SOFTHSM_MODULE, '--pkcs11-token', 'dew-ops'], { DEW_PKCS11_PIN: PIN });
   })();
-  t.pass('a restart without --seal takes the mode from the database');
+  t.match((await d.call('GET', '/v1/sys/seal-status')).body, { mode: 'pkcs11', sealed: false }, 'a restart without --seal takes the mode from the database');
+  t.equal(((await d.client().kms('decrypt-data', { cipher_text: ct })) as any).plain_text, 'in a token', 'and unwraps the same master key');
   await d.stop();
 
   const wrongPin = await startFails(dataDir, pkcs11Args('dew-ops'), { DEW_PKCS11_PIN: '000000' });

@@ -48,7 +48,7 @@ t.test(`${ROUNDS} rekeys, each killed with SIGKILL at a random moment`, async (t
       } else {
         await c.request('POST', '/v1/sys/rekey', to === 'passphrase' ? { to, passphrase: PASS } : { to });
       }
-    })().catch(() => undefined);
+    })().catch(() => undefined); // the daemon dies under this request on purpose: its failure is expected, and nothing is asserted in it
     // Anywhere from before the request to after the answer (a passphrase rekey spends ~100 ms in scrypt before its commit).
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * (to === 'passphrase' ? 160 : 40))));
     d.child.kill('SIGKILL');
