@@ -51,7 +51,8 @@ import { AliasIndex } from './services/alias-index.js';
 import type { JobReport } from './scheduler/jobs.js';
 import { openMaster } from './seal/open-master.js';
 import { SealController } from './seal/seal-controller.js';
-import { sealGate, InFlight } from './seal/gate.js';
+import { sealGate, InFlight, type GateServices } from './seal/gate.js';
+import { SealJournal, sealEventRecord } from './seal/seal-journal.js';
 import { SourceLimiter } from './seal/source-limiter.js';
 import { RekeyService } from './seal/rekey.js';
 import { tokenMasterWrapper } from './seal/token-master-wrapper.js';
@@ -116,8 +117,7 @@ interface AssemblyContext {
 }
 
 /** The running services of an unsealed daemon: built from the master key at start or at unseal, torn down at seal. */
-interface Services {
-  listener: RequestListener;
+interface Services extends GateServices {
   admin: IssuedCredentials;
   runJobs(): Promise<JobReport>;
   /** Stops background work, waits for `drain` (in-flight requests), closes the services and wipes the keys; the database stays open. */
@@ -283,6 +283,9 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
 
     return {
       listener: front.listener,
+      recordSealEvents: (events) => {
+        for (const e of events) gov.audit?.record(sealEventRecord(e, admin.domain_id));
+      },
       admin,
       runJobs: () => gov.runJobs(),
       close: async (drain) => {
@@ -366,7 +369,7 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       opened.state === 'ready' ? { mode: opened.mode, state: 'sealed' } : opened,
     );
     const limiter = new SourceLimiter({ burst: SEAL_CALLS_BURST, perMinute: SEAL_CALLS_PER_MINUTE, maxSources: SEAL_SOURCES_KEPT, now: Date.now });
-    server = await listen(config, sealGate({ controller, limiter, inFlight, logError }));
+    server = await listen(config, sealGate({ controller, limiter, inFlight, logError, journal: new SealJournal(), now }));
     const addr = server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     url = `http://${host}:${addr.port}`;

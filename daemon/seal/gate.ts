@@ -13,6 +13,7 @@ import type { RequestListener } from '../http/op-lane.js';
 import type { SealController } from './seal-controller.js';
 import type { SourceLimiter } from './source-limiter.js';
 import { sealErrors } from './seal-errors.js';
+import type { SealEvent, SealJournal } from './seal-journal.js';
 
 const MAX_SYS_BODY = 4096;
 
@@ -45,14 +46,23 @@ export class InFlight {
   }
 }
 
+/** What the gate needs of the services: their listener, and the audit trail for what happened while sealed. */
+export interface GateServices {
+  listener: RequestListener;
+  recordSealEvents(events: SealEvent[]): void;
+}
+
 /** What the gate needs of the seal state (seal-controller.ts). */
-export type GateController = Pick<SealController<{ listener: RequestListener }>, 'services' | 'status' | 'init' | 'unseal' | 'sealedError'>;
+export type GateController = Pick<SealController<GateServices>, 'services' | 'status' | 'init' | 'unseal' | 'sealedError'>;
 
 export interface GateDeps {
   controller: GateController;
   limiter: SourceLimiter;
   inFlight: InFlight;
   logError: (err: unknown, requestId: string) => void;
+  /** Init and unseal calls (answered or refused), audited once the services run; the clock of their records. */
+  journal: SealJournal;
+  now: () => number;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, requestId: string, extra: Record<string, string> = {}): void {
@@ -120,19 +130,32 @@ export function sealGate(d: GateDeps): RequestListener {
       return;
     }
     const requestId = nextId();
+    const at = d.now();
+    const operation = req.method !== 'POST' ? undefined : path === SYS_PATHS.init ? 'init-master-key' : path === SYS_PATHS.unseal ? 'unseal' : undefined;
+    /** An init or unseal call's outcome into the journal, and the journal into the trail once there is one. */
+    const journal = (status: number, errorCode: string) => {
+      if (!operation) return;
+      const outcome = status < 400 ? 'allowed' : status >= 500 && status !== 503 ? 'failed' : 'refused';
+      d.journal.add({ at, requestId, sourceIp: req.socket.remoteAddress ?? '', operation, outcome, status, errorCode });
+      const running = d.controller.services();
+      if (running) running.recordSealEvents(d.journal.drain(d.now()));
+    };
     const run = async () => {
       if (path === SYS_PATHS.status && req.method === 'GET') return send(res, 200, toWire(d.controller.status()), requestId);
       if (path === SYS_PATHS.init && req.method === 'POST') {
         limited(req);
         const body = await readJson(req);
         const answer = await d.controller.init(body.shares, body.threshold);
+        journal(200, '');
         return send(res, 200, { shares: answer.shares, threshold: answer.threshold, initialized: true, sealed: true }, requestId);
       }
       if (path === SYS_PATHS.unseal && req.method === 'POST') {
         limited(req);
         const body = await readJson(req);
         if (typeof body.share !== 'string' || body.share === '') throw sealErrors.malformedShare('the body needs "share": the share text');
-        return send(res, 200, toWire(await d.controller.unseal(body.share)), requestId);
+        const status = await d.controller.unseal(body.share);
+        journal(200, '');
+        return send(res, 200, toWire(status), requestId);
       }
       if (services) {
         // The authenticated seal API (seal, rekey) is a service module.
@@ -150,6 +173,8 @@ export function sealGate(d: GateDeps): RequestListener {
         req.resume();
         res.setHeader('connection', 'close');
       }
+      const e = err instanceof DewError ? err : undefined;
+      journal(e?.status ?? 500, e?.code ?? 'KMS.0101');
       fail(res, err, requestId);
     });
   };

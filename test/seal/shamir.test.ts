@@ -110,6 +110,29 @@ t.test('init, sealed answers, unseal, seal, unseal again', async (t) => {
   t.same((await d.call('GET', '/healthz')).body, { status: 'ok' });
 
   const c = d.client();
+  await t.test('what was asked while sealed (since this start) reaches the audit trail once unsealed', async (t) => {
+    const records = ((await c.request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: 1000 })).body as any).records as any[];
+    const sealed = records.filter((r) => r.operation === 'unseal' || r.operation === 'init-master-key');
+    t.same(
+      sealed.map((r) => [r.operation, r.outcome, r.error_code]),
+      [
+        ['unseal', 'allowed', ''],
+        ['unseal', 'refused', 'DEW.1003'],
+        ['unseal', 'refused', 'DEW.1002'],
+        ['unseal', 'refused', 'DEW.1002'],
+        ['unseal', 'allowed', ''],
+        ['unseal', 'refused', 'DEW.1005'],
+        ['unseal', 'allowed', ''],
+        ['unseal', 'allowed', ''],
+        ['unseal', 'allowed', ''],
+        ['unseal', 'refused', 'DEW.1008'],
+      ],
+      'every share given or refused, in order; the init was before the restart (its log line says so)',
+    );
+    const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
+    t.ok(sealed.every((r) => /127\.0\.0\.1$/.test(r.source_ip) && r.resource_id === 'master-key' && r.domain_id === creds.domain_id), 'who asked, on what, in the operator account');
+    t.ok(sealed.slice(0, -1).every((r, i) => r.at <= sealed[i + 1].at), 'in time order');
+  });
   const key = ((await c.kms('create-key', { key_alias: 'sealed-app' })) as any).key_info.key_id;
   const ct = ((await c.kms('encrypt-data', { key_id: key, plain_text: 'kept across seals' })) as any).cipher_text;
 
@@ -164,4 +187,24 @@ t.test('the unauthenticated seal calls are rate-limited per source, in bounded m
   t.match(limited.body.error, { error_code: 'DEW.0429', error_msg: /Too many seal API calls from this address: try again in \d+ s/ });
   t.ok(Number(limited.headers.get('retry-after')) >= 1);
   t.equal((await d.call('GET', '/v1/sys/seal-status')).status, 200, 'the status is not limited');
+});
+
+t.test('an init and the shares that open it are audited, with no share in the records', async (t) => {
+  const d = await startSealDaemon(t, tempDir(t), ['--seal', 'shamir']);
+  t.equal((await d.call('POST', '/v1/sys/init', { shares: 3, threshold: 1 })).body.error.error_code, 'DEW.1001');
+  const shares: string[] = (await d.call('POST', '/v1/sys/init', { shares: 3, threshold: 2 })).body.shares;
+  await d.call('POST', '/v1/sys/unseal', { share: shares[1] });
+  t.match((await d.call('POST', '/v1/sys/unseal', { share: shares[0] })).body, { sealed: false });
+  const records = ((await d.client().request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: 100 })).body as any).records as any[];
+  t.same(
+    records.filter((r) => r.resource_id === 'master-key').map((r) => [r.operation, r.outcome, r.status, r.error_code]),
+    [
+      ['init-master-key', 'refused', 400, 'DEW.1001'],
+      ['init-master-key', 'allowed', 200, ''],
+      ['unseal', 'allowed', 200, ''],
+      ['unseal', 'allowed', 200, ''],
+    ],
+  );
+  const text = JSON.stringify(records);
+  for (const s of shares) t.notOk(text.includes(s.slice(5, 30)), 'no share in the records');
 });
