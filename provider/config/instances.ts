@@ -1,5 +1,5 @@
 /** Expands a resource block into instances (count / for_each) and evaluates each instance's arguments against its type's schema. */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { attributeProblems } from '../resources/attribute-problems.js';
 import { error, type Diagnostic } from './diagnostics.js';
 import type { ResourceDecl } from './model.js';
 import type { ConfigScope, InstanceKey } from './scope.js';
@@ -19,19 +19,6 @@ export interface Instance {
 }
 
 export type Expansion = { known: true; instances: Instance[] } | { known: false };
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validators = new Map<string, ValidateFunction>();
-
-function validator(rt: ResourceType): ValidateFunction {
-  let v = validators.get(rt.type);
-  if (!v) {
-    // required-ness was checked when decoding; here only the values
-    const { required: _r, $id: _id, ...schema } = rt.schema as Record<string, unknown>;
-    validators.set(rt.type, (v = ajv.compile(schema)));
-  }
-  return v;
-}
 
 function toConstraint(p: JsonSchemaProperty | undefined): TypeConstraint {
   switch (p?.type) {
@@ -143,20 +130,9 @@ function checkValues(decl: ResourceDecl, rt: ResourceType, value: ValueObject, d
     if (s.unknown === true || JSON.stringify(s.unknown).includes('true')) continue;
     known[k] = s.json;
   }
-  const validate = validator(rt);
-  const seen = new Set<string>();
-  if (!validate(known)) {
-    for (const e of validate.errors ?? []) {
-      const attr = e.instancePath.split('/')[1] ?? '';
-      if (!attr || seen.has(attr)) continue;
-      seen.add(attr);
-      const range = decl.attributes.get(attr)?.range ?? decl.range;
-      const allowed = e.keyword === 'enum' ? ` Allowed values: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}.` : '';
-      diags.push(error('Invalid attribute value', `${decl.address}: "${attr}"${e.instancePath.split('/').length > 2 ? ` (${e.instancePath})` : ''} ${e.message}.${allowed}`, range));
-    }
-  }
-  for (const p of rt.check?.(known as Record<string, never>, new Set(Object.keys(value))) ?? []) {
-    if (seen.has(p.attribute)) continue;
-    diags.push(error('Invalid attribute value', `${decl.address}: ${p.message}.`, decl.attributes.get(p.attribute)?.range ?? decl.range));
+  for (const p of attributeProblems(rt, known, new Set(Object.keys(value)))) {
+    const range = decl.attributes.get(p.attribute)?.range ?? decl.range;
+    const deeper = p.pointer.split('/').length > 2 ? ` (${p.pointer})` : '';
+    diags.push(error('Invalid attribute value', p.source === 'schema' ? `${decl.address}: "${p.attribute}"${deeper} ${p.message}` : `${decl.address}: ${p.message}`, range));
   }
 }

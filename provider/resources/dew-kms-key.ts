@@ -51,7 +51,7 @@ export const dewKmsKey: ResourceType = {
   schema: loadResourceSchema('dew_kms_key'),
   forceNew: ['key_algorithm', 'key_usage', 'origin', 'keystore_id'],
   sensitive: [],
-  optionalComputed: ['key_algorithm', 'key_usage', 'origin', 'keystore_id', 'rotation_interval', 'tags', 'key_description'],
+  optionalComputed: ['key_algorithm', 'key_usage', 'origin', 'keystore_id', 'rotation_enabled', 'rotation_interval', 'tags', 'key_description'],
   writeOnly: ['pending_days'],
 
   check(a: Attributes) {
@@ -128,8 +128,10 @@ export const dewKmsKey: ResourceType = {
     if (after.key_alias !== before.key_alias) await api.kms('update-key-alias', { key_id: keyId, key_alias: after.key_alias });
     if ((after.key_description ?? '') !== (before.key_description ?? '')) await api.kms('update-key-description', { key_id: keyId, key_description: after.key_description ?? '' });
     if (after.is_enabled !== before.is_enabled) await api.kms(after.is_enabled === false ? 'disable-key' : 'enable-key', { key_id: keyId });
-    if (after.rotation_enabled !== before.rotation_enabled) await api.kms(after.rotation_enabled === true ? 'enable-key-rotation' : 'disable-key-rotation', { key_id: keyId });
-    if (after.rotation_enabled === true && typeof after.rotation_interval === 'number' && after.rotation_interval !== before.rotation_interval)
+    // unset: the daemon's value stands (dew_kms_rotation may manage it)
+    const rotating = typeof after.rotation_enabled === 'boolean' ? after.rotation_enabled : before.rotation_enabled === true;
+    if (typeof after.rotation_enabled === 'boolean' && after.rotation_enabled !== (before.rotation_enabled === true)) await api.kms(after.rotation_enabled ? 'enable-key-rotation' : 'disable-key-rotation', { key_id: keyId });
+    if (rotating && typeof after.rotation_interval === 'number' && after.rotation_interval !== before.rotation_interval)
       await api.kms('update-key-rotation-interval', { key_id: keyId, rotation_interval: after.rotation_interval });
     if (after.tags !== undefined && after.tags !== null) {
       const old = tagsOf(before.tags);
@@ -141,7 +143,7 @@ export const dewKmsKey: ResourceType = {
     }
     const info = await describe(api, keyId);
     return keyAttributes(info, {
-      rotation_interval: after.rotation_enabled === true ? ((after.rotation_interval as number | undefined) ?? (before.rotation_interval as number | null) ?? 365) : null,
+      rotation_interval: rotating ? ((after.rotation_interval as number | undefined) ?? (before.rotation_interval as number | null) ?? 365) : null,
       rotation_number: before.rotation_number ?? 0,
       tags: after.tags ?? before.tags ?? {},
       pending_days: after.pending_days ?? '7',
@@ -169,8 +171,9 @@ export const dewKmsKey: ResourceType = {
   },
 
   // create() and update() set the interval so: 365 days unless configured, or kept; none without rotation
+  // rotation_enabled unset: a new key does not rotate; an existing one keeps what the daemon has (dew_kms_rotation)
   plannedComputed(a, current): Attributes {
-    if (typeof a.rotation_enabled !== 'boolean') return {};
+    if (typeof a.rotation_enabled !== 'boolean') return current ? {} : { rotation_enabled: false, rotation_interval: null };
     const kept = typeof current?.rotation_interval === 'number' ? current.rotation_interval : 365;
     return { rotation_interval: a.rotation_enabled ? kept : null };
   },

@@ -7,13 +7,14 @@ import { dewKmsAlias } from './dew-kms-alias.js';
 import { dewKmsGrant } from './dew-kms-grant.js';
 import { dewKmsKey } from './dew-kms-key.js';
 import { dewKmsKeyMaterial } from './dew-kms-key-material.js';
+import { dewKmsRotation } from './dew-kms-rotation.js';
 import { dewKpsBinding } from './dew-kps-binding.js';
 import { dewKpsHost } from './dew-kps-host.js';
 import { dewKeystore } from './dew-keystore.js';
 import { dewKpsKeypair } from './dew-kps-keypair.js';
 import type { ResourceType } from './resource-type.js';
 
-const TYPES: ReadonlyMap<string, ResourceType> = new Map([dewKmsKey, dewKmsAlias, dewKmsGrant, dewKmsKeyMaterial, dewIamUser, dewKpsKeypair, dewKpsHost, dewKpsBinding, dewCsmsSecret, dewCsmsSecretVersion, dewHsmInstance, dewKeystore].map((t) => [t.type, t]));
+const TYPES: ReadonlyMap<string, ResourceType> = new Map([dewKmsKey, dewKmsAlias, dewKmsGrant, dewKmsRotation, dewKmsKeyMaterial, dewIamUser, dewKpsKeypair, dewKpsHost, dewKpsBinding, dewCsmsSecret, dewCsmsSecretVersion, dewHsmInstance, dewKeystore].map((t) => [t.type, t]));
 
 export function resourceType(name: string): ResourceType | undefined {
   return TYPES.get(name);

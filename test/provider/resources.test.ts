@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 t.test('registered types', async (t) => {
-  t.same(resourceTypeNames(), ['dew_kms_key', 'dew_kms_alias', 'dew_kms_grant', 'dew_kms_key_material', 'dew_iam_user', 'dew_kps_keypair', 'dew_kps_host', 'dew_kps_binding', 'dew_csms_secret', 'dew_csms_secret_version', 'dew_hsm_instance', 'dew_keystore']);
+  t.same(resourceTypeNames(), ['dew_kms_key', 'dew_kms_alias', 'dew_kms_grant', 'dew_kms_rotation', 'dew_kms_key_material', 'dew_iam_user', 'dew_kps_keypair', 'dew_kps_host', 'dew_kps_binding', 'dew_csms_secret', 'dew_csms_secret_version', 'dew_hsm_instance', 'dew_keystore']);
   t.same(dewKmsKey.forceNew, ['key_algorithm', 'key_usage', 'origin', 'keystore_id']);
 });
 

@@ -62,13 +62,13 @@ export function kmsModule(d: KmsModuleDeps): ServiceModule {
       ...aliasRoutes(d),
       ...tagRoutes(d),
     ],
-    liveViews: { dew_kms_key: keyView(d.keys), dew_kms_key_material: materialView(d.keys), dew_kms_alias: aliasView(d.aliases), dew_kms_grant: grantView(d.keys, d.grants) },
+    liveViews: { dew_kms_key: keyView(d.keys), dew_kms_key_material: materialView(d.keys), dew_kms_alias: aliasView(d.aliases), dew_kms_grant: grantView(d.keys, d.grants), dew_kms_rotation: rotationView(d.keys) },
     feeds: {
       key: d.keyChanges,
       grant: (ids) => d.grantIndex.reload(ids),
       alias: (ids) => d.aliasIndex.reload(ids),
     },
-    finders: { dew_kms_key: keyFinder(d.keys), dew_kms_key_material: materialFinder(d.keys), dew_kms_alias: aliasFinder(d.aliases), dew_kms_grant: grantFinder(d.keys, d.grants) },
+    finders: { dew_kms_key: keyFinder(d.keys), dew_kms_key_material: materialFinder(d.keys), dew_kms_alias: aliasFinder(d.aliases), dew_kms_grant: grantFinder(d.keys, d.grants), dew_kms_rotation: rotationFinder(d.keys) },
   });
 }
 
@@ -87,6 +87,30 @@ function materialView(keys: KeyService): LiveView {
     const k = keys.find(caller, objectId);
     if (!k) return { live: null, revision: 0 };
     return { live: { key_id: k.keyId, key_state: k.keyState, expiration_time: k.expirationTime === null ? '' : String(k.expirationTime) }, revision: k.revision };
+  };
+}
+
+/** A stack's rotation object (id: the key id): the rotation status, as get-key-rotation-status answers; gone with the key. */
+function rotationView(keys: KeyService): LiveView {
+  return (caller, objectId) => {
+    const k = keys.find(caller, objectId);
+    if (!k || k.keyState === '4') return { live: null, revision: 0 };
+    const live = {
+      key_id: k.keyId,
+      key_rotation_enabled: k.rotationEnabled === 1,
+      rotation_interval: k.rotationInterval,
+      last_rotation_time: k.lastRotationTime === null ? '' : String(k.lastRotationTime),
+      number_of_rotations: k.numberOfRotations,
+    };
+    return { live, revision: k.revision };
+  };
+}
+
+/** Enabling rotation is the create: it happened when the key rotates. */
+function rotationFinder(keys: KeyService): PendingFinder {
+  return (caller, args) => {
+    const k = typeof args.key_id === 'string' ? keys.find(caller, args.key_id) : undefined;
+    return k && k.rotationEnabled === 1 && k.keyState !== '4' ? { objectId: k.keyId } : undefined;
   };
 }
 
