@@ -1,0 +1,245 @@
+/**
+ * One of dew's resource types (provider/resources/, the same objects `dew plan/apply` use) driven
+ * by Terraform: its schema, the planned state under Terraform's consistency rules, apply, refresh
+ * and import. The daemon's object id travels in the resource's private data (a grant's
+ * `<key_id>/<grant_id>` is not its `id` attribute). Only the api calls have side effects.
+ */
+import { UNKNOWN, type CtyValue } from '../cty/values.js';
+import type { CtyType } from '../cty/types.js';
+import { objectTypeOf, type TfBlock, type TfSchema } from '../schema/block.js';
+import { tfBlockFromResourceSchema } from '../schema/from-json-schema.js';
+import { argumentNames, storedAttributes, PartialCreateError, type ApplyContext, type Attributes, type ResourceType } from '../../resources/resource-type.js';
+import type { DewApi } from '../../resources/api.js';
+import { attributeProblems, type AttributeProblem } from '../../resources/attribute-problems.js';
+import { conform, known, knownAttributes, sameTfValue, toJson, toObject, type TfObject } from './values.js';
+
+/** Bumped when an attribute is added, renamed or changes type; UpgradeResourceState moves older states. */
+export const RESOURCE_SCHEMA_VERSION = 1;
+
+export interface Private {
+  object_id: string;
+}
+
+export function encodePrivate(p: Private): Buffer {
+  return Buffer.from(JSON.stringify({ v: 1, ...p }));
+}
+
+export function decodePrivate(bytes: Buffer | Uint8Array | undefined | null): Private | undefined {
+  if (!bytes || bytes.length === 0) return undefined;
+  try {
+    const p = JSON.parse(Buffer.from(bytes).toString('utf8')) as { object_id?: unknown };
+    return typeof p.object_id === 'string' && p.object_id !== '' ? { object_id: p.object_id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PlanResult {
+  planned: TfObject | null;
+  /** Top-level attributes whose change replaces the object. */
+  requiresReplace: string[];
+}
+
+/** A created object that was not finished (PartialCreateError): Terraform records it, tainted, with the error. */
+export class PartialApply extends Error {
+  constructor(
+    readonly state: TfObject,
+    readonly objectId: string,
+    override readonly cause: unknown,
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = 'PartialApply';
+  }
+}
+
+export class TfResource {
+  readonly block: TfBlock;
+  readonly type: CtyType & { kind: 'object' };
+  private readonly args: string[];
+
+  constructor(readonly rt: ResourceType) {
+    this.block = tfBlockFromResourceSchema(rt.schema, { sensitive: rt.sensitive, optionalComputed: rt.optionalComputed });
+    this.type = objectTypeOf(this.block) as CtyType & { kind: 'object' };
+    this.args = argumentNames(rt.schema);
+  }
+
+  get name(): string {
+    return this.rt.type;
+  }
+
+  schema(): TfSchema {
+    return { version: RESOURCE_SCHEMA_VERSION, block: this.block };
+  }
+
+  private attrType(k: string): CtyType {
+    return this.type.attributes[k] ?? { kind: 'dynamic' };
+  }
+
+  private defaultOf(k: string): CtyValue | undefined {
+    const d = this.rt.schema.properties[k]?.default;
+    return d === undefined ? undefined : conform(this.attrType(k), d);
+  }
+
+  /** Problems of the known configured values (schema constraints and the type's rules). */
+  validate(config: TfObject): AttributeProblem[] {
+    const present = new Set(Object.entries(config).filter(([, v]) => v !== null).map(([k]) => k));
+    const withDefaults = knownAttributes(config);
+    for (const k of this.args) {
+      const d = this.rt.schema.properties[k]?.default;
+      if (!present.has(k) && d !== undefined) withDefaults[k] = d;
+    }
+    return attributeProblems(this.rt, withDefaults, present);
+  }
+
+  /** The planned new state: config values as given, defaults for unset arguments, unknown what only apply tells. */
+  plan(prior: TfObject | null, config: TfObject | null): PlanResult {
+    if (config === null) return { planned: null, requiresReplace: [] };
+    if (prior === null) return { planned: this.planCreate(config), requiresReplace: [] };
+    const planned: TfObject = { ...prior };
+    const changed: string[] = [];
+    for (const k of this.args) {
+      const cfg = config[k] ?? null;
+      const d = this.defaultOf(k);
+      let want: CtyValue;
+      if (cfg !== null) want = cfg;
+      else if (d !== undefined) want = d;
+      else if (this.rt.optionalComputed.includes(k) || this.rt.writeOnly.includes(k)) continue; // the daemon's value stands
+      else want = null;
+      const before = prior[k] ?? null;
+      if (known(want) && (sameTfValue(this.attrType(k), want, before) || (want !== null && before !== null && this.rt.sameValue?.(k, toJson(want), toJson(before)) === true))) {
+        planned[k] = before; // semantically equal: Terraform allows keeping the prior form
+        continue;
+      }
+      planned[k] = want;
+      changed.push(k);
+    }
+    if (changed.length === 0) return { planned, requiresReplace: [] };
+    const current = knownAttributes(prior);
+    const forcing = changed.filter(
+      (k) => this.rt.forceNew.includes(k) || (this.rt.forcesReplacement !== undefined && (!known(planned[k]) || this.rt.forcesReplacement(k, current[k] ?? null, toJson(planned[k]) ?? null))),
+    );
+    if (forcing.length) {
+      // Terraform plans the replacement's create again with no prior state; this answer only has to be consistent
+      return { planned: this.planCreate(config), requiresReplace: forcing };
+    }
+    const configured = this.configuredKnown(config);
+    for (const [k, v] of Object.entries(this.rt.plannedComputed?.(configured, current) ?? {})) {
+      if (this.rt.optionalComputed.includes(k) && (config[k] ?? null) === null) planned[k] = conform(this.attrType(k), v);
+    }
+    for (const k of this.rt.recomputed?.(changed) ?? []) if (k in planned) planned[k] = UNKNOWN;
+    return { planned, requiresReplace: [] };
+  }
+
+  private configuredKnown(config: TfObject): Attributes {
+    const out = knownAttributes(config);
+    for (const k of this.args) {
+      const d = this.rt.schema.properties[k]?.default;
+      if ((config[k] ?? null) === null && d !== undefined) out[k] = d;
+    }
+    return out;
+  }
+
+  private planCreate(config: TfObject): TfObject {
+    const out: TfObject = {};
+    const told = this.rt.plannedComputed?.(this.configuredKnown(config), null) ?? {};
+    for (const k of Object.keys(this.type.attributes)) {
+      const cfg = config[k] ?? null;
+      const isArg = this.args.includes(k);
+      if (isArg && cfg !== null) out[k] = cfg;
+      else if (isArg && this.defaultOf(k) !== undefined) out[k] = this.defaultOf(k)!;
+      else if (isArg && this.rt.optionalComputed.includes(k)) out[k] = k in told ? conform(this.attrType(k), told[k]) : UNKNOWN;
+      else if (isArg) out[k] = null;
+      else out[k] = UNKNOWN; // exported: known after apply
+    }
+    return out;
+  }
+
+  /** The arguments to send: the planned values (known at apply), unset ones left out. */
+  private argumentsOf(planned: TfObject): Attributes {
+    const out: Attributes = {};
+    for (const k of this.args) {
+      const v = planned[k] ?? null;
+      if (v !== null && known(v)) out[k] = toJson(v);
+    }
+    return out;
+  }
+
+  /** The new state: the planned values where the plan knew them, the daemon's answer where it did not. */
+  private settle(planned: TfObject, answered: Attributes): TfObject {
+    const fresh = toObject(this.type, storedAttributes(this.rt, answered));
+    const out: TfObject = {};
+    for (const k of Object.keys(this.type.attributes)) {
+      const p = planned[k] ?? null;
+      out[k] = known(p) ? p : (fresh[k] ?? null);
+    }
+    return out;
+  }
+
+  async apply(api: DewApi, prior: TfObject | null, planned: TfObject | null, priv: Private | undefined, ctx: ApplyContext): Promise<{ state: TfObject | null; priv?: Private }> {
+    if (planned === null) {
+      if (prior === null) return { state: null };
+      const objectId = priv?.object_id ?? String(prior.id ?? '');
+      await this.rt.delete(api, objectId, knownAttributes(prior), ctx);
+      return { state: null };
+    }
+    if (prior === null) {
+      let created: { objectId: string; attributes: Attributes };
+      try {
+        created = await this.rt.create(api, this.argumentsOf(planned), ctx);
+      } catch (e) {
+        if (e instanceof PartialCreateError) throw new PartialApply(this.wholly(this.settle(planned, e.attributes)), e.objectId, e.cause);
+        throw e;
+      }
+      return { state: this.wholly(this.settle(planned, created.attributes)), priv: { object_id: created.objectId } };
+    }
+    const objectId = priv?.object_id ?? String(prior.id ?? '');
+    const before = knownAttributes(prior);
+    const answered = await this.rt.update(api, objectId, before, { ...before, ...this.argumentsOf(planned) }, ctx);
+    return { state: this.wholly(this.settle(planned, answered)), priv: { object_id: objectId } };
+  }
+
+  /** A state Terraform accepts after apply: every value known (what neither the plan nor the daemon told is null). */
+  private wholly(o: TfObject): TfObject {
+    const out: TfObject = {};
+    for (const [k, v] of Object.entries(o)) out[k] = known(v) ? v : null;
+    return out;
+  }
+
+  /** Refresh: the object as the daemon has it now, in the prior state's form where they mean the same; null when gone. */
+  async read(api: DewApi, prior: TfObject, priv: Private | undefined): Promise<TfObject | null> {
+    const objectId = priv?.object_id ?? String(prior.id ?? '');
+    if (!objectId) return null;
+    const live = await this.rt.read(api, objectId);
+    if (!live) return null;
+    const previous = knownAttributes(prior);
+    const now = this.rt.fromLive(live, previous);
+    if (!now) return null;
+    const merged: Attributes = { ...previous, ...storedAttributes(this.rt, now) };
+    for (const k of this.rt.writeOnly) if (k in previous) merged[k] = previous[k];
+    const fresh = toObject(this.type, merged);
+    const out: TfObject = {};
+    for (const k of Object.keys(this.type.attributes)) {
+      const before = prior[k] ?? null;
+      const after = fresh[k] ?? null;
+      const t = this.attrType(k);
+      const same = sameTfValue(t, before, after) || (before !== null && after !== null && this.rt.sameValue?.(k, toJson(before), toJson(after)) === true);
+      out[k] = same ? before : after;
+    }
+    return out;
+  }
+
+  /** `terraform import ADDR ID`: the object by its daemon id (the same id `dew import` takes). */
+  async import(api: DewApi, objectId: string): Promise<{ state: TfObject; priv: Private } | null> {
+    const live = await this.rt.read(api, objectId);
+    if (!live) return null;
+    const now = this.rt.fromLive(live);
+    if (!now) return null;
+    const attrs = storedAttributes(this.rt, now);
+    // arguments the daemon does not report take their defaults, as a configuration that leaves them out plans them
+    for (const k of this.args) {
+      const d = this.rt.schema.properties[k]?.default;
+      if (!(k in attrs) && d !== undefined) attrs[k] = d;
+    }
+    return { state: toObject(this.type, attrs), priv: { object_id: objectId } };
+  }
+}
