@@ -212,8 +212,9 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
       const r = resourceOf(req.type_name);
       const prior = obj(r.type, req.prior_state);
       const planned = obj(r.type, req.planned_state);
+      const config = planned === null ? null : obj(r.type, req.config);
       try {
-        const { state, priv } = await r.apply(client(), prior, planned, decodePrivate(req.planned_private), ctx());
+        const { state, priv } = await r.apply(client(), prior, planned, config, decodePrivate(req.planned_private), ctx());
         return { new_state: enc(r.type, state), private: priv ? encodePrivate(priv) : Buffer.alloc(0), diagnostics: [], legacy_type_system: false };
       } catch (e) {
         if (e instanceof PartialApply) {

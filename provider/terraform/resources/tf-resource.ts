@@ -52,13 +52,23 @@ export class PartialApply extends Error {
   }
 }
 
+/**
+ * Arguments Terraform (≥ 1.11) treats as write_only: sent to the provider, never in a plan or the
+ * state. Only what a create uses once and the daemon never reports back (a login password).
+ */
+export const TERRAFORM_WRITE_ONLY: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  dew_kps_binding: ['password'],
+});
+
 export class TfResource {
   readonly block: TfBlock;
   readonly type: CtyType & { kind: 'object' };
   private readonly args: string[];
+  private readonly writeOnly: readonly string[];
 
   constructor(readonly rt: ResourceType) {
-    this.block = tfBlockFromResourceSchema(rt.schema, { sensitive: rt.sensitive, optionalComputed: rt.optionalComputed });
+    this.writeOnly = TERRAFORM_WRITE_ONLY[rt.type] ?? [];
+    this.block = tfBlockFromResourceSchema(rt.schema, { sensitive: rt.sensitive, optionalComputed: rt.optionalComputed, writeOnlyArgs: this.writeOnly });
     this.type = objectTypeOf(this.block) as CtyType & { kind: 'object' };
     this.args = argumentNames(rt.schema);
   }
@@ -94,10 +104,18 @@ export class TfResource {
   /** The planned new state: config values as given, defaults for unset arguments, unknown what only apply tells. */
   plan(prior: TfObject | null, config: TfObject | null): PlanResult {
     if (config === null) return { planned: null, requiresReplace: [] };
+    const r = this.planWithValues(prior, config);
+    // write-only arguments are never planned (nor stored): Terraform passes them to apply in the config
+    if (r.planned) for (const k of this.writeOnly) r.planned[k] = null;
+    return r;
+  }
+
+  private planWithValues(prior: TfObject | null, config: TfObject): PlanResult {
     if (prior === null) return { planned: this.planCreate(config), requiresReplace: [] };
     const planned: TfObject = { ...prior };
     const changed: string[] = [];
     for (const k of this.args) {
+      if (this.writeOnly.includes(k)) continue;
       const cfg = config[k] ?? null;
       const d = this.defaultOf(k);
       let want: CtyValue;
@@ -170,12 +188,22 @@ export class TfResource {
     const out: TfObject = {};
     for (const k of Object.keys(this.type.attributes)) {
       const p = planned[k] ?? null;
-      out[k] = known(p) ? p : (fresh[k] ?? null);
+      out[k] = this.writeOnly.includes(k) ? null : known(p) ? p : (fresh[k] ?? null);
     }
     return out;
   }
 
-  async apply(api: DewApi, prior: TfObject | null, planned: TfObject | null, priv: Private | undefined, ctx: ApplyContext): Promise<{ state: TfObject | null; priv?: Private }> {
+  /** The planned arguments, and the write-only ones from the configuration. */
+  private sent(planned: TfObject, config: TfObject | null): Attributes {
+    const out = this.argumentsOf(planned);
+    for (const k of this.writeOnly) {
+      const v = config?.[k] ?? null;
+      if (v !== null && known(v)) out[k] = toJson(v);
+    }
+    return out;
+  }
+
+  async apply(api: DewApi, prior: TfObject | null, planned: TfObject | null, config: TfObject | null, priv: Private | undefined, ctx: ApplyContext): Promise<{ state: TfObject | null; priv?: Private }> {
     if (planned === null) {
       if (prior === null) return { state: null };
       const objectId = priv?.object_id ?? String(prior.id ?? '');
@@ -185,7 +213,7 @@ export class TfResource {
     if (prior === null) {
       let created: { objectId: string; attributes: Attributes };
       try {
-        created = await this.rt.create(api, this.argumentsOf(planned), ctx);
+        created = await this.rt.create(api, this.sent(planned, config), ctx);
       } catch (e) {
         if (e instanceof PartialCreateError) throw new PartialApply(this.wholly(this.settle(planned, e.attributes)), e.objectId, e.cause);
         throw e;
@@ -194,7 +222,7 @@ export class TfResource {
     }
     const objectId = priv?.object_id ?? String(prior.id ?? '');
     const before = knownAttributes(prior);
-    const answered = await this.rt.update(api, objectId, before, { ...before, ...this.argumentsOf(planned) }, ctx);
+    const answered = await this.rt.update(api, objectId, before, { ...before, ...this.sent(planned, config) }, ctx);
     return { state: this.wholly(this.settle(planned, answered)), priv: { object_id: objectId } };
   }
 
@@ -223,7 +251,7 @@ export class TfResource {
       const after = fresh[k] ?? null;
       const t = this.attrType(k);
       const same = sameTfValue(t, before, after) || (before !== null && after !== null && this.rt.sameValue?.(k, toJson(before), toJson(after)) === true);
-      out[k] = same ? before : after;
+      out[k] = this.writeOnly.includes(k) ? null : same ? before : after;
     }
     return out;
   }
@@ -240,6 +268,7 @@ export class TfResource {
       const d = this.rt.schema.properties[k]?.default;
       if (!(k in attrs) && d !== undefined) attrs[k] = d;
     }
+    for (const k of this.writeOnly) delete attrs[k];
     return { state: toObject(this.type, attrs), priv: { object_id: objectId } };
   }
 }
