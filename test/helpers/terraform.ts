@@ -63,7 +63,7 @@ export function runTerraform(args: readonly string[], opts: { cwd: string; env: 
 }
 
 /**
- * A working folder and HOME under one temp folder, removed at teardown. `cliConfig` is written to
+ * A working folder, HOME and TMPDIR under one temp folder, removed at teardown. `cliConfig` is written to
  * HOME/terraform.rc and named by TF_CLI_CONFIG_FILE; `files` are written into the working folder.
  */
 export function terraformWorkspace(t: Teardown, opts: { files?: Record<string, string>; cliConfig?: string; env?: Record<string, string> } = {}): TerraformWorkspace {
@@ -71,9 +71,9 @@ export function terraformWorkspace(t: Teardown, opts: { files?: Record<string, s
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const dir = join(root, 'work');
   const home = join(root, 'home');
-  mkdirSync(dir, { recursive: true });
-  mkdirSync(home, { recursive: true });
-  const env: Record<string, string> = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: home, TMPDIR: tmpdir(), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', ...opts.env };
+  const tmp = join(root, 'tmp');
+  for (const d of [dir, home, tmp]) mkdirSync(d, { recursive: true });
+  const env: Record<string, string> = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: home, TMPDIR: tmp, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', ...opts.env };
   if (opts.cliConfig !== undefined) {
     const file = join(home, 'terraform.rc');
     writeFileSync(file, opts.cliConfig);
