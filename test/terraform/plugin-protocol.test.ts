@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
+import { createServer } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,6 +149,20 @@ t.test('SIGINT is ignored; stdio stream ends; broker stream stays open; Shutdown
   t.same(await p.exited, { code: 0, signal: null }, 'then the process exits 0 by itself');
   t.equal(await brokerEnded, 'end', 'the broker stream was ended by the server');
   t.notOk(existsSync(p.handshake.address), 'the socket file is gone');
+});
+
+t.test('TCP (the Windows path): 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT, same mTLS', async (t) => {
+  const free = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+  const p = await launchPlugin(t, command, { env: { DEW_TINY_NETWORK: 'tcp', PLUGIN_MIN_PORT: String(free), PLUGIN_MAX_PORT: String(free) } });
+  t.match(p.line, new RegExp(`^1\\|6\\|tcp\\|127\\.0\\.0\\.1:${free}\\|grpc\\|[A-Za-z0-9+/]+\\n$`), p.line);
+  t.same(await unary(p.connect('grpc.health.v1.Health'), 'Check', { service: 'plugin' }), { status: 'SERVING' });
+  const root = Buffer.from(p.serverCertPem());
+  t.equal(await failure(unary(p.connect('grpc.health.v1.Health', { credentials: grpc.credentials.createSsl(root) }), 'Check', { service: 'plugin' })), grpc.status.UNAVAILABLE, 'no client cert: refused');
 });
 
 t.test('TF_DISABLE_PLUGIN_TLS: plaintext, empty certificate field', async (t) => {
