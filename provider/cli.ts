@@ -33,6 +33,7 @@ const COMMANDS: Readonly<Record<string, { load: Loader; /** only for a command n
   rotate: { load: async () => (await import('./commands/rotate.js')).rotateCommand },
   audit: { load: async () => (await import('./commands/audit.js')).auditCommand },
   'force-unlock': { load: async () => (await import('./commands/force-unlock.js')).forceUnlockCommand },
+  terraform: { load: async () => (await import('./commands/terraform.js')).terraformCommand },
 });
 
 /** `dew daemon`: runs through the entry module's DaemonEntry; provider/ and daemon/ share no code. */

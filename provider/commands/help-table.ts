@@ -313,6 +313,23 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
       },
     },
   },
+  terraform: {
+    summary: 'the dew provider for Terraform: install it for terraform init, or print a dev_overrides CLI config',
+    usage: 'dew terraform <install|dev-overrides> [--dir DIR]',
+    subcommands: {
+      install: {
+        summary: 'write the provider launcher where terraform init finds it offline (~/.terraform.d/plugins) and print the required_providers snippet',
+        usage: 'dew terraform install [--dir DIR]',
+        flags: [f('--dir DIR', 'another plugin directory, same layout under it (then terraform init -plugin-dir DIR)')],
+        notes: ['The launcher runs this Node on dist/provider/terraform/main.js; the source is "dew.local/dew/dew".'],
+      },
+      'dev-overrides': {
+        summary: 'print a provider_installation CLI config with dev_overrides for the installed provider (plan/apply without init)',
+        usage: 'dew terraform dev-overrides [--dir DIR]',
+        flags: [f('--dir DIR', 'the plugin directory given to install --dir')],
+      },
+    },
+  },
   'force-unlock': {
     summary: 'force-unlock ID: release a stuck stack lock',
     usage: 'dew force-unlock LOCK_ID [flags]',
