@@ -27,7 +27,7 @@ import type { TokenMac } from './hsm/token-mac.js';
 import { EncryptionService } from './services/encryption.js';
 import { kmsModule } from './modules/kms/module.js';
 import { iamModule } from './modules/iam/module.js';
-import { stacksModule } from './modules/stacks/module.js';
+import { stacksModule, liveModule } from './modules/stacks/module.js';
 import { auditModule } from './modules/audit/module.js';
 import { authModule } from './modules/auth/module.js';
 import { kpsModule } from './modules/kps/module.js';
@@ -231,6 +231,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
       kmsModule({ keys, data, encryption: new EncryptionService(data, asym), tags, asym, imports, grants, aliases, rotation: gov.rotation, grantIndex, aliasIndex, keyChanges: keyChangeHandler(cache, hsm) }),
       iamModule({ iam, identity }),
       stacksModule({ stacks }),
+      liveModule({ stacks }),
       auditModule({ queries: gov.auditQueries }),
       authModule({ tokenKey, now }),
       kpsModule({ keypairs, hosts, tasks: kpsTasks }),

@@ -75,6 +75,14 @@ export class StackService {
     return { pending: { since, object_id: found.objectId }, live: view.live, revision: view.revision };
   }
 
+  /**
+   * One object's live view by type and object id, outside any stack (the Terraform provider's refresh):
+   * the same view a stack read gives; null when gone, undefined when no module describes the type.
+   */
+  async liveObject(caller: Caller, type: string, objectId: string): Promise<{ live: Record<string, unknown> | null | undefined; revision: number }> {
+    return this.live(caller, { type, objectId } as StackObjectRow);
+  }
+
   /** The live object as the daemon sees it now: null when it is gone, undefined when this daemon cannot describe the type. */
   private live(caller: Caller, o: StackObjectRow): { live: Record<string, unknown> | null | undefined; revision: number } | Promise<LiveObject> {
     const view = this.views.get(o.type);

@@ -166,7 +166,8 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
       const config = obj(s.type, req.config);
       if (!config) return { diagnostics: [] };
       const diagnostics = validateWith({ schema: s.ds.schema }, config);
-      for (const p of s.ds.check?.(knownAttributes(config)) ?? []) diagnostics.push(error(`Invalid ${p.attribute}`, p.message, p.attribute));
+      const present = new Set(Object.entries(config).filter(([, v]) => v !== null).map(([k]) => k));
+      for (const p of s.ds.check?.(present) ?? []) diagnostics.push(error(`Invalid ${p.attribute}`, p.message, p.attribute));
       return { diagnostics };
     },
 

@@ -42,3 +42,31 @@ export function stacksModule(d: { stacks: StackService }): ServiceModule {
     ],
   });
 }
+
+const TYPE_NAME = /^dew_[a-z0-9_]{1,60}$/;
+
+/**
+ * `GET /v1.0/{project_id}/dew/live/{type}?object_id=…`: one object as the stack reads describe it
+ * (the same live view), for front ends that keep their own state (the Terraform provider's refresh).
+ * `live` is null when the object is gone; a type no module describes is a 400.
+ */
+export function liveModule(d: { stacks: StackService }): ServiceModule {
+  return defineModule({
+    name: 'live',
+    base: '/v1.0/:project_id/dew/live',
+    resource: { request: (r) => r.query('object_id') },
+    routes: [
+      { method: 'GET', path: '/:type', operation: 'read-live-object', permission: 'read',
+        handler: async (r) => {
+          const type = r.params.type;
+          if (!TYPE_NAME.test(type)) throw kmsErrors.invalidAs('type', 'a resource type name such as dew_kms_key');
+          const objectId = r.query('object_id');
+          if (!objectId) throw kmsErrors.missing('object_id');
+          if (objectId.length > 512) throw kmsErrors.invalidAs('object_id', 'at most 512 characters');
+          const { live, revision } = await d.stacks.liveObject(r.caller, type, objectId);
+          if (live === undefined) throw kmsErrors.invalidAs('type', `no live view of ${type}`);
+          return { type, object_id: objectId, live, revision };
+        } },
+    ],
+  });
+}

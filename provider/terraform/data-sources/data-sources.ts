@@ -14,8 +14,8 @@ export interface DataSource {
   readonly sensitive: readonly string[];
   /** Arguments the read fills in when unset (key_alias of a key found by id). */
   readonly optionalComputed: readonly string[];
-  /** Problems of the configuration beyond its schema (an attribute and a sentence). */
-  check?(config: Attributes): { attribute: string; message: string }[];
+  /** Problems of the configuration beyond its schema (an attribute and a sentence); `present` names every configured argument, known or not. */
+  check?(present: ReadonlySet<string>): { attribute: string; message: string }[];
   read(api: DewApi, config: Attributes): Promise<Attributes>;
 }
 
@@ -40,8 +40,8 @@ const kmsKey: DataSource = {
   schema: loadSchema('dew_kms_key'),
   sensitive: [],
   optionalComputed: ['key_id', 'key_alias'],
-  check(c) {
-    return c.key_id === undefined && c.key_alias === undefined ? [{ attribute: 'key_id', message: 'give key_id or key_alias' }] : [];
+  check(present) {
+    return !present.has('key_id') && !present.has('key_alias') ? [{ attribute: 'key_id', message: 'give key_id or key_alias' }] : [];
   },
   async read(api, c) {
     const ref = str(c.key_id ?? c.key_alias);
@@ -85,8 +85,8 @@ const secretVersion: DataSource = {
   schema: loadSchema('dew_csms_secret_version'),
   sensitive: ['secret_text', 'secret_binary'],
   optionalComputed: [],
-  check(c) {
-    return c.version_id !== undefined && c.version_stage !== undefined ? [{ attribute: 'version_stage', message: 'give version_id or version_stage, not both' }] : [];
+  check(present) {
+    return present.has('version_id') && present.has('version_stage') ? [{ attribute: 'version_stage', message: 'give version_id or version_stage, not both' }] : [];
   },
   async read(api, c) {
     const name = encodeURIComponent(str(c.secret_name));

@@ -9,7 +9,7 @@ import type { CtyType } from '../cty/types.js';
 import { objectTypeOf, type TfBlock, type TfSchema } from '../schema/block.js';
 import { tfBlockFromResourceSchema } from '../schema/from-json-schema.js';
 import { argumentNames, storedAttributes, PartialCreateError, type ApplyContext, type Attributes, type ResourceType } from '../../resources/resource-type.js';
-import type { DewApi } from '../../resources/api.js';
+import { apiErrorStatus, type DewApi } from '../../resources/api.js';
 import { attributeProblems, type AttributeProblem } from '../../resources/attribute-problems.js';
 import { conform, known, knownAttributes, sameTfValue, toJson, toObject, type TfObject } from './values.js';
 
@@ -59,6 +59,21 @@ export class PartialApply extends Error {
 export const TERRAFORM_WRITE_ONLY: Readonly<Record<string, readonly string[]>> = Object.freeze({
   dew_kps_binding: ['password'],
 });
+
+/**
+ * The object as the daemon describes it to a stack read (GET …/dew/live/{type}, the very view `dew plan`
+ * diffs against), so both front ends see the same thing; the type's own read where no view exists.
+ */
+export async function liveObject(api: DewApi, rt: ResourceType, objectId: string): Promise<Record<string, unknown> | null> {
+  try {
+    const body = (await api.request('GET', `/v1.0/{project_id}/dew/live/${rt.type}`, undefined, { object_id: objectId })).body as { live?: Record<string, unknown> | null };
+    return body.live ?? null;
+  } catch (e) {
+    const { status } = apiErrorStatus(e);
+    if (status === 400 || status === 404) return rt.read(api, objectId);
+    throw e;
+  }
+}
 
 export class TfResource {
   readonly block: TfBlock;
@@ -237,7 +252,7 @@ export class TfResource {
   async read(api: DewApi, prior: TfObject, priv: Private | undefined): Promise<TfObject | null> {
     const objectId = priv?.object_id ?? String(prior.id ?? '');
     if (!objectId) return null;
-    const live = await this.rt.read(api, objectId);
+    const live = await liveObject(api, this.rt, objectId);
     if (!live) return null;
     const previous = knownAttributes(prior);
     const now = this.rt.fromLive(live, previous);
@@ -258,7 +273,7 @@ export class TfResource {
 
   /** `terraform import ADDR ID`: the object by its daemon id (the same id `dew import` takes). */
   async import(api: DewApi, objectId: string): Promise<{ state: TfObject; priv: Private } | null> {
-    const live = await this.rt.read(api, objectId);
+    const live = await liveObject(api, this.rt, objectId);
     if (!live) return null;
     const now = this.rt.fromLive(live);
     if (!now) return null;
