@@ -72,8 +72,11 @@ t.test('every shell block of the README runs in order after dew quickstart', asy
   const cli = join(root, 'dist', 'bin', 'dew.js');
   writeFileSync(join(bin, 'dew'), `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`);
   chmodSync(join(bin, 'dew'), 0o755);
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DEW_LISTEN: '127.0.0.1:0', NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (k.startsWith('DEW_') && k !== 'DEW_LISTEN') delete env[k];
+  // A HOME of its own: the Terraform section installs the provider under ~/.terraform.d, as a newcomer's would.
+  const home = join(work, 'home');
+  mkdirSync(home);
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DEW_LISTEN: '127.0.0.1:0', NO_COLOR: '1', HOME: home, CHECKPOINT_DISABLE: '1' };
+  for (const k of Object.keys(env)) if ((k.startsWith('DEW_') && k !== 'DEW_LISTEN') || k.startsWith('TF_')) delete env[k];
 
   // The README's first command, without `npm ci`: quickstart starts the daemon and applies the example.
   const quickstart = spawn(process.execPath, [cli, 'quickstart'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
