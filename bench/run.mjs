@@ -294,3 +294,9 @@ if (process.env.BENCH_PLAN !== '0' && !only) {
   const { runPlanBench } = await import('./plan.mjs');
   await runPlanBench();
 }
+
+// The Terraform provider: a launch to its handshake, and terraform plan of 1 and 200 keys against dew plan.
+if (process.env.BENCH_TERRAFORM !== '0' && !only) {
+  const { runTerraformBench } = await import('./terraform.mjs');
+  await runTerraformBench({ rounds });
+}
