@@ -232,7 +232,7 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
       const r = resourceOf(req.type_name);
       const id = String(req.id ?? '');
       try {
-        const found = await r.import(client(), id);
+        const found = await r.importObject(client(), id);
         if (!found) return { imported_resources: [], diagnostics: [error(`${req.type_name}: no object with id ${JSON.stringify(id)}`, 'the id is the one `dew import` takes: see the resource type in the README')] };
         return { imported_resources: [{ type_name: req.type_name, state: enc(r.type, found.state), private: encodePrivate(found.priv) }], diagnostics: [] };
       } catch (e) {

@@ -272,7 +272,7 @@ export class TfResource {
   }
 
   /** `terraform import ADDR ID`: the object by its daemon id (the same id `dew import` takes). */
-  async import(api: DewApi, objectId: string): Promise<{ state: TfObject; priv: Private } | null> {
+  async importObject(api: DewApi, objectId: string): Promise<{ state: TfObject; priv: Private } | null> {
     const live = await liveObject(api, this.rt, objectId);
     if (!live) return null;
     const now = this.rt.fromLive(live);
