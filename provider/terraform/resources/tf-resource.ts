@@ -11,6 +11,7 @@ import { tfBlockFromResourceSchema } from '../schema/from-json-schema.js';
 import { argumentNames, storedAttributes, PartialCreateError, type ApplyContext, type Attributes, type ResourceType } from '../../resources/resource-type.js';
 import { apiErrorStatus, type DewApi } from '../../resources/api.js';
 import { attributeProblems, type AttributeProblem } from '../../resources/attribute-problems.js';
+import { isValueDigest, valueDigest } from '../../resources/value-digest.js';
 import { conform, known, knownAttributes, sameTfValue, toJson, toObject, type TfObject } from './values.js';
 
 /** Bumped when an attribute is added, renamed or changes type; UpgradeResourceState moves older states. */
@@ -105,6 +106,18 @@ export class TfResource {
     return d === undefined ? undefined : conform(this.attrType(k), d);
   }
 
+  /**
+   * Whether a configured value means the prior one: equal as Terraform sees it, the same in the type's
+   * eyes (sameValue), or a digested argument (dew_csms_secret's value) whose prior is the digest of the
+   * configured value (an imported secret's state holds only the digest, as the dew stack does).
+   */
+  private equivalent(k: string, want: CtyValue, before: CtyValue): boolean {
+    if (sameTfValue(this.attrType(k), want, before)) return true;
+    if (want === null || before === null) return false;
+    if (this.rt.digested?.includes(k) && typeof want === 'string' && isValueDigest(before) && valueDigest(want) === before) return true;
+    return this.rt.sameValue?.(k, toJson(want), toJson(before)) === true;
+  }
+
   /** Problems of the known configured values (schema constraints and the type's rules). */
   validate(config: TfObject): AttributeProblem[] {
     const present = new Set(Object.entries(config).filter(([, v]) => v !== null).map(([k]) => k));
@@ -139,7 +152,7 @@ export class TfResource {
       else if (this.rt.optionalComputed.includes(k) || this.rt.writeOnly.includes(k)) continue; // the daemon's value stands
       else want = null;
       const before = prior[k] ?? null;
-      if (known(want) && (sameTfValue(this.attrType(k), want, before) || (want !== null && before !== null && this.rt.sameValue?.(k, toJson(want), toJson(before)) === true))) {
+      if (known(want) && this.equivalent(k, want, before)) {
         planned[k] = before; // semantically equal: Terraform allows keeping the prior form
         continue;
       }
@@ -273,7 +286,8 @@ export class TfResource {
 
   /** `terraform import ADDR ID`: the object by its daemon id (the same id `dew import` takes). */
   async import(api: DewApi, objectId: string): Promise<{ state: TfObject; priv: Private } | null> {
-    const live = await liveObject(api, this.rt, objectId);
+    // the type's own read, as `dew import`: only it digests a secret's current value (the live view holds none)
+    const live = await this.rt.read(api, objectId);
     if (!live) return null;
     const now = this.rt.fromLive(live);
     if (!now) return null;
