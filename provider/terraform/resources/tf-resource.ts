@@ -76,6 +76,13 @@ export async function liveObject(api: DewApi, rt: ResourceType, objectId: string
   }
 }
 
+/** "" and empty collections: what the daemon reports for an argument nobody set. */
+function isEmpty(v: CtyValue): boolean {
+  if (v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.keys(v).length === 0;
+}
+
 export class TfResource {
   readonly block: TfBlock;
   readonly type: CtyType & { kind: 'object' };
@@ -278,7 +285,8 @@ export class TfResource {
       const before = prior[k] ?? null;
       const after = fresh[k] ?? null;
       const t = this.attrType(k);
-      const same = sameTfValue(t, before, after) || (before !== null && after !== null && this.rt.sameValue?.(k, toJson(before), toJson(after)) === true);
+      // an argument left unset that the daemon reports empty (a key pair's private_key "" when the service holds none) is still unset
+      const same = sameTfValue(t, before, after) || (before === null && this.args.includes(k) && isEmpty(after)) || (before !== null && after !== null && this.rt.sameValue?.(k, toJson(before), toJson(after)) === true);
       out[k] = this.writeOnly.includes(k) ? null : same ? before : after;
     }
     return out;
@@ -297,6 +305,8 @@ export class TfResource {
       const d = this.rt.schema.properties[k]?.default;
       if (!(k in attrs) && d !== undefined) attrs[k] = d;
     }
+    // an argument the daemon reports empty was not set: null, as a configuration that leaves it out plans it (and refresh keeps it)
+    for (const k of this.args) if (k in attrs && isEmpty(attrs[k] as CtyValue) && this.rt.schema.properties[k]?.default === undefined) delete attrs[k];
     for (const k of this.writeOnly) delete attrs[k];
     return { state: toObject(this.type, attrs), priv: { object_id: objectId } };
   }
