@@ -9,6 +9,7 @@
  * secret_text (a sensitive argument: the state holds the configured value) and the data source's.
  */
 import t from 'tap';
+import type { Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { TERRAFORM } from '../helpers/terraform.js';
@@ -86,7 +87,7 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
   const byHand = canary('by-hand');
   const outside = canary('outside');
   const secrets = [first, second, byHand, outside];
-  const csms = async (method: string, path: string, body?: unknown) => (await w.td.client.request(method, `/v1/{project_id}/secrets${path}`, body)).body as Record<string, any>;
+  const csms = async (method: string, path: string, body?: object) => (await w.td.client.request(method, `/v1/{project_id}/secrets${path}`, body)).body as Record<string, any>;
   const latest = async (name: string) => (await csms('GET', `/${name}/versions/latest`)).version;
   const stage = async (name: string, s: string) => (await csms('GET', `/${name}/stages/${s}`)).stage.version_id as string;
   const outputs = async (): Promise<Record<string, any>> => {
@@ -96,11 +97,11 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
   };
   let pw = first;
   const tf = (...args: string[]) => w.run(args, { TF_VAR_pw: pw });
-  const noChanges = async (t: Tap.Test, what: string) => {
+  const noChanges = async (t: Test, what: string) => {
     const p = await tf('plan', '-detailed-exitcode');
     t.equal(p.code, 0, `${what}: a second plan has no changes\n${p.stdout}${p.stderr}`);
   };
-  const stateHoldsOnlyWhereSensitive = (t: Tap.Test) => {
+  const stateHoldsOnlyWhereSensitive = (t: Test) => {
     const state = w.state();
     const sensitive = new Set(sensitiveInState(state));
     for (const s of secrets) for (const where of whereInState(state, s)) t.ok(sensitive.has(where), `${where} holds a secret value and is marked sensitive in the state`);

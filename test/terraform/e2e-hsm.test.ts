@@ -8,6 +8,7 @@
  * After every apply a second plan has no changes.
  */
 import t from 'tap';
+import type { Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,7 +83,7 @@ t.test('terraform manages HSM instances, keystores and keys in them in dew', { s
   const w = await tfWorld(t, { args, now: () => Date.now() + offset });
   const dir = w.ws.dir;
   const tf = (...a: string[]) => w.run(a);
-  const hsm = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => (await w.td.client.request(method, `/v1/{project_id}/dew/hsms${path}`, body, undefined, headers)).body as Record<string, any>;
+  const hsm = async (method: string, path: string, body?: object, headers?: Record<string, string>) => (await w.td.client.request(method, `/v1/{project_id}/dew/hsms${path}`, body, undefined, headers)).body as Record<string, any>;
   const kms = async (op: string, body: Record<string, unknown>) => (await w.td.client.kms(op, body)) as Record<string, any>;
   /** `dew ARGS…` (the CLI, in the workspace), for what needs a job waited for or a credential file. */
   const dew = (...argv: string[]): Promise<{ code: number | null; out: string; err: string }> =>
@@ -96,12 +97,12 @@ t.test('terraform manages HSM instances, keystores and keys in them in dew', { s
       child.on('close', (code) => resolve({ code, out, err }));
     });
   const attrs = (type: string, name: string): Record<string, any> => w.state().resources.find((r: { type: string; name: string }) => r.type === type && r.name === name).instances[0].attributes;
-  const noChanges = async (t: Tap.Test, what: string) => {
+  const noChanges = async (t: Test, what: string) => {
     const p = await tf('plan', '-detailed-exitcode');
     t.equal(p.code, 0, `${what}: a second plan has no changes\n${p.stdout}${p.stderr}`);
   };
   const credentials: string[] = [];
-  const credentialsNowhere = (t: Tap.Test) => {
+  const credentialsNowhere = (t: Test) => {
     const state = w.state();
     for (const c of credentials) t.same(whereInState(state, c), [], 'no HSM credential in terraform.tfstate');
     t.same(whereInState(state, w.secretKey), [], 'the AK/SK secret is not in the state');

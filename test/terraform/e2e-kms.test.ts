@@ -8,6 +8,7 @@
  * after apply, import, and destroy (the key scheduled for deletion, not deleted).
  */
 import t from 'tap';
+import type { Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,7 +72,7 @@ output "state_seen" {
 }
 ${o.extra ?? ''}`;
 
-const ok = (t: Tap.Test, r: TerraformRun, what: string) => t.equal(r.code, 0, `${what}\n${r.stdout}\n${r.stderr}`);
+const ok = (t: Test, r: TerraformRun, what: string) => t.equal(r.code, 0, `${what}\n${r.stdout}\n${r.stderr}`);
 
 t.test('terraform manages keys, aliases, grants and rotation in dew', { skip: existsSync(TERRAFORM) ? false : `LOUD SKIP: no terraform binary at ${TERRAFORM}` }, async (t) => {
   t.ok(existsSync(cli), 'built (npm run build)');

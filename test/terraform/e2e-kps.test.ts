@@ -8,6 +8,7 @@
  * back; import by name with no changes; destroy unbinds (the key no longer logs in).
  */
 import t from 'tap';
+import type { Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,14 +87,14 @@ t.test('terraform manages KPS key pairs, hosts and bindings in dew, against a re
   const base = { sshdConfig: host.sshdConfigPath, myPublic, myPrivate };
   let password = host.password;
   const tf = (...args: string[]) => w.run(args, { TF_VAR_password: password, TF_VAR_port: String(host.port), TF_VAR_user: host.user });
-  const kps = async (method: string, path: string, body?: unknown) => (await w.td.client.request(method, `/v3/{project_id}${path}`, body)).body as Record<string, any>;
+  const kps = async (method: string, path: string, body?: object) => (await w.td.client.request(method, `/v3/{project_id}${path}`, body)).body as Record<string, any>;
   const keyFile = join(w.ws.dir, 'deploy.pem');
-  const noChanges = async (t: Tap.Test, what: string) => {
+  const noChanges = async (t: Test, what: string) => {
     const p = await tf('plan', '-detailed-exitcode');
     t.equal(p.code, 0, `${what}: a second plan has no changes\n${p.stdout}${p.stderr}`);
   };
   const secrets = () => [host.password, secretLine(myPrivate), ...(existsSync(keyFile) ? [secretLine(readFileSync(keyFile, 'utf8'))] : [])];
-  const checkState = (t: Tap.Test) => {
+  const checkState = (t: Test) => {
     const state = w.state();
     t.same(whereInState(state, host.password), [], 'the password (write_only) is not in terraform.tfstate');
     t.same(whereInState(state, secretLine(readFileSync(keyFile, 'utf8'))), [], 'the generated private key is only in key_file');
