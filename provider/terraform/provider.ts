@@ -15,6 +15,7 @@ import { tfBlockFromResourceSchema } from './schema/from-json-schema.js';
 import { loadJsonSchema } from './load-json-schema.js';
 import { TfResource, PartialApply, decodePrivate, encodePrivate, RESOURCE_SCHEMA_VERSION } from './resources/tf-resource.js';
 import { knownAttributes, toObject, type TfObject } from './resources/values.js';
+import { heldKeysRefusal } from './resources/hsm-replacement.js';
 import { dataSource, dataSourceNames, NotFoundError, type DataSource } from './data-sources/data-sources.js';
 import { resourceType, resourceTypeNames } from '../resources/registry.js';
 import { attributeProblems, type Checked } from '../resources/attribute-problems.js';
@@ -41,7 +42,10 @@ function describe(e: unknown): { summary: string; detail: string } {
   if (e instanceof DewApiError) return { summary: `${e.code}: ${e.message}`, detail: e.requestId ? `request id ${e.requestId}` : '' };
   if (e instanceof DewNetworkError) return { summary: e.message, detail: e.hint };
   if (e instanceof CredentialsError) return { summary: e.message, detail: e.hint ?? '' };
-  return { summary: (e as Error)?.message ?? String(e), detail: '' };
+  // a type's own error that carries the daemon's code (a keystore still holding keys: KMS.4605) says it, as `dew apply` does
+  const code = (e as { code?: unknown })?.code;
+  const message = (e as Error)?.message ?? String(e);
+  return { summary: typeof code === 'string' && /^[A-Za-z]+\.\d+$/.test(code) && !message.startsWith(code) ? `${code}: ${message}` : message, detail: '' };
 }
 
 const PROVIDER_SCHEMA = loadJsonSchema('terraform/provider');
@@ -200,6 +204,16 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
       const proposed = obj(r.type, req.proposed_new_state);
       const config = proposed === null ? null : obj(r.type, req.config);
       const { planned, requiresReplace } = r.plan(prior, config);
+      if (req.type_name === 'dew_hsm_instance' && prior && requiresReplace.length) {
+        // as `dew plan`: an instance holding keys is never replaced (its keystore and keys would go with it)
+        try {
+          const refusal = await heldKeysRefusal(client(), prior, planned, requiresReplace, decodePrivate(req.prior_private)?.object_id ?? String(prior.id ?? ''));
+          if (refusal) return { diagnostics: [error(refusal.summary, refusal.detail, requiresReplace[0])] };
+        } catch (e) {
+          const d = describe(e);
+          return { diagnostics: [error(`${req.type_name}: ${d.summary}`, d.detail)] };
+        }
+      }
       return {
         planned_state: enc(r.type, planned),
         requires_replace: requiresReplace.map((k) => attributePath({ attribute_name: k })),

@@ -65,3 +65,15 @@ t.test('private data carries the object id', async (t) => {
   t.equal(decodePrivate(Buffer.alloc(0)), undefined);
   t.equal(decodePrivate(Buffer.from('not json')), undefined);
 });
+
+t.test('a digested value: a prior that is the digest of the configured value is no change', async (t) => {
+  const secret = new TfResource(resourceType('dew_csms_secret')!);
+  const { valueDigest } = await import('../../provider/resources/value-digest.js');
+  const imported: TfObject = { ...nulls(secret), name: 'db', secret_text: valueDigest('hunter2'), description: '', secret_type: 'COMMON', event_subscriptions: [], auto_rotation: false, recovery_window_in_days: 30, id: 's/db', secret_id: 's', latest_version: 'v1', version_stages: ['SYSCURRENT'], status: 'ENABLED' };
+  const same = secret.plan(imported, { ...nulls(secret), name: 'db', secret_text: 'hunter2' });
+  t.equal(same.planned!.secret_text, imported.secret_text, 'the prior digest is kept (Terraform allows the prior value for an equal one)');
+  t.equal(same.planned!.latest_version, 'v1', 'no new version planned');
+  const other = secret.plan(imported, { ...nulls(secret), name: 'db', secret_text: 'another' });
+  t.equal(other.planned!.secret_text, 'another', 'another value is a change');
+  t.ok(isUnknown(other.planned!.latest_version), 'that makes a new version');
+});

@@ -62,9 +62,10 @@ const dataKey: DataSource = {
   optionalComputed: [],
   async read(api, c) {
     const body: Record<string, unknown> = { key_id: c.key_id, datakey_length: str(c.datakey_length ?? '512') };
-    if (c.encryption_context && typeof c.encryption_context === 'object') body.encryption_context = c.encryption_context;
+    // the daemon binds a data key to additional_authenticated_data (create-datakey has no encryption_context)
+    if (typeof c.additional_authenticated_data === 'string') body.additional_authenticated_data = c.additional_authenticated_data;
     const r = (await orNotFound(`key ${JSON.stringify(c.key_id)}`, () => api.kms('create-datakey', body))) as Record<string, unknown>;
-    return { key_id: c.key_id, datakey_length: str(c.datakey_length ?? '512'), encryption_context: c.encryption_context ?? null, id: str(r.key_id), plain_text: str(r.plain_text), cipher_text: str(r.cipher_text) };
+    return { key_id: c.key_id, datakey_length: str(c.datakey_length ?? '512'), additional_authenticated_data: c.additional_authenticated_data ?? null, id: str(r.key_id), plain_text: str(r.plain_text), cipher_text: str(r.cipher_text) };
   },
 };
 

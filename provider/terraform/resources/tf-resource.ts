@@ -11,6 +11,7 @@ import { tfBlockFromResourceSchema } from '../schema/from-json-schema.js';
 import { argumentNames, storedAttributes, PartialCreateError, type ApplyContext, type Attributes, type ResourceType } from '../../resources/resource-type.js';
 import { apiErrorStatus, type DewApi } from '../../resources/api.js';
 import { attributeProblems, type AttributeProblem } from '../../resources/attribute-problems.js';
+import { isValueDigest, valueDigest } from '../../resources/value-digest.js';
 import { conform, known, knownAttributes, sameTfValue, toJson, toObject, type TfObject } from './values.js';
 
 /** Bumped when an attribute is added, renamed or changes type; UpgradeResourceState moves older states. */
@@ -75,6 +76,13 @@ export async function liveObject(api: DewApi, rt: ResourceType, objectId: string
   }
 }
 
+/** "" and empty collections: what the daemon reports for an argument nobody set. */
+function isEmpty(v: CtyValue): boolean {
+  if (v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.keys(v).length === 0;
+}
+
 export class TfResource {
   readonly block: TfBlock;
   readonly type: CtyType & { kind: 'object' };
@@ -103,6 +111,18 @@ export class TfResource {
   private defaultOf(k: string): CtyValue | undefined {
     const d = this.rt.schema.properties[k]?.default;
     return d === undefined ? undefined : conform(this.attrType(k), d);
+  }
+
+  /**
+   * Whether a configured value means the prior one: equal as Terraform sees it, the same in the type's
+   * eyes (sameValue), or a digested argument (dew_csms_secret's value) whose prior is the digest of the
+   * configured value (an imported secret's state holds only the digest, as the dew stack does).
+   */
+  private equivalent(k: string, want: CtyValue, before: CtyValue): boolean {
+    if (sameTfValue(this.attrType(k), want, before)) return true;
+    if (want === null || before === null) return false;
+    if (this.rt.digested?.includes(k) && typeof want === 'string' && isValueDigest(before) && valueDigest(want) === before) return true;
+    return this.rt.sameValue?.(k, toJson(want), toJson(before)) === true;
   }
 
   /** Problems of the known configured values (schema constraints and the type's rules). */
@@ -139,7 +159,7 @@ export class TfResource {
       else if (this.rt.optionalComputed.includes(k) || this.rt.writeOnly.includes(k)) continue; // the daemon's value stands
       else want = null;
       const before = prior[k] ?? null;
-      if (known(want) && (sameTfValue(this.attrType(k), want, before) || (want !== null && before !== null && this.rt.sameValue?.(k, toJson(want), toJson(before)) === true))) {
+      if (known(want) && this.equivalent(k, want, before)) {
         planned[k] = before; // semantically equal: Terraform allows keeping the prior form
         continue;
       }
@@ -265,7 +285,8 @@ export class TfResource {
       const before = prior[k] ?? null;
       const after = fresh[k] ?? null;
       const t = this.attrType(k);
-      const same = sameTfValue(t, before, after) || (before !== null && after !== null && this.rt.sameValue?.(k, toJson(before), toJson(after)) === true);
+      // an argument left unset that the daemon reports empty (a key pair's private_key "" when the service holds none) is still unset
+      const same = sameTfValue(t, before, after) || (before === null && this.args.includes(k) && isEmpty(after)) || (before !== null && after !== null && this.rt.sameValue?.(k, toJson(before), toJson(after)) === true);
       out[k] = this.writeOnly.includes(k) ? null : same ? before : after;
     }
     return out;
@@ -273,7 +294,8 @@ export class TfResource {
 
   /** `terraform import ADDR ID`: the object by its daemon id (the same id `dew import` takes). */
   async importObject(api: DewApi, objectId: string): Promise<{ state: TfObject; priv: Private } | null> {
-    const live = await liveObject(api, this.rt, objectId);
+    // the type's own read, as `dew import`: only it digests a secret's current value (the live view holds none)
+    const live = await this.rt.read(api, objectId);
     if (!live) return null;
     const now = this.rt.fromLive(live);
     if (!now) return null;
@@ -283,6 +305,8 @@ export class TfResource {
       const d = this.rt.schema.properties[k]?.default;
       if (!(k in attrs) && d !== undefined) attrs[k] = d;
     }
+    // an argument the daemon reports empty was not set: null, as a configuration that leaves it out plans it (and refresh keeps it)
+    for (const k of this.args) if (k in attrs && isEmpty(attrs[k] as CtyValue) && this.rt.schema.properties[k]?.default === undefined) delete attrs[k];
     for (const k of this.writeOnly) delete attrs[k];
     return { state: toObject(this.type, attrs), priv: { object_id: objectId } };
   }
