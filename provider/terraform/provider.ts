@@ -182,7 +182,7 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
       if (Number(req.version ?? 0) > RESOURCE_SCHEMA_VERSION)
         return { diagnostics: [error(`${req.type_name}: the state was written by a newer dew provider (schema version ${req.version}, this one knows ${RESOURCE_SCHEMA_VERSION})`, 'upgrade the dew package, then run `npx dew terraform install` again')] };
       // older versions: the same attributes or fewer (decodeJson drops removed ones and fills new ones with null)
-      return { upgraded_state: enc(r.type, decodeJson(r.type, raw) as TfObject), diagnostics: [] };
+      return { upgraded_state: enc(r.type, r.upgrade(decodeJson(r.type, raw) as TfObject)), diagnostics: [] };
     },
 
     async ReadResource(req) {

@@ -5,8 +5,8 @@
  * and expire_time change in place; a version made by hand and a stage moved by hand are drift planned
  * back; the data source reads the latest version, one by id and one by stage; import by id finds no
  * changes; destroy schedules the deletion recovery_window_in_days ahead. After every apply a second plan
- * has no changes. The value is in terraform.tfstate only where Terraform needs it: the secret's
- * secret_text (a sensitive argument: the state holds the configured value) and the data source's.
+ * has no changes. The secret's secret_text is write-only: plans show (write-only attribute), the state
+ * holds only secret_text_digest; the value is in terraform.tfstate only where the data source reads it.
  */
 import t from 'tap';
 import type { Test } from 'tap';
@@ -113,7 +113,8 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
   await t.test('plan shows (sensitive value); apply makes v1 with the exact value; no changes after', async (t) => {
     const p = await tf('plan');
     ok(t, p, 'plan');
-    t.match(p.stdout, /\+ secret_text\s+= \(sensitive value\)/);
+    t.match(p.stdout, /\+ secret_text\s+= \(write-only attribute\)/);
+    t.match(p.stdout, /\+ secret_text_digest\s+= \(sensitive value\)/);
     t.match(p.stdout, /\+ latest_version\s+= \(known after apply\)/);
     t.match(p.stdout, /\+ expire_time\s+= \d+/);
     t.match(p.stdout, /Plan: 2 to add, 0 to change, 0 to destroy\./);
@@ -136,9 +137,10 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
     t.same(o.prod_version, ['SYSCURRENT', 'prod']);
     await noChanges(t, 'after create');
     const state = stateHoldsOnlyWhereSensitive(t);
-    t.same(whereInState(state, first).sort(), ['data.dew_csms_secret_version.first.secret_text', 'data.dew_csms_secret_version.latest.secret_text', 'data.dew_csms_secret_version.prod.secret_text', 'dew_csms_secret.db.secret_text', 'output.first', 'output.latest', 'output.prod'], 'where Terraform keeps the value');
+    t.same(whereInState(state, first).sort(), ['data.dew_csms_secret_version.first.secret_text', 'data.dew_csms_secret_version.latest.secret_text', 'data.dew_csms_secret_version.prod.secret_text', 'output.first', 'output.latest', 'output.prod'], 'where Terraform keeps the value');
     const show = await tf('show');
-    t.match(show.stdout, /secret_text\s+= \(sensitive value\)/);
+    t.match(show.stdout, /secret_text_digest\s+= \(sensitive value\)/);
+    t.equal(state.resources.find((r: any) => r.type === 'dew_csms_secret').instances[0].attributes.secret_text, null, 'the resource keeps no value');
   });
 
   await t.test('a new value is a new version in place; the pinned stage follows it', async (t) => {
@@ -146,7 +148,7 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
     const p = await tf('plan', '-detailed-exitcode');
     t.equal(p.code, 2, `changes\n${p.stdout}${p.stderr}`);
     t.match(p.stdout, /# dew_csms_secret\.db will be updated in-place/);
-    t.match(p.stdout, /~ secret_text\s+= \(sensitive value\)/);
+    t.match(p.stdout, /~ secret_text_digest\s+= \(sensitive value\)/);
     t.match(p.stdout, /~ latest_version\s+= "v1" -> \(known after apply\)/);
     t.match(p.stdout, /~ version_id\s+= "v1" -> \(known after apply\)/, 'the pin waits for the new version');
     t.match(p.stdout, /Plan: 0 to add, 2 to change, 0 to destroy\./);
@@ -179,7 +181,7 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
     await csms('POST', '/db/versions', { secret_string: byHand });
     const p = await tf('plan', '-detailed-exitcode');
     t.equal(p.code, 2);
-    t.match(p.stdout, /~ secret_text\s+= \(sensitive value\)/);
+    t.match(p.stdout, /~ secret_text_digest\s+= \(sensitive value\)/);
     t.notMatch(p.stdout, new RegExp(byHand));
     ok(t, await tf('apply', '-auto-approve'), 'apply back');
     const v = await latest('db');
@@ -227,7 +229,7 @@ resource "dew_csms_secret_version" "beta" {
     t.equal(p.code, 0, `no changes after import: the value compared by digest\n${p.stdout}${p.stderr}`);
     const state = w.state();
     t.same(whereInState(state, outside), [], 'an imported value is kept as its digest');
-    t.match(JSON.stringify(state), /"secret_text":"sha256:[0-9a-f]{64}"/);
+    t.match(JSON.stringify(state), /"secret_text_digest":"sha256:[0-9a-f]{64}"/);
     w.ws.write('main.tf', CONFIG({ team: 'billing', expire: EXPIRE + 86_400_000 }));
     const d = await tf('apply', '-auto-approve');
     ok(t, d, 'drop them from the configuration: destroyed');

@@ -50,7 +50,9 @@ t.test('the provider schema, configuration, validation, upgrade and errors', asy
     t.equal(attr('dew_kps_binding', 'password').write_only, true);
     t.equal(attr('dew_kms_data_key', 'plain_text', schema.data_source_schemas).sensitive, true);
     t.equal(schema.provider.block.attributes.find((a: Any) => a.name === 'secret_key').sensitive, true);
-    t.equal(schema.resource_schemas.dew_kms_key.version, 1, 'resource schemas are versioned');
+    t.equal(schema.resource_schemas.dew_kms_key.version, 2, 'resource schemas are versioned');
+    t.match(attr('dew_csms_secret', 'secret_text'), { write_only: true, sensitive: true });
+    t.match(attr('dew_csms_secret', 'secret_text_digest'), { computed: true, sensitive: true });
   });
 
   await t.test('configuration: attributes, a file, the environment, the default file, and refusals', async (t) => {

@@ -66,14 +66,23 @@ t.test('private data carries the object id', async (t) => {
   t.equal(decodePrivate(Buffer.from('not json')), undefined);
 });
 
-t.test('a digested value: a prior that is the digest of the configured value is no change', async (t) => {
+t.test('a secret value is write-only: the plan and the state hold its digest, never the value', async (t) => {
   const secret = new TfResource(resourceType('dew_csms_secret')!);
   const { valueDigest } = await import('../../provider/resources/value-digest.js');
-  const imported: TfObject = { ...nulls(secret), name: 'db', secret_text: valueDigest('hunter2'), description: '', secret_type: 'COMMON', event_subscriptions: [], auto_rotation: false, recovery_window_in_days: 30, id: 's/db', secret_id: 's', latest_version: 'v1', version_stages: ['SYSCURRENT'], status: 'ENABLED' };
+  const attr = (n: string) => secret.block.attributes.find((a) => a.name === n)!;
+  t.match(attr('secret_text'), { write_only: true, sensitive: true });
+  t.match(attr('secret_text_digest'), { computed: true, sensitive: true });
+  const created = secret.plan(null, { ...nulls(secret), name: 'db', secret_text: 'hunter2' }).planned!;
+  t.equal(created.secret_text, null, 'never planned');
+  t.equal(created.secret_text_digest, valueDigest('hunter2'), 'its digest is, at plan time');
+  const imported: TfObject = { ...nulls(secret), name: 'db', secret_text_digest: valueDigest('hunter2'), description: '', secret_type: 'COMMON', event_subscriptions: [], auto_rotation: false, recovery_window_in_days: 30, id: 's/db', secret_id: 's', latest_version: 'v1', version_stages: ['SYSCURRENT'], status: 'ENABLED' };
   const same = secret.plan(imported, { ...nulls(secret), name: 'db', secret_text: 'hunter2' });
-  t.equal(same.planned!.secret_text, imported.secret_text, 'the prior digest is kept (Terraform allows the prior value for an equal one)');
-  t.equal(same.planned!.latest_version, 'v1', 'no new version planned');
+  t.same(same.planned, imported, 'the same value: no change');
   const other = secret.plan(imported, { ...nulls(secret), name: 'db', secret_text: 'another' });
-  t.equal(other.planned!.secret_text, 'another', 'another value is a change');
+  t.equal(other.planned!.secret_text_digest, valueDigest('another'), 'another value is a changed digest');
+  t.equal(other.planned!.secret_text, null);
   t.ok(isUnknown(other.planned!.latest_version), 'that makes a new version');
+  const upgraded = secret.upgrade({ ...imported, secret_text_digest: null, secret_text: 'hunter2' });
+  t.equal(upgraded.secret_text, null, 'a version-1 state: the value leaves the state');
+  t.equal(upgraded.secret_text_digest, valueDigest('hunter2'), 'for its digest');
 });

@@ -10,12 +10,16 @@ import { objectTypeOf, type TfBlock, type TfSchema } from '../schema/block.js';
 import { tfBlockFromResourceSchema } from '../schema/from-json-schema.js';
 import { argumentNames, storedAttributes, PartialCreateError, type ApplyContext, type Attributes, type ResourceType } from '../../resources/resource-type.js';
 import { apiErrorStatus, type DewApi } from '../../resources/api.js';
+import type { Json } from '../../config/values.js';
 import { attributeProblems, type AttributeProblem } from '../../resources/attribute-problems.js';
 import { isValueDigest, valueDigest } from '../../resources/value-digest.js';
 import { conform, known, knownAttributes, sameTfValue, toJson, toObject, type TfObject } from './values.js';
 
-/** Bumped when an attribute is added, renamed or changes type; UpgradeResourceState moves older states. */
-export const RESOURCE_SCHEMA_VERSION = 1;
+/**
+ * Bumped when an attribute is added, renamed or changes type; UpgradeResourceState moves older states.
+ * 2: secret arguments became write-only with `<name>_digest` (a version-1 state's value becomes its digest).
+ */
+export const RESOURCE_SCHEMA_VERSION = 2;
 
 export interface Private {
   object_id: string;
@@ -62,6 +66,19 @@ export const TERRAFORM_WRITE_ONLY: Readonly<Record<string, readonly string[]>> =
 });
 
 /**
+ * Secret arguments (a secret's value, an imported private key): write_only as well, so the value
+ * never reaches a plan or the state, and each tracked by a computed, sensitive `<name>_digest`
+ * attribute holding what the dew stack holds for it (the type's digest): a changed value is a
+ * changed digest, which plans the update; an imported object's digest is compared the same way.
+ */
+export const TERRAFORM_SECRET_ARGUMENTS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  dew_csms_secret: ['secret_text', 'secret_binary'],
+  dew_kps_keypair: ['private_key'],
+});
+
+const digestName = (k: string): string => `${k}_digest`;
+
+/**
  * The object as the daemon describes it to a stack read (GET …/dew/live/{type}, the very view `dew plan`
  * diffs against), so both front ends see the same thing; the type's own read where no view exists.
  */
@@ -88,12 +105,57 @@ export class TfResource {
   readonly type: CtyType & { kind: 'object' };
   private readonly args: string[];
   private readonly writeOnly: readonly string[];
+  private readonly secrets: readonly string[];
 
   constructor(readonly rt: ResourceType) {
-    this.writeOnly = TERRAFORM_WRITE_ONLY[rt.type] ?? [];
-    this.block = tfBlockFromResourceSchema(rt.schema, { sensitive: rt.sensitive, optionalComputed: rt.optionalComputed, writeOnlyArgs: this.writeOnly });
+    this.secrets = TERRAFORM_SECRET_ARGUMENTS[rt.type] ?? [];
+    this.writeOnly = [...(TERRAFORM_WRITE_ONLY[rt.type] ?? []), ...this.secrets];
+    const block = tfBlockFromResourceSchema(rt.schema, { sensitive: rt.sensitive, optionalComputed: rt.optionalComputed, writeOnlyArgs: this.writeOnly });
+    const digests = this.secrets.map((k) => ({
+      name: digestName(k),
+      type: { kind: 'string' } as CtyType,
+      computed: true,
+      sensitive: true,
+      description: `The digest of ${k} (sha256:…) as the daemon was last given it: ${k} itself is write-only and never stored.`,
+    }));
+    this.block = { ...block, attributes: [...block.attributes, ...digests] };
     this.type = objectTypeOf(this.block) as CtyType & { kind: 'object' };
     this.args = argumentNames(rt.schema);
+  }
+
+  /** The digest the dew stack keeps of a secret argument's value (the type's own form). */
+  private digestOf(k: string, value: Json): Json {
+    if (typeof value !== 'string' || value === '' || isValueDigest(value)) return value;
+    if (this.rt.digested?.includes(k)) return valueDigest(value);
+    const stored = this.rt.stored?.({ [k]: value })[k];
+    return stored === undefined ? valueDigest(value) : stored;
+  }
+
+  /** A Terraform object as the dew attributes the type takes: a secret argument as its digest (as a dew stack holds it). */
+  private dewAttributes(o: TfObject): Attributes {
+    const out = knownAttributes(o);
+    for (const k of this.secrets) {
+      delete out[k];
+      const d = o[digestName(k)] ?? null;
+      if (typeof d === 'string') out[k] = d;
+      delete out[digestName(k)];
+    }
+    return out;
+  }
+
+  /**
+   * Dew attributes (as a dew stack holds them: a secret as its digest, or the type's "changed outside"
+   * marker) as a Terraform object: the secret argument null, what the stack would hold in `<name>_digest`.
+   */
+  private tfObject(attrs: Attributes): TfObject {
+    const copy: Attributes = { ...attrs };
+    const digests: Record<string, Json> = {};
+    for (const k of this.secrets) {
+      const v = copy[k];
+      if (v !== undefined && v !== null && v !== '') digests[digestName(k)] = v;
+      delete copy[k];
+    }
+    return toObject(this.type, { ...copy, ...digests });
   }
 
   get name(): string {
@@ -166,10 +228,19 @@ export class TfResource {
       planned[k] = want;
       changed.push(k);
     }
+    for (const k of this.secrets) {
+      const cfg = config[k] ?? null;
+      if (cfg === null) continue; // not configured: the value stands
+      const dk = digestName(k);
+      const next = known(cfg) ? conform({ kind: 'string' }, this.digestOf(k, toJson(cfg))) : UNKNOWN;
+      if (known(next) && next === (prior[dk] ?? null)) continue;
+      planned[dk] = next;
+      changed.push(k);
+    }
     if (changed.length === 0) return { planned, requiresReplace: [] };
-    const current = knownAttributes(prior);
+    const current = this.dewAttributes(prior);
     const forcing = changed.filter(
-      (k) => this.rt.forceNew.includes(k) || (this.rt.forcesReplacement !== undefined && (!known(planned[k]) || this.rt.forcesReplacement(k, current[k] ?? null, toJson(planned[k]) ?? null))),
+      (k) => this.rt.forceNew.includes(k) || (!this.secrets.includes(k) && this.rt.forcesReplacement !== undefined && (!known(planned[k]) || this.rt.forcesReplacement(k, current[k] ?? null, toJson(planned[k]) ?? null))),
     );
     if (forcing.length) {
       // Terraform plans the replacement's create again with no prior state; this answer only has to be consistent
@@ -204,6 +275,10 @@ export class TfResource {
       else if (isArg) out[k] = null;
       else out[k] = UNKNOWN; // exported: known after apply
     }
+    for (const k of this.secrets) {
+      const cfg = config[k] ?? null;
+      out[digestName(k)] = cfg === null ? null : known(cfg) ? conform({ kind: 'string' }, this.digestOf(k, toJson(cfg))) : UNKNOWN;
+    }
     return out;
   }
 
@@ -219,7 +294,7 @@ export class TfResource {
 
   /** The new state: the planned values where the plan knew them, the daemon's answer where it did not. */
   private settle(planned: TfObject, answered: Attributes): TfObject {
-    const fresh = toObject(this.type, storedAttributes(this.rt, answered));
+    const fresh = this.tfObject(storedAttributes(this.rt, answered));
     const out: TfObject = {};
     for (const k of Object.keys(this.type.attributes)) {
       const p = planned[k] ?? null;
@@ -242,7 +317,7 @@ export class TfResource {
     if (planned === null) {
       if (prior === null) return { state: null };
       const objectId = priv?.object_id ?? String(prior.id ?? '');
-      await this.rt.delete(api, objectId, knownAttributes(prior), ctx);
+      await this.rt.delete(api, objectId, this.dewAttributes(prior), ctx);
       return { state: null };
     }
     if (prior === null) {
@@ -256,7 +331,7 @@ export class TfResource {
       return { state: this.wholly(this.settle(planned, created.attributes)), priv: { object_id: created.objectId } };
     }
     const objectId = priv?.object_id ?? String(prior.id ?? '');
-    const before = knownAttributes(prior);
+    const before = this.dewAttributes(prior);
     const answered = await this.rt.update(api, objectId, before, { ...before, ...this.sent(planned, config) }, ctx);
     return { state: this.wholly(this.settle(planned, answered)), priv: { object_id: objectId } };
   }
@@ -274,12 +349,12 @@ export class TfResource {
     if (!objectId) return null;
     const live = await liveObject(api, this.rt, objectId);
     if (!live) return null;
-    const previous = knownAttributes(prior);
+    const previous = this.dewAttributes(prior);
     const now = this.rt.fromLive(live, previous);
     if (!now) return null;
     const merged: Attributes = { ...previous, ...storedAttributes(this.rt, now) };
     for (const k of this.rt.writeOnly) if (k in previous) merged[k] = previous[k];
-    const fresh = toObject(this.type, merged);
+    const fresh = this.tfObject(merged);
     const out: TfObject = {};
     for (const k of Object.keys(this.type.attributes)) {
       const before = prior[k] ?? null;
@@ -289,6 +364,20 @@ export class TfResource {
       const same = sameTfValue(t, before, after) || (before === null && this.args.includes(k) && isEmpty(after)) || (before !== null && after !== null && this.rt.sameValue?.(k, toJson(before), toJson(after)) === true);
       out[k] = this.writeOnly.includes(k) ? null : same ? before : after;
     }
+    return out;
+  }
+
+  /**
+   * A state of an older schema version, decoded for this one (removed attributes dropped, new ones null):
+   * write-only arguments emptied, and a secret value a version-1 state held replaced by its digest.
+   */
+  upgrade(o: TfObject): TfObject {
+    const out: TfObject = { ...o };
+    for (const k of this.secrets) {
+      const v = out[k] ?? null;
+      if (typeof v === 'string' && v !== '' && (out[digestName(k)] ?? null) === null) out[digestName(k)] = conform({ kind: 'string' }, this.digestOf(k, v));
+    }
+    for (const k of this.writeOnly) out[k] = null;
     return out;
   }
 
@@ -307,7 +396,7 @@ export class TfResource {
     }
     // an argument the daemon reports empty was not set: null, as a configuration that leaves it out plans it (and refresh keeps it)
     for (const k of this.args) if (k in attrs && isEmpty(attrs[k] as CtyValue) && this.rt.schema.properties[k]?.default === undefined) delete attrs[k];
-    for (const k of this.writeOnly) delete attrs[k];
-    return { state: toObject(this.type, attrs), priv: { object_id: objectId } };
+    for (const k of this.writeOnly) if (!this.secrets.includes(k)) delete attrs[k];
+    return { state: this.tfObject(attrs), priv: { object_id: objectId } };
   }
 }
