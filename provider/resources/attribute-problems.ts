@@ -3,7 +3,8 @@
  * configuration and the Terraform provider's ValidateResourceConfig): the JSON Schema's
  * constraints (types, enums, ranges, patterns) and the type's own rules, on the values known now.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import type { ResourceType } from './resource-type.js';
 
 export interface AttributeProblem {
@@ -16,7 +17,9 @@ export interface AttributeProblem {
   message: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// loaded on first use (a provider launch that only answers its schema never validates)
+let ajvInstance: AjvClass | undefined;
+const ajv = (): AjvClass => (ajvInstance ??= new (createRequire(import.meta.url)('ajv').Ajv as typeof AjvClass)({ allErrors: true, strict: false }));
 const validators = new WeakMap<object, ValidateFunction>();
 
 /** What is checked: a resource type, or any shape with a schema (a data source). */
@@ -27,7 +30,7 @@ function validator(rt: Checked): ValidateFunction {
   if (!v) {
     // required-ness is the front end's own check (an argument may be configured but not known yet)
     const { required: _r, $id: _id, ...schema } = rt.schema as Record<string, unknown>;
-    validators.set(rt.schema, (v = ajv.compile(schema)));
+    validators.set(rt.schema, (v = ajv().compile(schema)));
   }
   return v;
 }

@@ -4,7 +4,12 @@
  * `---- BEGIN SSH2 PUBLIC KEY ----` file PuTTYgen writes, or a PEM SubjectPublicKeyInfo (via sshpk).
  * Used so a key configured in another form than the daemon answers is not a change.
  */
-import sshpk from 'sshpk';
+import { createRequire } from 'node:module';
+import type SshPk from 'sshpk';
+
+// loaded on first use: most runs (a Terraform provider launch, a plan without PEM keys) never parse one
+let sshpkModule: typeof SshPk | undefined;
+const sshpk = (): typeof SshPk => (sshpkModule ??= createRequire(import.meta.url)('sshpk') as typeof SshPk);
 
 /** RFC 4716 §3.3: header lines are `Tag: value`, continued with a trailing backslash. */
 function rfc4716Blob(text: string): string | undefined {
@@ -28,7 +33,7 @@ export function publicKeyBlob(text: string): string | undefined {
   if (t.startsWith('---- BEGIN SSH2 PUBLIC KEY ----')) return rfc4716Blob(t);
   if (t.startsWith('-----BEGIN')) {
     try {
-      return sshpk.parseKey(t, 'pem').toBuffer('rfc4253').toString('base64');
+      return sshpk().parseKey(t, 'pem').toBuffer('rfc4253').toString('base64');
     } catch {
       return undefined;
     }
