@@ -1,6 +1,7 @@
 /** Daemon configuration from command-line flags and the environment (parsed here, used in main). */
 import { resolve, join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { DEFAULT_SCHEDULE, scheduleProblem } from './scheduler/cron-schedule.js';
 
 export interface DaemonConfig {
@@ -29,7 +30,14 @@ export interface DaemonConfig {
   pkcs11Token?: string;
   /** DEW_PKCS11_PIN (never a flag): the user PIN of that token. */
   pkcs11Pin?: string;
+  /** `--workers N` / DEW_WORKERS: processes serving the one listening address (1: a single process, no cluster). */
+  workers?: number;
+  /** Whether the worker count was asked for (flag or environment) rather than the default (the number of cores). */
+  workersExplicit?: boolean;
 }
+
+/** The most workers `--workers` takes. */
+export const MAX_WORKERS = 64;
 
 const SEAL_MODES: readonly string[] = Object.freeze(['dev', 'passphrase', 'shamir', 'pkcs11']);
 
@@ -60,7 +68,7 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host, port };
 }
 
-/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`, `--pkcs11-library PATH`, `--seal MODE`, `--pkcs11-token LABEL`. */
+/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`, `--pkcs11-library PATH`, `--seal MODE`, `--pkcs11-token LABEL`, `--workers N`. */
 export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): DaemonConfig {
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -72,8 +80,8 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
       a = a.slice(0, eq);
     }
     const name = a.replace(/^--?/, '');
-    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout', 'pkcs11-library', 'seal', 'pkcs11-token'].includes(name) || !a.startsWith('-')) {
-      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS --pkcs11-library PATH --seal dev|passphrase|shamir|pkcs11 --pkcs11-token LABEL)`);
+    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout', 'pkcs11-library', 'seal', 'pkcs11-token', 'workers'].includes(name) || !a.startsWith('-')) {
+      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS --pkcs11-library PATH --seal dev|passphrase|shamir|pkcs11 --pkcs11-token LABEL --workers N)`);
     }
     opts[name] = inline ?? flagValue(argv, i++, a);
   }
@@ -104,7 +112,14 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
   if (seal === 'pkcs11' && (!pkcs11Library || !pkcs11Token || !env.DEW_PKCS11_PIN)) {
     throw new ConfigError('--seal pkcs11 needs --pkcs11-library PATH (DEW_PKCS11_LIBRARY), --pkcs11-token LABEL (DEW_PKCS11_TOKEN) and the user PIN in DEW_PKCS11_PIN');
   }
+  const workersText = opts.workers ?? (env.DEW_WORKERS || undefined);
+  const workers = workersText === undefined ? Math.min(MAX_WORKERS, availableParallelism()) : Number(workersText);
+  if (!/^\d+$/.test(workersText ?? '1') || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new ConfigError(`--workers: 1 to ${MAX_WORKERS} processes expected (default: the number of cores), got ${workersText}`);
+  }
   return {
+    workers,
+    workersExplicit: workersText !== undefined,
     ...(seal ? { seal: seal as DaemonConfig['seal'] } : {}),
     ...(pkcs11Token ? { pkcs11Token } : {}),
     ...(env.DEW_PKCS11_PIN ? { pkcs11Pin: env.DEW_PKCS11_PIN } : {}),
