@@ -560,7 +560,7 @@ export async function runDaemon(argv: readonly string[], env: Readonly<Record<st
   if (workers > 1 && executable) {
     let ran: number | 'sealed';
     try {
-      ran = await runPrimary({ config: { ...config, workers }, io, executable, argv, bootstrap: (url) => bootstrapOnce(config, io, url) });
+      ran = await runPrimary({ config: { ...config, workers }, io, executable, argv, bootstrap: (url) => bootstrapOnce(config, io, url), listenError: (err) => (LISTEN_ERRORS.has(err.code ?? '') ? new ListenError(config, err.code!) : err) });
     } catch (err) {
       if (!isUserError(err)) throw err;
       io.log(`dew daemon: ${(err as Error).message}`);

@@ -27,15 +27,19 @@ export interface PrimaryDeps {
   argv: readonly string[];
   /** Migrations, master key, bootstrap admin and credentials.json (naming `url`), once; 'sealed' for a shamir database, which the primary does not run. */
   bootstrap(url: string): Promise<Bootstrapped | 'sealed'>;
+  /** The error a listen address that cannot be bound is told with (the address in use, not of this machine…). */
+  listenError(err: NodeJS.ErrnoException): Error;
 }
 
-/** `--listen …:0`: a free port picked once, so every worker (and every restarted one) binds the same. */
-function resolvePort(host: string, port: number): Promise<number> {
-  if (port !== 0) return Promise.resolve(port);
+/**
+ * Binds the listen address once, before the bootstrap, so an address in use is told at once; and
+ * `--listen …:0` picks a free port here, once, so every worker (and every restarted one) binds the same.
+ */
+function resolvePort(host: string, port: number, listenError: (err: NodeJS.ErrnoException) => Error): Promise<number> {
   return new Promise((resolvePicked, reject) => {
     const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
+    probe.once('error', (err) => reject(listenError(err)));
+    probe.listen(port, host, () => {
       const picked = (probe.address() as { port: number }).port;
       probe.close(() => resolvePicked(picked));
     });
@@ -55,7 +59,7 @@ interface Slot {
 /** Runs the cluster until SIGTERM/SIGINT; the exit code, or 'sealed' when the database is shamir (the caller runs one process). */
 export async function runPrimary(d: PrimaryDeps): Promise<number | 'sealed'> {
   const { config, io } = d;
-  const port = await resolvePort(config.host, config.port);
+  const port = await resolvePort(config.host, config.port, d.listenError);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   const boot = await d.bootstrap(url);

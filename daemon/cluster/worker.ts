@@ -37,7 +37,9 @@ export async function runWorker(d: WorkerDeps): Promise<number> {
   } catch (err) {
     if (!d.isUserError(err)) throw err;
     d.io.log(`dew daemon: ${(err as Error).message}`);
-    send({ type: 'dew:failed', code: 2, message: (err as Error).message });
+    // Exits once the primary has the message (the IPC channel would keep this process alive).
+    const failed: WorkerMessage = { type: 'dew:failed', code: 2, message: (err as Error).message };
+    if (process.send) process.send(failed, undefined, {}, () => process.exit(2));
     return 2;
   }
   send({ type: 'dew:ready' });

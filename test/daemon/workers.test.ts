@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { startDaemonProcess, cli, type DaemonProcess } from '../helpers/daemon-process.js';
 import { DewClient } from '../../provider/client/dew-client.js';
 import { DewApiError } from '../../provider/client/errors.js';
-import { eventually } from '../helpers/daemon.js';
+import { eventually, databaseFor } from '../helpers/daemon.js';
 
 type Any = Record<string, any>;
 
@@ -136,6 +137,23 @@ t.test('two workers serve the KMS operations; a key disabled through one connect
   t.ok(verdict.chains >= 2, `one chain per worker (${verdict.chains})`);
 });
 
+t.test('two workers on a sqld database', async (t) => {
+  const dbUrl = await databaseFor(t, 'sqld');
+  const d = await startDaemonProcess(t, ['--workers', '2', '--db', dbUrl, '--sync-interval', '50'], { DEW_DEBUG_WORKER: '1', DEW_MASTER_PASSPHRASE: 'workers on sqld' });
+  t.match(d.log(), /\(2 workers, database http:/, 'the listening line names the workers and the database');
+  const seen: Seen = { pids: [] };
+  const kms = (op: string, body: object = {}) => clientOf(d, freshFetch(seen)).kms(op, body) as Promise<Any>;
+  await kms('create-key', { key_alias: 'w-sqld' });
+  const ct = await kms('encrypt-data', { key_id: 'w-sqld', plain_text: 'on sqld' });
+  for (let i = 0; i < 6; i++) t.equal((await kms('decrypt-data', { cipher_text: ct.cipher_text })).plain_text, 'on sqld', `decrypt ${i}`);
+  t.equal(new Set(seen.pids).size, 2, 'both workers answered');
+  await kms('disable-key', { key_id: 'w-sqld' });
+  t.ok(
+    await eventually(async () => (await Promise.all(Array.from({ length: 8 }, () => codeOf(kms('encrypt-data', { key_id: 'w-sqld', plain_text: 'x' }))))).every((c) => c === 'KMS.0209')),
+    'a disabled key is refused on every connection',
+  );
+});
+
 t.test('kill -9 of one worker under load: acknowledged ciphertexts decrypt, the other worker serves, the primary restarts the dead one', async (t) => {
   const d = await startDaemonProcess(t, ['--workers', '2'], { DEW_DEBUG_WORKER: '1' });
   const seen: Seen = { pids: [] };
@@ -234,6 +252,14 @@ t.test('--workers usage errors, and the shamir seal mode in one process', async 
     t.equal(r.status, 2, `${args.join(' ')} ${JSON.stringify(env)}: exit 2`);
     t.match(r.stderr, /--workers: 1 to 64 processes expected/, 'says the range');
   }
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => holder.close());
+  const busy = run(['--workers', '2', '--listen', `127.0.0.1:${(holder.address() as AddressInfo).port}`]);
+  t.equal(busy.status, 2, 'a port in use with --workers 2: exit 2');
+  t.match(busy.stderr, /is already in use \(EADDRINUSE\)/, 'one line says so');
+  t.equal(busy.stderr.match(/already in use/g)?.length, 1, 'once');
+
   const shamir = run(['--seal', 'shamir', '--workers', '2']);
   t.equal(shamir.status, 2, 'shamir with --workers 2: refused');
   t.match(shamir.stderr, /shamir seal mode runs one process/, 'naming the reason');
