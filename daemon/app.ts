@@ -34,6 +34,8 @@ export interface AppDeps {
   schemas: ReadonlyMap<string, JsonSchema>;
   now: () => number;
   version: string;
+  /** The worker count of the cluster this process serves in (`/healthz` says it; absent: left out). */
+  workers?: number;
   /** The audit trail (absent with `--audit off`). */
   audit?: AuditLog;
   /** Reports unexpected errors (never with request bodies). */
@@ -135,7 +137,8 @@ export function createApp(d: AppDeps): HttpFront {
     return c.json(toErrorBody(kmsErrors.unknownApi(), c.get('requestId') ?? ''), 404);
   });
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const health = d.workers === undefined ? { status: 'ok' } : { status: 'ok', workers: d.workers };
+  app.get('/healthz', (c) => c.json(health));
   app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/', (c) => c.json({ versions: [versionDetail(c.req.url)] }));
   app.get('/v1.0', (c) => c.json({ version: versionDetail(c.req.url) }));

@@ -29,7 +29,16 @@ export interface DaemonConfig {
   pkcs11Token?: string;
   /** DEW_PKCS11_PIN (never a flag): the user PIN of that token. */
   pkcs11Pin?: string;
+  /** `--workers N` / DEW_WORKERS: processes serving the one listening address (1: a single process, no cluster). */
+  workers?: number;
+  /** Whether the worker count was asked for (flag or environment) rather than the default. */
+  workersExplicit?: boolean;
 }
+
+/** The most workers `--workers` takes. */
+export const MAX_WORKERS = 64;
+/** Without `--workers`: one process (see parseDaemonArgs). */
+export const DEFAULT_WORKERS = 1;
 
 const SEAL_MODES: readonly string[] = Object.freeze(['dev', 'passphrase', 'shamir', 'pkcs11']);
 
@@ -60,7 +69,7 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host, port };
 }
 
-/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`, `--pkcs11-library PATH`, `--seal MODE`, `--pkcs11-token LABEL`. */
+/** Parses `--listen HOST:PORT`, `--data-dir DIR`, `--db URL`, `--region`, `--key-quota`, `--sync-interval MS`, `--schedule`, `--audit`, `--audit-flush MS`, `--keep-alive-timeout SECONDS`, `--pkcs11-library PATH`, `--seal MODE`, `--pkcs11-token LABEL`, `--workers N`. */
 export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): DaemonConfig {
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -72,8 +81,8 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
       a = a.slice(0, eq);
     }
     const name = a.replace(/^--?/, '');
-    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout', 'pkcs11-library', 'seal', 'pkcs11-token'].includes(name) || !a.startsWith('-')) {
-      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS --pkcs11-library PATH --seal dev|passphrase|shamir|pkcs11 --pkcs11-token LABEL)`);
+    if (!['listen', 'data-dir', 'db', 'region', 'key-quota', 'sync-interval', 'schedule', 'audit', 'audit-flush', 'keep-alive-timeout', 'pkcs11-library', 'seal', 'pkcs11-token', 'workers'].includes(name) || !a.startsWith('-')) {
+      throw new ConfigError(`unknown argument ${argv[i]} (flags: --listen HOST:PORT --data-dir DIR --db URL --region NAME --key-quota N --sync-interval MS --schedule CRON|off --audit on|off --audit-flush MS --keep-alive-timeout SECONDS --pkcs11-library PATH --seal dev|passphrase|shamir|pkcs11 --pkcs11-token LABEL --workers N)`);
     }
     opts[name] = inline ?? flagValue(argv, i++, a);
   }
@@ -104,7 +113,16 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
   if (seal === 'pkcs11' && (!pkcs11Library || !pkcs11Token || !env.DEW_PKCS11_PIN)) {
     throw new ConfigError('--seal pkcs11 needs --pkcs11-library PATH (DEW_PKCS11_LIBRARY), --pkcs11-token LABEL (DEW_PKCS11_TOKEN) and the user PIN in DEW_PKCS11_PIN');
   }
+  const workersText = opts.workers ?? (env.DEW_WORKERS || undefined);
+  // Default 1 for now: across workers a read may miss a write made through another one for up to
+  // --sync-interval (as across daemons), which a plan read right after an apply trips over.
+  const workers = workersText === undefined ? DEFAULT_WORKERS : Number(workersText);
+  if (!/^\d+$/.test(workersText ?? '1') || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new ConfigError(`--workers: 1 to ${MAX_WORKERS} processes expected (default ${DEFAULT_WORKERS}), got ${workersText}`);
+  }
   return {
+    workers,
+    workersExplicit: workersText !== undefined,
     ...(seal ? { seal: seal as DaemonConfig['seal'] } : {}),
     ...(pkcs11Token ? { pkcs11Token } : {}),
     ...(env.DEW_PKCS11_PIN ? { pkcs11Pin: env.DEW_PKCS11_PIN } : {}),

@@ -1,6 +1,8 @@
 /** Composition root: configuration, database, HSM, services, HTTP server, background sync, shutdown. */
 import { writeFileSync, readFileSync, existsSync, renameSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { openDatabase, type Database } from './store/db.js';
@@ -65,6 +67,9 @@ import { LockoutRepo } from './store/lockout-repo.js';
 import { VerifyPool } from './hsm/asym/verify-pool.js';
 import { AkLockout, LOCK_MS, LOCK_THRESHOLD } from './http/auth/ak-lockout.js';
 import { lockoutAlarm } from './http/auth/lockout-alarm.js';
+import { runPrimary, type Bootstrapped } from './cluster/primary.js';
+import { runWorker } from './cluster/worker.js';
+import { WORKER_ENV } from './cluster/messages.js';
 
 export { ConfigError };
 
@@ -82,6 +87,19 @@ export interface DaemonIo {
   log: (line: string) => void;
   now?: () => number;
   version?: string;
+}
+
+/**
+ * A daemon serving as one worker of a cluster (daemon/cluster/): the primary migrated the database,
+ * made the bootstrap admin, wrote credentials.json and logs the one "listening on" line, so the
+ * worker does none of these; only the worker `runsScheduler` names runs the cron schedule.
+ */
+export interface WorkerRole {
+  /** The cluster's worker count (`/healthz` reports it). */
+  workers: number;
+  runsScheduler: boolean;
+  /** DEW_DEBUG_WORKER=1: every answer carries `x-dew-worker: PID` (tests find which worker answered). */
+  debugHeader: boolean;
 }
 
 function packageVersion(): string {
@@ -114,6 +132,8 @@ interface AssemblyContext {
   /** The seal state: the sys module seals through it and a rekey tells it the new mode. */
   seal: SealController<Services>;
   inFlight: InFlight;
+  /** The worker count `/healthz` reports (absent: the field is left out, as an in-process daemon always did). */
+  workers?: number;
 }
 
 /** The running services of an unsealed daemon: built from the master key at start or at unseal, torn down at seal. */
@@ -266,6 +286,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
       schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew'), ...loadSchemas('kps'), ...loadSchemas('csms'), ...loadSchemas('dhsm')]),
       now,
       version: io.version ?? packageVersion(),
+      workers: ctx.workers,
       audit: gov.audit,
       logError: (err, requestId) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message })),
     });
@@ -337,10 +358,13 @@ function listen(config: DaemonConfig, listener: RequestListener): Promise<Server
  * the seal gate in front (seal/gate.ts), and builds the services at once when the master key is at
  * hand, or at unseal (shamir). credentials.json is written once the services know the bootstrap admin.
  */
-export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<RunningDaemon> {
+export async function startDaemon(givenConfig: DaemonConfig, io: DaemonIo, role?: WorkerRole, healthWorkers?: number): Promise<RunningDaemon> {
   const now = io.now ?? Date.now;
+  // A worker that is not the scheduler's runs no cron ticks (the jobs are claimed through the database either way).
+  const config: DaemonConfig = role && !role.runsScheduler ? { ...givenConfig, schedule: 'off' } : givenConfig;
+  const workers = role?.workers ?? healthWorkers;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = await openDatabase(config.dbUrl);
+  const database = await openDatabase(config.dbUrl, { migrate: !role });
   let server: Server | undefined;
   try {
     const identityRepo = new IdentityRepo(database.db, now);
@@ -359,9 +383,9 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       {
         records,
         assemble: async (master, derivedBase) => {
-          const services = await assembleServices({ config, io, now, database, url, seal: controller, inFlight }, master, derivedBase);
+          const services = await assembleServices({ config, io, now, database, url, seal: controller, inFlight, workers }, master, derivedBase);
           credentials = { endpoint: url, ...services.admin };
-          io.log(`credentials: ${writeCredentials(config.dataDir, credentials)}`);
+          if (!role) io.log(`credentials: ${writeCredentials(config.dataDir, credentials)}`);
           return services;
         },
         teardown: (services) => services.close(() => inFlight.drained()),
@@ -370,14 +394,26 @@ export async function startDaemon(config: DaemonConfig, io: DaemonIo): Promise<R
       opened.state === 'ready' ? { mode: opened.mode, state: 'sealed' } : opened,
     );
     const limiter = new SourceLimiter({ burst: SEAL_CALLS_BURST, perMinute: SEAL_CALLS_PER_MINUTE, maxSources: SEAL_SOURCES_KEPT, now: Date.now });
-    server = await listen(config, sealGate({ controller, limiter, inFlight, logError, journal: new SealJournal(), now }));
+    const gate = sealGate({ controller, limiter, inFlight, logError, journal: new SealJournal(), now });
+    const pid = String(process.pid);
+    server = await listen(
+      config,
+      role?.debugHeader
+        ? (req, res) => {
+            res.setHeader('x-dew-worker', pid);
+            gate(req, res);
+          }
+        : gate,
+    );
     const addr = server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     url = `http://${host}:${addr.port}`;
     const where = `database ${redactUrl(config.dbUrl)}`;
     if (opened.state === 'ready') {
       await controller.startUnsealed(opened.master, opened.derivedBase);
-      io.log(`dew daemon listening on ${url} (${where}, master key ${opened.describe})`);
+      if (!role) io.log(`dew daemon listening on ${url} (${where}, master key ${opened.describe})`);
+    } else if (role) {
+      throw new ConfigError('a cluster worker cannot start sealed: the shamir seal mode runs one process (--workers 1)');
     } else if (opened.state === 'sealed') {
       io.log(`dew daemon listening on ${url} (${where}, master key split into shares: sealed; give ${opened.scheme.k} of the ${opened.scheme.n} shares with \`dew operator unseal\`)`);
     } else {
@@ -449,13 +485,108 @@ function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//').replace(/([?&]authToken=)[^&]*/i, '$1…');
 }
 
-/** `dew daemon …`: runs until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code. */
+/**
+ * What a cluster's primary does once before it forks: migrations, the master key (made on a new
+ * database), the default partition root and the bootstrap admin, and credentials.json naming `url`.
+ * The keys are wiped and the database closed before the workers start. 'sealed': a shamir database.
+ */
+export async function bootstrapOnce(config: DaemonConfig, io: DaemonIo, url: string): Promise<Bootstrapped | 'sealed'> {
+  const now = io.now ?? Date.now;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = await openDatabase(config.dbUrl);
+  try {
+    const identityRepo = new IdentityRepo(database.db, now);
+    const keyRepo = new KeyRepo(database.db, now);
+    const opened = await openMaster(new MasterKeyRepo(database.client), identityRepo, {
+      dataDir: config.dataDir,
+      seal: config.seal,
+      passphrase: config.passphrase,
+      wrapper: config.pkcs11Library && config.pkcs11Token && config.pkcs11Pin ? () => tokenMasterWrapper(config.pkcs11Library!, config.pkcs11Token!, config.pkcs11Pin!) : undefined,
+    });
+    if (opened.state !== 'ready') return 'sealed';
+    const hsm = new SoftwareHsm(
+      opened.master,
+      {
+        ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
+        loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
+        loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
+      },
+      { derivedBase: opened.derivedBase },
+    );
+    try {
+      await hsm.init();
+      const admin = await new IdentityService(identityRepo, hsm, { region: config.region, now }).ensureBootstrapAdmin();
+      io.log(`credentials: ${writeCredentials(config.dataDir, { endpoint: url, ...admin })}`);
+    } finally {
+      hsm.wipe();
+    }
+    return { describe: opened.describe, where: `database ${redactUrl(config.dbUrl)}` };
+  } finally {
+    database.close();
+  }
+}
+
+/** The compiled dew executable the workers run (absent when the daemon runs from its sources: then one process). */
+function workerExecutable(): string | undefined {
+  const path = fileURLToPath(new URL('../bin/dew.js', import.meta.url));
+  return existsSync(path) ? path : undefined;
+}
+
+function isUserError(err: unknown): boolean {
+  return err instanceof ConfigError || err instanceof ListenError || (err as Error).name === 'WrongPassphraseError' || (err as Error).name === 'TokenUnavailableError';
+}
+
+/**
+ * `dew daemon …`: runs until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code.
+ * `--workers 1` is one process; more (the default: one a core) a node:cluster primary
+ * (cluster/primary.ts) and its workers (cluster/worker.ts, each the whole daemon below). A shamir
+ * database (unsealed over the API, one process at a time) runs one process; asking it for more is refused.
+ */
 export async function runDaemon(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string, io: DaemonIo): Promise<number> {
+  let config: DaemonConfig;
+  try {
+    config = parseDaemonArgs(argv, env, cwd);
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    io.log(`dew daemon: ${(err as Error).message}`);
+    return 2;
+  }
+  if (cluster.isWorker && env[WORKER_COUNT_ENV]) {
+    return runWorker({ config, env, io, start: (c, role) => startDaemon(c, io, role), isUserError });
+  }
+  const workers = config.workers ?? 1;
+  const executable = workerExecutable();
+  if (workers > 1 && config.seal === 'shamir') return config.workersExplicit ? refuseShamir(config, io) : runSingle(config, io);
+  if (workers > 1 && executable) {
+    let ran: number | 'sealed';
+    try {
+      ran = await runPrimary({ config: { ...config, workers }, io, executable, argv, bootstrap: (url) => bootstrapOnce(config, io, url), listenError: (err) => (LISTEN_ERRORS.has(err.code ?? '') ? new ListenError(config, err.code!) : err) });
+    } catch (err) {
+      if (!isUserError(err)) throw err;
+      io.log(`dew daemon: ${(err as Error).message}`);
+      return 2;
+    }
+    if (ran !== 'sealed') return ran;
+    if (config.workersExplicit) return refuseShamir(config, io);
+  }
+  return runSingle(config, io);
+}
+
+/** The cluster env var a worker is forked with (cluster/messages.ts); a cluster worker without it is someone else's. */
+const WORKER_COUNT_ENV = WORKER_ENV.count;
+
+function refuseShamir(config: DaemonConfig, io: DaemonIo): number {
+  io.log(`dew daemon: --workers ${config.workers}: the shamir seal mode runs one process (its master key is given over the API, share by share, to the process that collects them); start it with --workers 1 or without --workers`);
+  return 2;
+}
+
+/** One process: today's daemon. */
+async function runSingle(config: DaemonConfig, io: DaemonIo): Promise<number> {
   let daemon: RunningDaemon;
   try {
-    daemon = await startDaemon(parseDaemonArgs(argv, env, cwd), io);
+    daemon = await startDaemon(config, io, undefined, 1);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof ListenError || (err as Error).name === 'WrongPassphraseError' || (err as Error).name === 'TokenUnavailableError') {
+    if (isUserError(err)) {
       io.log(`dew daemon: ${(err as Error).message}`);
       return 2;
     }

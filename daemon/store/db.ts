@@ -29,8 +29,11 @@ async function findMigrations(): Promise<string> {
   return existsSync(sourceMigrationsFolder) ? sourceMigrationsFolder : migrationsFolder;
 }
 
-/** Opens the database at `url` and brings its schema up to date; safe when several daemons start at once. */
-export async function openDatabase(url: string): Promise<Database> {
+/**
+ * Opens the database at `url` and brings its schema up to date; safe when several daemons start at
+ * once. `migrate: false` (a cluster's workers: the primary migrated before forking) skips the schema step.
+ */
+export async function openDatabase(url: string, opts: { migrate?: boolean } = {}): Promise<Database> {
   if (typeof url !== 'string' || url.length === 0) throw new TypeError('url: a database URL is required');
   const embedded = url.startsWith('file:');
   // `timeout` is the busy timeout of every pooled connection (a PRAGMA would reach only one; the
@@ -43,7 +46,7 @@ export async function openDatabase(url: string): Promise<Database> {
     await client.execute('PRAGMA journal_mode=WAL');
   }
   const db = drizzle(client, { schema });
-  await migrateWithRetry(db);
+  if (opts.migrate !== false) await migrateWithRetry(db);
   return { db, client, embedded, url, close: () => client.close() };
 }
 
