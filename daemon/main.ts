@@ -51,7 +51,7 @@ import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler }
 import { GrantIndex } from './services/grant-index.js';
 import { AliasIndex } from './services/alias-index.js';
 import type { JobReport } from './scheduler/jobs.js';
-import { openMaster } from './seal/open-master.js';
+import { openMaster, sealConfigOf } from './seal/open-master.js';
 import { SealController } from './seal/seal-controller.js';
 import { sealGate, InFlight, type GateServices } from './seal/gate.js';
 import { SealJournal, sealEventRecord } from './seal/seal-journal.js';
@@ -369,12 +369,7 @@ export async function startDaemon(givenConfig: DaemonConfig, io: DaemonIo, role?
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const records = new MasterKeyRepo(database.client);
-    const opened = await openMaster(records, identityRepo, {
-      dataDir: config.dataDir,
-      seal: config.seal,
-      passphrase: config.passphrase,
-      wrapper: config.pkcs11Library && config.pkcs11Token && config.pkcs11Pin ? () => tokenMasterWrapper(config.pkcs11Library!, config.pkcs11Token!, config.pkcs11Pin!) : undefined,
-    });
+    const opened = await openMaster(records, identityRepo, sealConfigOf(config));
     const logError = (err: unknown, requestId: string) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message }));
     const inFlight = new InFlight();
     let url = '';
@@ -497,12 +492,7 @@ export async function bootstrapOnce(config: DaemonConfig, io: DaemonIo, url: str
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
-    const opened = await openMaster(new MasterKeyRepo(database.client), identityRepo, {
-      dataDir: config.dataDir,
-      seal: config.seal,
-      passphrase: config.passphrase,
-      wrapper: config.pkcs11Library && config.pkcs11Token && config.pkcs11Pin ? () => tokenMasterWrapper(config.pkcs11Library!, config.pkcs11Token!, config.pkcs11Pin!) : undefined,
-    });
+    const opened = await openMaster(new MasterKeyRepo(database.client), identityRepo, sealConfigOf(config));
     if (opened.state !== 'ready') return 'sealed';
     const hsm = new SoftwareHsm(
       opened.master,

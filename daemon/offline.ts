@@ -12,9 +12,8 @@ import { SoftwareHsm } from './hsm/software-hsm.js';
 import { AuditLog } from './services/audit.js';
 import { verifyTrail } from './services/audit-verify.js';
 import { LifecycleJobs } from './scheduler/jobs.js';
-import { openMaster } from './seal/open-master.js';
+import { openMaster, sealConfigOf } from './seal/open-master.js';
 import { MasterKeyRepo } from './store/master-key-repo.js';
-import { tokenMasterWrapper } from './seal/token-master-wrapper.js';
 import { parseDaemonArgs, ConfigError } from './config.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -56,12 +55,7 @@ export async function runDueJobs(argv: readonly string[], env: Env, cwd: string,
   try {
     const identityRepo = new IdentityRepo(database.db, now);
     const keyRepo = new KeyRepo(database.db, now);
-    const opened = await openMaster(new MasterKeyRepo(database.client), identityRepo, {
-      dataDir: config.dataDir,
-      seal: config.seal,
-      passphrase: config.passphrase,
-      wrapper: config.pkcs11Library && config.pkcs11Token && config.pkcs11Pin ? () => tokenMasterWrapper(config.pkcs11Library!, config.pkcs11Token!, config.pkcs11Pin!) : undefined,
-    });
+    const opened = await openMaster(new MasterKeyRepo(database.client), identityRepo, sealConfigOf(config));
     if (opened.state !== 'ready') {
       io.log(`dew rotate: this database's master key is split into shares (shamir mode): no single command holds it; the unsealed daemon's scheduler runs these jobs`);
       return 2;

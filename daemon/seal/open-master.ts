@@ -14,8 +14,9 @@ import { loadMasterKey } from '../master-key-loader.js';
 import { checkValueMatches, generateMasterKey, keyCheckValue } from '../hsm/master-key.js';
 import { openDerivedBase, sealDerivedBase } from '../hsm/derived-keys.js';
 import type { ShareScheme } from '../hsm/master-shares.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, type DaemonConfig } from '../config.js';
 import type { MasterWrapper } from './master-wrapper.js';
+import { tokenMasterWrapper } from './token-master-wrapper.js';
 
 /** The new dev key file of a rekey, renamed over master.key once the database took it. */
 export const NEXT_KEY_FILE = 'master.key.next';
@@ -27,6 +28,17 @@ export interface SealConfig {
   passphrase?: string;
   /** The token wrap of the pkcs11 mode, when the daemon is configured for it (`--pkcs11-library`, `--pkcs11-token`, DEW_PKCS11_PIN). */
   wrapper?: () => MasterWrapper;
+}
+
+/** What the daemon's configuration says of its master key (every entry point that opens it: daemon, cluster primary, offline commands). */
+export function sealConfigOf(config: DaemonConfig): SealConfig {
+  const { pkcs11Library: library, pkcs11Token: token, pkcs11Pin: pin } = config;
+  return {
+    dataDir: config.dataDir,
+    seal: config.seal,
+    passphrase: config.passphrase,
+    wrapper: library && token && pin ? () => tokenMasterWrapper(library, token, pin) : undefined,
+  };
 }
 
 export type OpenedMaster =
