@@ -14,7 +14,7 @@ import { objectTypeOf, toProtoSchema, type TfSchema } from './schema/block.js';
 import { tfBlockFromResourceSchema } from './schema/from-json-schema.js';
 import { loadJsonSchema } from './load-json-schema.js';
 import { TfResource, PartialApply, decodePrivate, encodePrivate, RESOURCE_SCHEMA_VERSION } from './resources/tf-resource.js';
-import { knownAttributes, toObject, type TfObject } from './resources/values.js';
+import { configuredArguments, knownAttributes, toObject, type TfObject } from './resources/values.js';
 import { heldKeysRefusal } from './resources/hsm-replacement.js';
 import { dataSource, dataSourceNames, NotFoundError, type DataSource } from './data-sources/data-sources.js';
 import { resourceType, resourceTypeNames } from '../resources/registry.js';
@@ -107,8 +107,8 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
   };
 
   const validateWith = (rt: Checked, config: TfObject): Diagnostic[] => {
-    const present = new Set(Object.entries(config).filter(([, v]) => v !== null).map(([k]) => k));
-    return attributeProblems(rt, knownAttributes(config), present).map((p) => error(`Invalid ${p.attribute}`, p.source === 'schema' ? `"${p.attribute}"${p.pointer.split('/').length > 2 ? ` (${p.pointer})` : ''} ${p.message}` : p.message, p.attribute));
+    const { known, present } = configuredArguments(rt.schema, config);
+    return attributeProblems(rt, known, present).map((p) => error(`Invalid ${p.attribute}`, p.source === 'schema' ? `"${p.attribute}"${p.pointer.split('/').length > 2 ? ` (${p.pointer})` : ''} ${p.message}` : p.message, p.attribute));
   };
 
   return {
@@ -169,10 +169,7 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
       if (!s) return { diagnostics: [error(`dew has no data source ${req.type_name}`)] };
       const config = obj(s.type, req.config);
       if (!config) return { diagnostics: [] };
-      const diagnostics = validateWith({ schema: s.ds.schema }, config);
-      const present = new Set(Object.entries(config).filter(([, v]) => v !== null).map(([k]) => k));
-      for (const p of s.ds.check?.(present) ?? []) diagnostics.push(error(`Invalid ${p.attribute}`, p.message, p.attribute));
-      return { diagnostics };
+      return { diagnostics: validateWith({ schema: s.ds.schema, check: s.ds.check }, config) };
     },
 
     async UpgradeResourceState(req) {

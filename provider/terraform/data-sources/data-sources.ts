@@ -14,8 +14,8 @@ export interface DataSource {
   readonly sensitive: readonly string[];
   /** Arguments the read fills in when unset (key_alias of a key found by id). */
   readonly optionalComputed: readonly string[];
-  /** Problems of the configuration beyond its schema (an attribute and a sentence); `present` names every configured argument, known or not. */
-  check?(present: ReadonlySet<string>): { attribute: string; message: string }[];
+  /** Problems of the configuration beyond its schema, as ResourceType.check: the known values and every configured argument, known or not. */
+  check?(attrs: Attributes, present: ReadonlySet<string>): { attribute: string; message: string }[];
   read(api: DewApi, config: Attributes): Promise<Attributes>;
 }
 
@@ -40,7 +40,7 @@ const kmsKey: DataSource = {
   schema: loadSchema('dew_kms_key'),
   sensitive: [],
   optionalComputed: ['key_id', 'key_alias'],
-  check(present) {
+  check(_attrs, present) {
     return !present.has('key_id') && !present.has('key_alias') ? [{ attribute: 'key_id', message: 'give key_id or key_alias' }] : [];
   },
   async read(api, c) {
@@ -86,7 +86,7 @@ const secretVersion: DataSource = {
   schema: loadSchema('dew_csms_secret_version'),
   sensitive: ['secret_text', 'secret_binary'],
   optionalComputed: [],
-  check(present) {
+  check(_attrs, present) {
     return present.has('version_id') && present.has('version_stage') ? [{ attribute: 'version_stage', message: 'give version_id or version_stage, not both' }] : [];
   },
   async read(api, c) {

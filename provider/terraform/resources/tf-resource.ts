@@ -11,9 +11,8 @@ import { tfBlockFromResourceSchema } from '../schema/from-json-schema.js';
 import { argumentNames, storedAttributes, PartialCreateError, type ApplyContext, type Attributes, type ResourceType } from '../../resources/resource-type.js';
 import { apiErrorStatus, type DewApi } from '../../resources/api.js';
 import type { Json } from '../../config/values.js';
-import { attributeProblems, type AttributeProblem } from '../../resources/attribute-problems.js';
 import { isValueDigest, valueDigest } from '../../resources/value-digest.js';
-import { conform, known, knownAttributes, sameTfValue, toJson, toObject, type TfObject } from './values.js';
+import { configuredArguments, conform, known, knownAttributes, sameTfValue, toJson, toObject, type TfObject } from './values.js';
 
 /**
  * Bumped when an attribute is added, renamed or changes type; UpgradeResourceState moves older states.
@@ -176,26 +175,13 @@ export class TfResource {
   }
 
   /**
-   * Whether a configured value means the prior one: equal as Terraform sees it, the same in the type's
-   * eyes (sameValue), or a digested argument (dew_csms_secret's value) whose prior is the digest of the
-   * configured value (an imported secret's state holds only the digest, as the dew stack does).
+   * Whether a configured value means the prior one: equal as Terraform sees it, or the same in the type's
+   * eyes (sameValue). Secret arguments are not compared here: their digests are (planWithValues).
    */
   private equivalent(k: string, want: CtyValue, before: CtyValue): boolean {
     if (sameTfValue(this.attrType(k), want, before)) return true;
     if (want === null || before === null) return false;
-    if (this.rt.digested?.includes(k) && typeof want === 'string' && isValueDigest(before) && valueDigest(want) === before) return true;
     return this.rt.sameValue?.(k, toJson(want), toJson(before)) === true;
-  }
-
-  /** Problems of the known configured values (schema constraints and the type's rules). */
-  validate(config: TfObject): AttributeProblem[] {
-    const present = new Set(Object.entries(config).filter(([, v]) => v !== null).map(([k]) => k));
-    const withDefaults = knownAttributes(config);
-    for (const k of this.args) {
-      const d = this.rt.schema.properties[k]?.default;
-      if (!present.has(k) && d !== undefined) withDefaults[k] = d;
-    }
-    return attributeProblems(this.rt, withDefaults, present);
   }
 
   /** The planned new state: config values as given, defaults for unset arguments, unknown what only apply tells. */
@@ -255,12 +241,7 @@ export class TfResource {
   }
 
   private configuredKnown(config: TfObject): Attributes {
-    const out = knownAttributes(config);
-    for (const k of this.args) {
-      const d = this.rt.schema.properties[k]?.default;
-      if ((config[k] ?? null) === null && d !== undefined) out[k] = d;
-    }
-    return out;
+    return configuredArguments(this.rt.schema, config).known;
   }
 
   private planCreate(config: TfObject): TfObject {

@@ -5,7 +5,7 @@
 import type { CtyType } from '../cty/types.js';
 import { BigNum, Dynamic, isUnknown, type CtyValue } from '../cty/values.js';
 import type { Json } from '../../config/values.js';
-import type { Attributes } from '../../resources/resource-type.js';
+import type { Attributes, ResourceSchema } from '../../resources/resource-type.js';
 
 export type TfObject = { [name: string]: CtyValue };
 
@@ -35,6 +35,22 @@ export function knownAttributes(o: TfObject): Attributes {
   const out: Attributes = {};
   for (const [k, v] of Object.entries(o)) if (v !== null && known(v)) out[k] = toJson(v);
   return out;
+}
+
+/**
+ * The configured arguments of an object as the dew tool's configuration has them: the known values,
+ * with the schema's default for each unset argument that has one; `present` names every set or
+ * defaulted argument, known or not (what the types' checks take).
+ */
+export function configuredArguments(schema: ResourceSchema, config: TfObject): { known: Attributes; present: Set<string> } {
+  const known = knownAttributes(config);
+  const present = new Set(Object.entries(config).filter(([, v]) => v !== null).map(([k]) => k));
+  for (const [k, p] of Object.entries(schema.properties)) {
+    if (p.readOnly || p.default === undefined || present.has(k)) continue;
+    known[k] = p.default;
+    present.add(k);
+  }
+  return { known, present };
 }
 
 /**
