@@ -13,10 +13,10 @@ import type { CtyValue } from './cty/values.js';
 import { objectTypeOf, toProtoSchema, type TfSchema } from './schema/block.js';
 import { tfBlockFromResourceSchema } from './schema/from-json-schema.js';
 import { loadJsonSchema } from './load-json-schema.js';
-import { TfResource, PartialApply, decodePrivate, encodePrivate, RESOURCE_SCHEMA_VERSION } from './resources/tf-resource.js';
+import { TfResource, PartialApply, decodePrivate, encodePrivate, objectIdOf, RESOURCE_SCHEMA_VERSION } from './resources/tf-resource.js';
 import { configuredArguments, knownAttributes, toObject, type TfObject } from './resources/values.js';
 import { heldKeysRefusal } from './resources/hsm-replacement.js';
-import { dataSource, dataSourceNames, NotFoundError, type DataSource } from './data-sources/data-sources.js';
+import { dataSource, dataSourceNames, type DataSource } from './data-sources/data-sources.js';
 import { resourceType, resourceTypeNames } from '../resources/registry.js';
 import { attributeProblems, type Checked } from '../resources/attribute-problems.js';
 import type { DewApi } from '../resources/api.js';
@@ -46,6 +46,12 @@ function describe(e: unknown): { summary: string; detail: string } {
   const code = (e as { code?: unknown })?.code;
   const message = (e as Error)?.message ?? String(e);
   return { summary: typeof code === 'string' && /^[A-Za-z]+\.\d+$/.test(code) && !message.startsWith(code) ? `${code}: ${message}` : message, detail: '' };
+}
+
+/** The error diagnostic of a failed call on `type`. */
+function failure(type: string, e: unknown, prefix = ''): Diagnostic {
+  const d = describe(e);
+  return error(`${type}: ${prefix}${d.summary}`, d.detail);
 }
 
 const PROVIDER_SCHEMA = loadJsonSchema('terraform/provider');
@@ -190,8 +196,7 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
         const next = await r.read(client(), current, decodePrivate(req.private));
         return { new_state: enc(r.type, next), diagnostics: [], private: req.private };
       } catch (e) {
-        const d = describe(e);
-        return { new_state: req.current_state, diagnostics: [error(`${req.type_name}: ${d.summary}`, d.detail)], private: req.private };
+        return { new_state: req.current_state, diagnostics: [failure(req.type_name, e)], private: req.private };
       }
     },
 
@@ -204,11 +209,10 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
       if (req.type_name === 'dew_hsm_instance' && prior && requiresReplace.length) {
         // as `dew plan`: an instance holding keys is never replaced (its keystore and keys would go with it)
         try {
-          const refusal = await heldKeysRefusal(client(), prior, planned, requiresReplace, decodePrivate(req.prior_private)?.object_id ?? String(prior.id ?? ''));
+          const refusal = await heldKeysRefusal(client(), prior, planned, requiresReplace, objectIdOf(decodePrivate(req.prior_private), prior));
           if (refusal) return { diagnostics: [error(refusal.summary, refusal.detail, requiresReplace[0])] };
         } catch (e) {
-          const d = describe(e);
-          return { diagnostics: [error(`${req.type_name}: ${d.summary}`, d.detail)] };
+          return { diagnostics: [failure(req.type_name, e)] };
         }
       }
       return {
@@ -230,12 +234,10 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
         return { new_state: enc(r.type, state), private: priv ? encodePrivate(priv) : Buffer.alloc(0), diagnostics: [], legacy_type_system: false };
       } catch (e) {
         if (e instanceof PartialApply) {
-          const d = describe(e.cause);
-          return { new_state: enc(r.type, e.state), private: encodePrivate({ object_id: e.objectId }), diagnostics: [error(`${req.type_name}: created but not finished: ${d.summary}`, d.detail)], legacy_type_system: false };
+          return { new_state: enc(r.type, e.state), private: encodePrivate({ object_id: e.objectId }), diagnostics: [failure(req.type_name, e.cause, 'created but not finished: ')], legacy_type_system: false };
         }
-        const d = describe(e);
         // nothing changed: the prior state stands (null for a create that made nothing)
-        return { new_state: req.prior_state ?? enc(r.type, null), private: req.planned_private ?? Buffer.alloc(0), diagnostics: [error(`${req.type_name}: ${d.summary}`, d.detail)], legacy_type_system: false };
+        return { new_state: req.prior_state ?? enc(r.type, null), private: req.planned_private ?? Buffer.alloc(0), diagnostics: [failure(req.type_name, e)], legacy_type_system: false };
       }
     },
 
@@ -247,8 +249,7 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
         if (!found) return { imported_resources: [], diagnostics: [error(`${req.type_name}: no object with id ${JSON.stringify(id)}`, 'the id is the one `dew import` takes: see the resource type in the README')] };
         return { imported_resources: [{ type_name: req.type_name, state: enc(r.type, found.state), private: encodePrivate(found.priv) }], diagnostics: [] };
       } catch (e) {
-        const d = describe(e);
-        return { imported_resources: [], diagnostics: [error(`${req.type_name}: ${d.summary}`, d.detail)] };
+        return { imported_resources: [], diagnostics: [failure(req.type_name, e)] };
       }
     },
 
@@ -260,8 +261,7 @@ export function createProvider(opts: ProviderOptions = { cwd: process.cwd(), env
         const attrs = await s.ds.read(client(), knownAttributes(config));
         return { state: enc(s.type, toObject(s.type, attrs)), diagnostics: [] };
       } catch (e) {
-        const d = e instanceof NotFoundError ? { summary: e.message, detail: '' } : describe(e);
-        return { diagnostics: [error(`${req.type_name}: ${d.summary}`, d.detail)] };
+        return { diagnostics: [failure(req.type_name, e)] };
       }
     },
 

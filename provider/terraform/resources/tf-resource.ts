@@ -38,6 +38,11 @@ export function decodePrivate(bytes: Buffer | Uint8Array | undefined | null): Pr
   }
 }
 
+/** The daemon's id of the object a state describes: from its private data, else its `id` (a state written without it). */
+export function objectIdOf(priv: Private | undefined, state: TfObject): string {
+  return priv?.object_id ?? String(state.id ?? '');
+}
+
 export interface PlanResult {
   planned: TfObject | null;
   /** Top-level attributes whose change replaces the object. */
@@ -297,7 +302,7 @@ export class TfResource {
   async apply(api: DewApi, prior: TfObject | null, planned: TfObject | null, config: TfObject | null, priv: Private | undefined, ctx: ApplyContext): Promise<{ state: TfObject | null; priv?: Private }> {
     if (planned === null) {
       if (prior === null) return { state: null };
-      const objectId = priv?.object_id ?? String(prior.id ?? '');
+      const objectId = objectIdOf(priv, prior);
       await this.rt.delete(api, objectId, this.dewAttributes(prior), ctx);
       return { state: null };
     }
@@ -311,7 +316,7 @@ export class TfResource {
       }
       return { state: this.wholly(this.settle(planned, created.attributes)), priv: { object_id: created.objectId } };
     }
-    const objectId = priv?.object_id ?? String(prior.id ?? '');
+    const objectId = objectIdOf(priv, prior);
     const before = this.dewAttributes(prior);
     const answered = await this.rt.update(api, objectId, before, { ...before, ...this.sent(planned, config) }, ctx);
     return { state: this.wholly(this.settle(planned, answered)), priv: { object_id: objectId } };
@@ -326,7 +331,7 @@ export class TfResource {
 
   /** Refresh: the object as the daemon has it now, in the prior state's form where they mean the same; null when gone. */
   async read(api: DewApi, prior: TfObject, priv: Private | undefined): Promise<TfObject | null> {
-    const objectId = priv?.object_id ?? String(prior.id ?? '');
+    const objectId = objectIdOf(priv, prior);
     if (!objectId) return null;
     const live = await liveObject(api, this.rt, objectId);
     if (!live) return null;
