@@ -4,7 +4,7 @@
  * and import. The daemon's object id travels in the resource's private data (a grant's
  * `<key_id>/<grant_id>` is not its `id` attribute). Only the api calls have side effects.
  */
-import { UNKNOWN, type CtyValue } from '../cty/values.js';
+import { UNKNOWN, isWhollyKnown, type CtyValue } from '../cty/values.js';
 import type { CtyType } from '../cty/types.js';
 import { objectTypeOf, type TfBlock, type TfSchema } from '../schema/block.js';
 import { tfBlockFromResourceSchema } from '../schema/from-json-schema.js';
@@ -12,7 +12,7 @@ import { argumentNames, storedAttributes, PartialCreateError, type ApplyContext,
 import { apiErrorStatus, type DewApi } from '../../resources/api.js';
 import type { Json } from '../../config/values.js';
 import { isValueDigest, valueDigest } from '../../resources/value-digest.js';
-import { configuredArguments, conform, known, knownAttributes, sameTfValue, toJson, toObject, type TfObject } from './values.js';
+import { configuredArguments, conform, knownAttributes, sameTfValue, toJson, toObject, type TfObject } from './values.js';
 
 /**
  * Bumped when an attribute is added, renamed or changes type; UpgradeResourceState moves older states.
@@ -212,7 +212,7 @@ export class TfResource {
       else if (this.rt.optionalComputed.includes(k) || this.rt.writeOnly.includes(k)) continue; // the daemon's value stands
       else want = null;
       const before = prior[k] ?? null;
-      if (known(want) && this.equivalent(k, want, before)) {
+      if (isWhollyKnown(want) && this.equivalent(k, want, before)) {
         planned[k] = before; // semantically equal: Terraform allows keeping the prior form
         continue;
       }
@@ -223,15 +223,15 @@ export class TfResource {
       const cfg = config[k] ?? null;
       if (cfg === null) continue; // not configured: the value stands
       const dk = digestName(k);
-      const next = known(cfg) ? conform({ kind: 'string' }, this.digestOf(k, toJson(cfg))) : UNKNOWN;
-      if (known(next) && next === (prior[dk] ?? null)) continue;
+      const next = isWhollyKnown(cfg) ? conform({ kind: 'string' }, this.digestOf(k, toJson(cfg))) : UNKNOWN;
+      if (isWhollyKnown(next) && next === (prior[dk] ?? null)) continue;
       planned[dk] = next;
       changed.push(k);
     }
     if (changed.length === 0) return { planned, requiresReplace: [] };
     const current = this.dewAttributes(prior);
     const forcing = changed.filter(
-      (k) => this.rt.forceNew.includes(k) || (!this.secrets.includes(k) && this.rt.forcesReplacement !== undefined && (!known(planned[k]) || this.rt.forcesReplacement(k, current[k] ?? null, toJson(planned[k]) ?? null))),
+      (k) => this.rt.forceNew.includes(k) || (!this.secrets.includes(k) && this.rt.forcesReplacement !== undefined && (!isWhollyKnown(planned[k]) || this.rt.forcesReplacement(k, current[k] ?? null, toJson(planned[k]) ?? null))),
     );
     if (forcing.length) {
       // Terraform plans the replacement's create again with no prior state; this answer only has to be consistent
@@ -263,7 +263,7 @@ export class TfResource {
     }
     for (const k of this.secrets) {
       const cfg = config[k] ?? null;
-      out[digestName(k)] = cfg === null ? null : known(cfg) ? conform({ kind: 'string' }, this.digestOf(k, toJson(cfg))) : UNKNOWN;
+      out[digestName(k)] = cfg === null ? null : isWhollyKnown(cfg) ? conform({ kind: 'string' }, this.digestOf(k, toJson(cfg))) : UNKNOWN;
     }
     return out;
   }
@@ -273,7 +273,7 @@ export class TfResource {
     const out: Attributes = {};
     for (const k of this.args) {
       const v = planned[k] ?? null;
-      if (v !== null && known(v)) out[k] = toJson(v);
+      if (v !== null && isWhollyKnown(v)) out[k] = toJson(v);
     }
     return out;
   }
@@ -284,7 +284,7 @@ export class TfResource {
     const out: TfObject = {};
     for (const k of Object.keys(this.type.attributes)) {
       const p = planned[k] ?? null;
-      out[k] = this.writeOnly.includes(k) ? null : known(p) ? p : (fresh[k] ?? null);
+      out[k] = this.writeOnly.includes(k) ? null : isWhollyKnown(p) ? p : (fresh[k] ?? null);
     }
     return out;
   }
@@ -294,7 +294,7 @@ export class TfResource {
     const out = this.argumentsOf(planned);
     for (const k of this.writeOnly) {
       const v = config?.[k] ?? null;
-      if (v !== null && known(v)) out[k] = toJson(v);
+      if (v !== null && isWhollyKnown(v)) out[k] = toJson(v);
     }
     return out;
   }
@@ -325,7 +325,7 @@ export class TfResource {
   /** A state Terraform accepts after apply: every value known (what neither the plan nor the daemon told is null). */
   private wholly(o: TfObject): TfObject {
     const out: TfObject = {};
-    for (const [k, v] of Object.entries(o)) out[k] = known(v) ? v : null;
+    for (const [k, v] of Object.entries(o)) out[k] = isWhollyKnown(v) ? v : null;
     return out;
   }
 

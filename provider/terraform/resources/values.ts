@@ -3,7 +3,7 @@
  * resource types of provider/resources/ take and answer (JSON, an unset argument absent). Pure.
  */
 import type { CtyType } from '../cty/types.js';
-import { BigNum, Dynamic, isUnknown, type CtyValue } from '../cty/values.js';
+import { BigNum, Dynamic, isUnknown, isWhollyKnown, type CtyValue } from '../cty/values.js';
 import type { Json } from '../../config/values.js';
 import type { Attributes, ResourceSchema } from '../../resources/resource-type.js';
 
@@ -21,19 +21,10 @@ export function toJson(v: CtyValue): Json {
   return out;
 }
 
-/** True when the value and everything in it is known. */
-export function known(v: CtyValue): boolean {
-  if (isUnknown(v)) return false;
-  if (Array.isArray(v)) return v.every(known);
-  if (v !== null && typeof v === 'object' && !(v instanceof BigNum) && !(v instanceof Dynamic)) return Object.values(v).every(known);
-  if (v instanceof Dynamic) return known(v.value);
-  return true;
-}
-
 /** The set (non-null) and known attributes of an object, as the resource types take them. */
 export function knownAttributes(o: TfObject): Attributes {
   const out: Attributes = {};
-  for (const [k, v] of Object.entries(o)) if (v !== null && known(v)) out[k] = toJson(v);
+  for (const [k, v] of Object.entries(o)) if (v !== null && isWhollyKnown(v)) out[k] = toJson(v);
   return out;
 }
 
