@@ -110,11 +110,13 @@ const toWire = (s: ReturnType<SealController<unknown>['status']>) => ({ ...s });
 
 export function sealGate(d: GateDeps): RequestListener {
   const nextId = requestIds();
-  const fail = (res: ServerResponse, err: unknown, requestId: string) => {
+  /** Answers the error (an unexpected one as KMS.0101, logged) and returns what was answered. */
+  const fail = (res: ServerResponse, err: unknown, requestId: string): DewError => {
     const e = err instanceof DewError ? err : (d.logError(err, requestId), kmsErrors.internal());
     const extra: Record<string, string> = e.status === 503 ? { 'retry-after': '5' } : e.status === 429 ? { 'retry-after': String(/in (\d+) s/.exec(e.message)?.[1] ?? 60) } : {};
     if (e.code === 'KMS.0203') extra.connection = 'close';
     send(res, e.status, toErrorBody(e, requestId), requestId, extra);
+    return e;
   };
   const limited = (req: IncomingMessage) => {
     const wait = d.limiter.take(req.socket.remoteAddress ?? '');
@@ -173,9 +175,8 @@ export function sealGate(d: GateDeps): RequestListener {
         req.resume();
         res.setHeader('connection', 'close');
       }
-      const e = err instanceof DewError ? err : undefined;
-      journal(e?.status ?? 500, e?.code ?? 'KMS.0101');
-      fail(res, err, requestId);
+      const sent = fail(res, err, requestId);
+      journal(sent.status, sent.code);
     });
   };
 }
