@@ -31,6 +31,16 @@ export interface RotationStatus {
   number_of_rotations: number;
 }
 
+/** get-key-rotation-status of a key (also a stack's live view of its dew_kms_rotation). */
+export function rotationStatusOf(k: KeyRecord): RotationStatus {
+  return {
+    key_rotation_enabled: k.rotationEnabled === 1,
+    rotation_interval: k.rotationInterval,
+    last_rotation_time: k.lastRotationTime === null ? '' : String(k.lastRotationTime),
+    number_of_rotations: k.numberOfRotations,
+  };
+}
+
 /** Throws a clear 400 unless the key is a symmetric encryption key made by KMS. */
 export function assertRotatable(k: KeyRecord): void {
   if (k.origin !== 'kms') {
@@ -98,12 +108,7 @@ export class RotationService {
   async status(caller: Caller, keyId: string): Promise<RotationStatus> {
     const k = await this.keys.resolve(caller, keyId);
     if (k.projectId !== caller.projectId) throw kmsErrors.noKeyPermission();
-    return {
-      key_rotation_enabled: k.rotationEnabled === 1,
-      rotation_interval: k.rotationInterval,
-      last_rotation_time: k.lastRotationTime === null ? '' : String(k.lastRotationTime),
-      number_of_rotations: k.numberOfRotations,
-    };
+    return rotationStatusOf(k);
   }
 
   /** rotate-on-demand: one new version now, whatever the automatic schedule (enabled keys only). */

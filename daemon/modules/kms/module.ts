@@ -12,7 +12,7 @@ import type { AsymmetricService } from '../../services/asymmetric.js';
 import type { KeyImportService } from '../../services/key-import.js';
 import type { GrantService } from '../../services/grants.js';
 import type { AliasService } from '../../services/aliases.js';
-import type { RotationService } from '../../services/rotation.js';
+import { rotationStatusOf, type RotationService } from '../../services/rotation.js';
 import type { GrantIndex } from '../../services/grant-index.js';
 import type { AliasIndex } from '../../services/alias-index.js';
 import type { ReloadHandler } from '../../services/change-feed.js';
@@ -95,14 +95,7 @@ function rotationView(keys: KeyService): LiveView {
   return (caller, objectId) => {
     const k = keys.find(caller, objectId);
     if (!k || k.keyState === '4') return { live: null, revision: 0 };
-    const live = {
-      key_id: k.keyId,
-      key_rotation_enabled: k.rotationEnabled === 1,
-      rotation_interval: k.rotationInterval,
-      last_rotation_time: k.lastRotationTime === null ? '' : String(k.lastRotationTime),
-      number_of_rotations: k.numberOfRotations,
-    };
-    return { live, revision: k.revision };
+    return { live: { key_id: k.keyId, ...rotationStatusOf(k) }, revision: k.revision };
   };
 }
 
