@@ -4,19 +4,10 @@ import { decodeJson, encodeJson } from '../../provider/terraform/cty/json.js';
 import { decodeDynamicValue, encodeDynamicValue } from '../../provider/terraform/cty/dynamic-value.js';
 import { encodeMsgpack } from '../../provider/terraform/cty/msgpack.js';
 import { CtyError } from '../../provider/terraform/cty/errors.js';
+import { thrown } from './cty-thrown.js';
 import { T } from '../../provider/terraform/cty/types.js';
 import { BigNum, Dynamic, UNKNOWN } from '../../provider/terraform/cty/values.js';
 import { attr, attributePath, index, key, pathString } from '../../provider/terraform/cty/path.js';
-
-function thrown(fn: () => unknown): CtyError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CtyError) return e;
-    throw new Error(`threw something else than CtyError: ${String(e)}`);
-  }
-  throw new Error('did not throw');
-}
 
 const ty = T.object({ id: T.string, name: T.string, port: T.number, enabled: T.bool, tags: T.map(T.string), roles: T.set(T.string) });
 

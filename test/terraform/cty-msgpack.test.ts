@@ -4,23 +4,13 @@
  */
 import t from 'tap';
 import { decodeMsgpack, encodeMsgpack, parseRefinements, refinementPayload } from '../../provider/terraform/cty/msgpack.js';
-import { CtyError } from '../../provider/terraform/cty/errors.js';
+import { thrown } from './cty-thrown.js';
 import { T, type CtyType } from '../../provider/terraform/cty/types.js';
 import { BigNum, Dynamic, UNKNOWN, Unknown, isUnknown, isWhollyKnown, type CtyValue } from '../../provider/terraform/cty/values.js';
 import { attr, index, key } from '../../provider/terraform/cty/path.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const str = (s: string) => Buffer.from(s, 'utf8').toString('hex');
-
-function thrown(fn: () => unknown): CtyError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CtyError) return e;
-    throw new Error(`threw something else than CtyError: ${String(e)}`);
-  }
-  throw new Error('did not throw');
-}
 
 // [type, value, exact bytes both ways]
 const vectors: [string, CtyType, CtyValue, string][] = [
