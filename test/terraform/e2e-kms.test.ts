@@ -7,26 +7,12 @@
  * deleted outside re-created, a replacement naming the attribute that forces it, a value known only
  * after apply, import, and destroy (the key scheduled for deletion, not deleted).
  */
-import t, { type Test } from 'tap';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startTestDaemon } from '../helpers/daemon.js';
-import { terraformWorkspace, TERRAFORM, type TerraformRun } from '../helpers/terraform.js';
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { TERRAFORM } from '../helpers/terraform.js';
+import { PROVIDER, ok, tfWorld } from './e2e-setup.js';
 
-const root = process.cwd();
-const cli = join(root, 'dist', 'bin', 'dew.js');
-
-const CONFIG = (o: { description?: string; algorithm?: string; interval?: number; ops?: string; extra?: string } = {}) => `terraform {
-  required_providers {
-    dew = { source = "dew.local/dew/dew" }
-  }
-}
-
-provider "dew" {
-  credentials_file = "creds.json"
-}
-
+const CONFIG = (o: { description?: string; algorithm?: string; interval?: number; ops?: string; extra?: string } = {}) => `${PROVIDER}
 resource "dew_kms_key" "app" {
   key_alias       = "tf-app"
   key_description = "${o.description ?? 'made by terraform'}"
@@ -71,26 +57,13 @@ output "state_seen" {
 }
 ${o.extra ?? ''}`;
 
-const ok = (t: Test, r: TerraformRun, what: string) => t.equal(r.code, 0, `${what}\n${r.stdout}\n${r.stderr}`);
-
 t.test('terraform manages keys, aliases, grants and rotation in dew', { skip: existsSync(TERRAFORM) ? false : `LOUD SKIP: no terraform binary at ${TERRAFORM}` }, async (t) => {
-  t.ok(existsSync(cli), 'built (npm run build)');
-  const td = await startTestDaemon(t, { args: ['--key-quota', '50'] });
-  const ws = terraformWorkspace(t);
-  ws.write('creds.json', readFileSync(join(td.dataDir, 'credentials.json'), 'utf8'));
-  const install = spawnSync(process.execPath, [cli, 'terraform', 'install'], { env: { PATH: '/usr/bin:/bin', HOME: ws.home }, encoding: 'utf8' });
-  t.equal(install.status, 0, install.stderr);
+  // tfWorld: a real daemon, `dew terraform install` into the workspace HOME, `terraform init` offline with no CLI configuration
+  const w = await tfWorld(t, { args: ['--key-quota', '50'] });
+  const { td, ws } = w;
   ws.write('main.tf', CONFIG());
-  const tf = (...args: string[]) => ws.run(args);
   const kms = async (op: string, body: Record<string, unknown>) => (await td.client.kms(op, body)) as Record<string, any>;
-  const logs: string[] = [];
-  const run = async (...args: string[]) => {
-    const r = await tf(...args);
-    logs.push(r.stdout, r.stderr);
-    return r;
-  };
-
-  ok(t, await run('init'), 'terraform init, offline, no CLI configuration');
+  const run = (...args: string[]) => w.run(args);
 
   let keyId = '';
   await t.test('plan, apply, then no changes', async (t) => {
@@ -201,9 +174,9 @@ t.test('terraform manages keys, aliases, grants and rotation in dew', { skip: ex
     const days = (Number(info.scheduled_deletion_date) - Date.now()) / 86_400_000;
     t.ok(days > 8.9 && days <= 9, `pending_days = 9 (${days.toFixed(2)} days)`);
     t.equal(((await kms('list-grants', { key_id: keyId })).grants as any[]).length, 0, 'the grant is revoked');
-    const state = JSON.parse(readFileSync(join(ws.dir, 'terraform.tfstate'), 'utf8'));
+    const state = w.state();
     t.same(state.resources, [], 'the state is empty');
   });
 
-  t.notMatch(logs.join('\n'), new RegExp(JSON.parse(readFileSync(join(td.dataDir, 'credentials.json'), 'utf8')).secret_key), 'the secret key is in no output');
+  t.notMatch(w.logs.join('\n'), new RegExp(w.secretKey), 'the secret key is in no output');
 });
