@@ -76,9 +76,13 @@ t.test('init from the implied local mirror (no CLI config), validate, plan, appl
   const noop = await ws.run(['plan', '-detailed-exitcode'], { env: { TF_LOG: 'DEBUG' } });
   t.equal(noop.code, 0, said(noop));
   t.match(noop.stdout, /No changes/);
-  // go-plugin parsed our hclog JSON lines (a raw line would be logged as it is, braces and all).
-  t.match(noop.stderr, new RegExp(`provider\\.terraform-provider-dew_v${VERSION.replace(/\./g, '\\.')}: plugin serving: @module=dew-test .*address=${ws.env.TMPDIR}/plugin-dew-`), 'the provider log reached Terraform as hclog, socket in TMPDIR');
-  t.match(noop.stderr, /@module=dew-test method=PlanResourceChange duration_ms=/, 'method and duration at debug');
+  // go-plugin parsed our hclog JSON lines (a raw line would be logged as it is, braces and all); it prints
+  // the fields as key=value in no fixed order (a Go map), so each is looked for on the line by itself.
+  const lines = noop.stderr.split('\n');
+  const serving = lines.find((l) => l.includes(`provider.terraform-provider-dew_v${VERSION}: plugin serving:`)) ?? '';
+  t.ok(serving.includes(' @module=dew-test') && serving.includes(`address=${ws.env.TMPDIR}/plugin-dew-`), `the provider log reached Terraform as hclog, socket in TMPDIR: ${serving}`);
+  const rpc = lines.find((l) => l.includes(' method=PlanResourceChange')) ?? '';
+  t.ok(rpc.includes(' @module=dew-test') && / duration_ms=[\d.]+/.test(rpc), `method and duration at debug: ${rpc}`);
   t.notMatch(noop.stderr, /killing plugin|plugin failed to exit gracefully/, 'every provider exited on Shutdown');
 
   ws.write('main.tf', config(stateFile, 'beta'));
