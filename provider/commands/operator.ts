@@ -100,7 +100,9 @@ async function askSecret(ctx: CommandContext, question: string): Promise<string 
   if (ctx.promptSecret) return ctx.promptSecret(question);
   if (!ctx.prompt) return undefined;
   ctx.stderr.write(question);
-  return ctx.prompt('');
+  const answer = await ctx.prompt('');
+  ctx.stderr.write('\n');
+  return answer;
 }
 
 /** A secret from the terminal or standard input (askSecret); a CliError when there is no input. */

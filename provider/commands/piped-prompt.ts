@@ -25,7 +25,7 @@ export function pipedPrompt(input: MaybeSocket, output: { write(text: string): v
         input.off('error', onEnd);
         input.pause();
         input.unref?.();
-        output.write('\n');
+        if (question !== '') output.write('\n'); // ends the question's line; a read with no question writes nothing
         resolve(answer);
       };
       const take = (): boolean => {

@@ -60,6 +60,8 @@ t.test('an operator session', async (t) => {
   r = await dew(['operator', 'unseal', '--json'], env, `${shares[0]!}\n`);
   t.equal(r.code, 0, r.stderr);
   t.match(JSON.parse(r.stdout), { sealed: true, progress: 1, threshold: 2 }, 'a share piped in: no question asked, stdout is the JSON alone');
+  t.equal(r.stdout[0], '{', 'not even a blank line before it');
+  t.equal(r.stderr, 'Key share (0 of 2 given): \n', 'the question and its line end on stderr');
   r = await dew(['operator', 'unseal', shares[0]!], env);
   t.equal(r.code, 1);
   t.equal(r.stderr, 'Error: DEW.1003: Share 1 was already given (1 of 2 shares given); give a different share.\n');
