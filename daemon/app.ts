@@ -36,6 +36,8 @@ export interface AppDeps {
   version: string;
   /** The worker count of the cluster this process serves in (`/healthz` says it; absent: left out). */
   workers?: number;
+  /** A cluster worker's write barrier: write routes await it before they answer (absent: one process). */
+  afterWrite?: () => Promise<void>;
   /** The audit trail (absent with `--audit off`). */
   audit?: AuditLog;
   /** Reports unexpected errors (never with request bodies). */
@@ -107,7 +109,7 @@ function closeAfterAnswer(c: Context): void {
 }
 
 export function createApp(d: AppDeps): HttpFront {
-  const routes = buildRouteTable(d.modules, createAjv(), d.schemas);
+  const routes = buildRouteTable(d.modules, createAjv(), d.schemas, d.afterWrite);
   const app = new Hono<AppEnv>();
   const nextId = requestIds();
   const openapi = buildOpenApi(routes, d.schemas, d.version);

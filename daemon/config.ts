@@ -1,6 +1,7 @@
 /** Daemon configuration from command-line flags and the environment (parsed here, used in main). */
 import { resolve, join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { DEFAULT_SCHEDULE, scheduleProblem } from './scheduler/cron-schedule.js';
 
 export interface DaemonConfig {
@@ -37,8 +38,8 @@ export interface DaemonConfig {
 
 /** The most workers `--workers` takes. */
 export const MAX_WORKERS = 64;
-/** Without `--workers`: one process (see parseDaemonArgs). */
-export const DEFAULT_WORKERS = 1;
+/** Without `--workers`: one worker a core (node's availableParallelism), at most MAX_WORKERS. */
+export const DEFAULT_WORKERS = Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
 
 const SEAL_MODES: readonly string[] = Object.freeze(['dev', 'passphrase', 'shamir', 'pkcs11']);
 
@@ -114,8 +115,6 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
     throw new ConfigError('--seal pkcs11 needs --pkcs11-library PATH (DEW_PKCS11_LIBRARY), --pkcs11-token LABEL (DEW_PKCS11_TOKEN) and the user PIN in DEW_PKCS11_PIN');
   }
   const workersText = opts.workers ?? (env.DEW_WORKERS || undefined);
-  // Default 1 for now: across workers a read may miss a write made through another one for up to
-  // --sync-interval (as across daemons), which a plan read right after an apply trips over.
   const workers = workersText === undefined ? DEFAULT_WORKERS : Number(workersText);
   if (!/^\d+$/.test(workersText ?? '1') || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
     throw new ConfigError(`--workers: 1 to ${MAX_WORKERS} processes expected (default ${DEFAULT_WORKERS}), got ${workersText}`);

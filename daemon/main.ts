@@ -100,6 +100,16 @@ export interface WorkerRole {
   runsScheduler: boolean;
   /** DEW_DEBUG_WORKER=1: every answer carries `x-dew-worker: PID` (tests find which worker answered). */
   debugHeader: boolean;
+  /** The worker's link to the others through the primary (read-your-writes; daemon/cluster/write-barrier.ts). */
+  link?: ClusterLink;
+}
+
+/** What the services of a cluster worker use to keep writes visible on every worker at once. */
+export interface ClusterLink {
+  /** Resolves once every other worker applied the changes committed so far (a write route awaits it before answering). */
+  afterWrite(): Promise<void>;
+  /** How this worker applies the change log when another worker wrote. */
+  serveSync(apply: () => Promise<unknown>): void;
 }
 
 function packageVersion(): string {
@@ -134,6 +144,8 @@ interface AssemblyContext {
   inFlight: InFlight;
   /** The worker count `/healthz` reports (absent: the field is left out, as an in-process daemon always did). */
   workers?: number;
+  /** A cluster worker's link to the others (absent: one process). */
+  link?: ClusterLink;
 }
 
 /** The running services of an unsealed daemon: built from the master key at start or at unseal, torn down at seal. */
@@ -287,6 +299,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
       now,
       version: io.version ?? packageVersion(),
       workers: ctx.workers,
+      ...(ctx.link ? { afterWrite: ctx.link.afterWrite } : {}),
       audit: gov.audit,
       logError: (err, requestId) => io.log(JSON.stringify({ level: 'error', request_id: requestId, error: (err as Error)?.name, message: (err as Error)?.message })),
     });
@@ -295,6 +308,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
     // beside the edge's lockout, then let changes flow.
     for (const m of modules) for (const [kind, reload] of Object.entries(m.feeds ?? {})) feed.on(kind, async (ids) => reload(ids));
     feed.open();
+    ctx.link?.serveSync(() => feed.syncFresh());
 
     let syncing = true;
     const timer = setInterval(() => {
@@ -378,7 +392,7 @@ export async function startDaemon(givenConfig: DaemonConfig, io: DaemonIo, role?
       {
         records,
         assemble: async (master, derivedBase) => {
-          const services = await assembleServices({ config, io, now, database, url, seal: controller, inFlight, workers }, master, derivedBase);
+          const services = await assembleServices({ config, io, now, database, url, seal: controller, inFlight, workers, link: role?.link }, master, derivedBase);
           credentials = { endpoint: url, ...services.admin };
           if (!role) io.log(`credentials: ${writeCredentials(config.dataDir, credentials)}`);
           return services;

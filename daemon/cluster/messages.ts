@@ -17,15 +17,56 @@ export interface DrainMessage {
   type: 'dew:drain';
 }
 
-export type WorkerMessage = ReadyMessage | FailedMessage;
+/**
+ * Worker → primary: this worker committed changes (a write route answered); the primary asks every
+ * other worker to apply the change log and answers `dew:barrier` once all have (read-your-writes
+ * across workers, daemon/cluster/write-barrier.ts).
+ */
+export interface ChangedMessage {
+  type: 'dew:changed';
+  /** The worker's own number for this barrier. */
+  id: number;
+}
+
+/** Primary → worker: apply the change log now (another worker wrote), then answer `dew:synced`. */
+export interface SyncMessage {
+  type: 'dew:sync';
+  /** The primary's number for this round. */
+  id: number;
+}
+
+/** Worker → primary: the change log is applied up to what it held when `dew:sync` came. */
+export interface SyncedMessage {
+  type: 'dew:synced';
+  id: number;
+}
+
+/** Primary → worker: every other worker applied the changes `dew:changed` announced (or did not answer in time). */
+export interface BarrierMessage {
+  type: 'dew:barrier';
+  id: number;
+}
+
+export type WorkerMessage = ReadyMessage | FailedMessage | ChangedMessage | SyncedMessage;
+export type PrimaryMessage = DrainMessage | SyncMessage | BarrierMessage;
+
+const WORKER_TYPES = new Set(['dew:ready', 'dew:failed', 'dew:changed', 'dew:synced']);
+const PRIMARY_TYPES = new Set(['dew:drain', 'dew:sync', 'dew:barrier']);
+
+function typeOf(m: unknown): unknown {
+  return (m as { type?: unknown } | null)?.type;
+}
 
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
-  const type = (m as { type?: unknown } | null)?.type;
-  return type === 'dew:ready' || type === 'dew:failed';
+  return WORKER_TYPES.has(typeOf(m) as string);
+}
+
+export function isPrimaryMessage(m: unknown): m is PrimaryMessage {
+  return PRIMARY_TYPES.has(typeOf(m) as string);
 }
 
 export function isDrainMessage(m: unknown): m is DrainMessage {
-  return (m as { type?: unknown } | null)?.type === 'dew:drain';
+  return typeOf(m) === 'dew:drain';
 }
 
 /** The environment a worker is forked with: its place in the cluster. */

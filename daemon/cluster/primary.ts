@@ -9,7 +9,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import type { DaemonConfig } from '../config.js';
 import type { DaemonIo } from '../main.js';
-import { isWorkerMessage, WORKER_ENV } from './messages.js';
+import { isWorkerMessage, WORKER_ENV, type PrimaryMessage } from './messages.js';
+import { BarrierRounds } from './barrier-rounds.js';
 import { nextRestart, type SlotHistory } from './restart-backoff.js';
 
 export interface Bootstrapped {
@@ -46,6 +47,9 @@ function resolvePort(host: string, port: number, listenError: (err: NodeJS.Errno
   });
 }
 
+/** How long the primary waits for the other workers to apply a write's changes before it answers the writer anyway (ms). */
+const BARRIER_TIMEOUT_MS = 1000;
+
 interface Slot {
   index: number;
   worker?: Worker;
@@ -78,6 +82,16 @@ export async function runPrimary(d: PrimaryDeps): Promise<number | 'sealed'> {
   });
   let readyCount = 0;
   let allExited: () => void = () => {};
+  const tell = (id: number, m: PrimaryMessage) => {
+    const w = cluster.workers?.[id];
+    if (w?.isConnected()) w.send(m);
+  };
+  const barriers = new BarrierRounds({
+    sendSync: (w, id) => tell(w, { type: 'dew:sync', id }),
+    sendDone: (w, id) => tell(w, { type: 'dew:barrier', id }),
+    timeoutMs: BARRIER_TIMEOUT_MS,
+  });
+  const servingIds = () => slots.filter((s) => s.ready && s.worker?.isConnected()).map((s) => s.worker!.id);
 
   const fork = (slot: Slot) => {
     slot.timer = undefined;
@@ -93,6 +107,8 @@ export async function runPrimary(d: PrimaryDeps): Promise<number | 'sealed'> {
     slot.ready = false;
     worker.on('message', (m) => {
       if (!isWorkerMessage(m)) return;
+      if (m.type === 'dew:changed') return barriers.changed(worker.id, m.id, servingIds());
+      if (m.type === 'dew:synced') return barriers.synced(worker.id, m.id);
       if (m.type === 'dew:ready') slot.ready = true;
       if (m.type === 'dew:failed' && !serving) failure ??= m.code;
       if (m.type === 'dew:ready' && !serving && ++readyCount === slots.length) {
@@ -102,6 +118,8 @@ export async function runPrimary(d: PrimaryDeps): Promise<number | 'sealed'> {
     });
     worker.on('exit', (code, signal) => {
       slot.worker = undefined;
+      slot.ready = false;
+      barriers.gone(worker.id);
       if (stopping || !serving) {
         if (!serving && !stopping) markFailed(failure ?? (code || 1));
         if (slots.every((s) => !s.worker)) allExited();

@@ -5,7 +5,8 @@
  */
 import type { DaemonConfig } from '../config.js';
 import type { DaemonIo, RunningDaemon, WorkerRole } from '../main.js';
-import { isDrainMessage, WORKER_ENV, type WorkerMessage } from './messages.js';
+import { isPrimaryMessage, WORKER_ENV, type WorkerMessage } from './messages.js';
+import { WriteBarrier } from './write-barrier.js';
 
 export interface WorkerDeps {
   config: DaemonConfig;
@@ -18,6 +19,8 @@ export interface WorkerDeps {
 
 /** How long a drained worker waits for its last handles before it exits anyway (ms). */
 const EXIT_GRACE_MS = 2000;
+/** How long a write waits for the primary's barrier at most (ms; the primary gives up on a silent worker after 1 s). */
+const BARRIER_WAIT_MS = 2000;
 
 function send(m: WorkerMessage): void {
   process.send?.(m);
@@ -25,10 +28,31 @@ function send(m: WorkerMessage): void {
 
 /** Runs until told to drain; returns the exit code. */
 export async function runWorker(d: WorkerDeps): Promise<number> {
+  const barrier = new WriteBarrier({ send, timeoutMs: BARRIER_WAIT_MS });
+  let applyChanges: () => Promise<unknown> = async () => undefined;
+  let stop: () => void = () => {};
+  process.on('message', (m) => {
+    if (!isPrimaryMessage(m)) return;
+    if (m.type === 'dew:drain') stop();
+    else if (m.type === 'dew:barrier') barrier.answered(m.id);
+    else if (m.type === 'dew:sync') {
+      const id = m.id;
+      // A failed sync is logged by the periodic one; the writer waits no longer either way.
+      applyChanges()
+        .catch(() => undefined)
+        .then(() => process.connected && send({ type: 'dew:synced', id }));
+    }
+  });
   const role: WorkerRole = {
     workers: Number(d.env[WORKER_ENV.count]),
     runsScheduler: d.env[WORKER_ENV.scheduler] === '1',
     debugHeader: d.env.DEW_DEBUG_WORKER === '1',
+    link: {
+      afterWrite: () => barrier.wait(),
+      serveSync: (apply) => {
+        applyChanges = apply;
+      },
+    },
   };
   const config: DaemonConfig = { ...d.config, port: Number(d.env[WORKER_ENV.port]) };
   let daemon: RunningDaemon;
@@ -45,7 +69,7 @@ export async function runWorker(d: WorkerDeps): Promise<number> {
   send({ type: 'dew:ready' });
   await new Promise<void>((resolveStop) => {
     let stopping = false;
-    const stop = () => {
+    stop = () => {
       if (stopping) return;
       stopping = true;
       daemon.close().then(resolveStop, (err) => {
@@ -53,9 +77,6 @@ export async function runWorker(d: WorkerDeps): Promise<number> {
         resolveStop();
       });
     };
-    process.on('message', (m) => {
-      if (isDrainMessage(m)) stop();
-    });
     // A terminal's Ctrl-C reaches the whole process group: the worker drains as the primary would tell it to.
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -58,6 +58,13 @@ export interface RouteTable {
 
 const NO_BODY: Body = Object.freeze({}) as Body;
 
+/**
+ * The permissions of routes that change what the caches hold (keys, aliases, grants, identities,
+ * stacks, secrets…): in a cluster they await the write barrier before they answer. `read` and
+ * `use` routes (lookups, crypto) never do: the data path pays nothing.
+ */
+const WRITES: ReadonlySet<string> = new Set(['manage', 'iam', 'any']);
+
 /** The lane key of a pattern `/{version}/:project_id/{static…}` for POST; undefined when the lane cannot serve it. */
 export function laneKey(method: Method, pattern: string): string | undefined {
   if (method !== 'POST') return undefined;
@@ -66,7 +73,14 @@ export function laneKey(method: Method, pattern: string): string | undefined {
   return `${seg[1]}/${seg.slice(3).join('/')}`;
 }
 
-function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], validate: BodyValidator<Body> | undefined, schema: JsonSchema | undefined): CompiledRoute {
+function compileRoute(
+  m: ServiceModule,
+  r: ServiceModule['routes'][number],
+  validate: BodyValidator<Body> | undefined,
+  schema: JsonSchema | undefined,
+  afterWrite: (() => Promise<void>) | undefined,
+): CompiledRoute {
+  const barrier = afterWrite && WRITES.has(r.permission) ? afterWrite : undefined;
   const resource: ResourceOf = { ...m.resource, ...r.resource };
   const codes = schema && serviceCodes(schema);
   const maxBodyBytes = r.maxBodyBytes ?? MAX_BODY_BYTES;
@@ -101,7 +115,12 @@ function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], vali
         // A handler answering at once is not awaited: one microtask turn less on the hot path.
         if (answer instanceof Promise) answer = await answer;
         if (after && answer !== undefined) noteResource(audit, after(answer));
+        if (barrier) await barrier();
         return answer;
+      } catch (err) {
+        // A write that failed part-way may have committed some of its changes.
+        if (barrier) await barrier();
+        throw err;
       } finally {
         if (resolve && audit && audit.resourceId) resolveResource(audit, input.caller, resolve);
       }
@@ -118,8 +137,16 @@ function resolveResource(audit: AuditDraft, caller: Caller, resolve: NonNullable
   }
 }
 
-/** Checks and compiles every module's routes; throws ModuleError (start-up refuses) on a bad declaration. */
-export function buildRouteTable(modules: readonly ServiceModule[], ajv: Ajv2020, schemas: ReadonlyMap<string, JsonSchema>): RouteTable {
+/**
+ * Checks and compiles every module's routes; throws ModuleError (start-up refuses) on a bad
+ * declaration. `afterWrite`: a cluster worker's write barrier, awaited by every write route.
+ */
+export function buildRouteTable(
+  modules: readonly ServiceModule[],
+  ajv: Ajv2020,
+  schemas: ReadonlyMap<string, JsonSchema>,
+  afterWrite?: () => Promise<void>,
+): RouteTable {
   checkModules(modules, (id) => schemas.has(id));
   const validators = new Map<string, BodyValidator<Body>>();
   const all: CompiledRoute[] = [];
@@ -132,7 +159,7 @@ export function buildRouteTable(modules: readonly ServiceModule[], ajv: Ajv2020,
         validate = validators.get(r.schema);
         if (!validate) validators.set(r.schema, (validate = compileBody<Body>(ajv, schemas.get(r.schema) as JsonSchema)));
       }
-      const route = compileRoute(m, r, validate, r.schema === undefined ? undefined : schemas.get(r.schema));
+      const route = compileRoute(m, r, validate, r.schema === undefined ? undefined : schemas.get(r.schema), afterWrite);
       all.push(route);
       const key = laneKey(r.method, route.pattern);
       if (key !== undefined) lane.set(key, route);

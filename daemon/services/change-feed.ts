@@ -45,6 +45,15 @@ export class ChangeFeed {
     return this.running;
   }
 
+  /**
+   * Applies every change committed before the call: a run already going may have read the log
+   * before that, so this one waits for it and runs again (another worker's write barrier).
+   */
+  syncFresh(): Promise<number> {
+    const running = this.running;
+    return running ? running.then(() => this.sync(), () => this.sync()) : this.sync();
+  }
+
   private async run(): Promise<number> {
     let applied = 0;
     for (;;) {

@@ -57,7 +57,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
       f('--seal MODE', 'how a new database keeps its master key: dev (default), passphrase, shamir (starts sealed: dew operator init/unseal), pkcs11'),
       f('--pkcs11-library PATH', 'the PKCS#11 module (pkcs11 seal mode, HSM instances)'),
       f('--pkcs11-token LABEL', 'pkcs11 seal mode: the token whose key wraps the master key'),
-      f('--workers N', 'processes serving the one address, 1 to 64 (default 1: one process; shamir: always 1)'),
+      f('--workers N', 'processes serving the one address, 1 to 64 (default: one a core; 1: one process; shamir: always 1)'),
     ],
     env: [
       f('DEW_LISTEN', 'as --listen'),

@@ -1,38 +1,96 @@
-/** The KMS behaviour suite, run unchanged against an embedded file database and a sqld server. */
+/**
+ * The KMS behaviour suite, run unchanged against an embedded file database and a sqld server, in
+ * process, and against `dew daemon --workers 2` as a real process (each call on a fresh connection,
+ * so successive calls land on both workers: every write must be seen by the next call).
+ */
 import type { Test } from 'tap';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { statSync, readFileSync } from 'node:fs';
+import { statSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestDaemon, databaseFor, apiError, type Backend } from '../helpers/daemon.js';
+import { request } from 'node:http';
+import { startTestDaemon, databaseFor, apiError, type Backend, type DaemonOptions } from '../helpers/daemon.js';
+import { startDaemonProcess } from '../helpers/daemon-process.js';
+import { DewClient } from '../../provider/client/dew-client.js';
 import { readKeyMaterial } from '../helpers/key-material.js';
 import { openssl } from '../hsm-asym/fixtures/openssl.js';
 import { smCrypto } from './asym-helpers.js';
 
 type Any = Record<string, any>;
 
-export function kmsSuite(t: Test, backend: Backend): Promise<void> {
-  return t.test(`KMS symmetric half on ${backend}`, async (t) => {
+/** What the suite needs of a daemon, in process or a cluster of processes. */
+interface SuiteDaemon {
+  url: string;
+  credentials: { access_key: string; secret_key: string; project_id: string; domain_id: string };
+  client: DewClient;
+  dataDir: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** A fetch that opens a fresh connection for every request (no keep-alive), so node:cluster hands successive calls to the workers in turn. */
+const freshFetch = ((url: string, init: { method: string; headers: Record<string, string>; body?: string }) =>
+  new Promise<Response>((resolve, reject) => {
+    const req = request(url, { method: init.method, headers: init.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const headers = Object.entries(res.headers).filter((e): e is [string, string] => typeof e[1] === 'string');
+        resolve(new Response(chunks.length ? Buffer.concat(chunks) : null, { status: res.statusCode, headers }));
+      });
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  })) as unknown as typeof fetch;
+
+function starter(t: Test, workers: number | undefined): (o: DaemonOptions) => Promise<SuiteDaemon> {
+  if (workers === undefined) {
+    return async (o) => {
+      const d = await startTestDaemon(t, o);
+      return { url: d.daemon.url, credentials: d.daemon.credentials, client: d.client, dataDir: d.dataDir, log: () => d.logs.join('\n'), stop: d.stop };
+    };
+  }
+  return async (o) => {
+    const args = ['--workers', String(workers), ...(o.dbUrl ? ['--db', o.dbUrl] : []), ...(o.args ?? [])];
+    // The data dir outlives a stop (the restart case starts again on it); the test's teardown removes it.
+    let dataDir = o.dataDir;
+    if (!dataDir) {
+      const made = mkdtempSync(join(tmpdir(), 'dew-suite-'));
+      t.teardown(() => rmSync(made, { recursive: true, force: true }));
+      dataDir = made;
+    }
+    const p = await startDaemonProcess(t, args, o.env ?? {}, { dataDir });
+    const c = p.credentials;
+    const client = new DewClient({ endpoint: p.url, projectId: c.project_id, accessKey: c.access_key, secretKey: c.secret_key, fetch: freshFetch });
+    return { url: p.url, credentials: c, client, dataDir: p.dataDir, log: p.log, stop: p.stop };
+  };
+}
+
+export function kmsSuite(t: Test, backend: Backend, opts: { workers?: number } = {}): Promise<void> {
+  const on = opts.workers ? `${backend}, ${opts.workers} workers` : backend;
+  return t.test(`KMS symmetric half on ${on}`, async (t) => {
+    const start = starter(t, opts.workers);
     const dbUrl = await databaseFor(t, backend);
     const env: Record<string, string> = backend === 'sqld' ? { DEW_MASTER_PASSPHRASE: 'suite passphrase' } : {};
-    const d = await startTestDaemon(t, { dbUrl, args: ['--key-quota', '5'], env });
+    const d = await start({ dbUrl, args: ['--key-quota', '5'], env });
     const kms = (op: string, body: object = {}) => d.client.kms(op, body) as Promise<Any>;
 
     await t.test('healthz and bootstrap credentials', async (t) => {
-      const r = await fetch(`${d.daemon.url}/healthz`);
+      const r = await fetch(`${d.url}/healthz`);
       t.equal(r.status, 200);
       const path = join(d.dataDir, 'credentials.json');
       t.equal(statSync(path).mode & 0o777, 0o600, 'credentials.json is mode 0600');
       const creds = JSON.parse(readFileSync(path, 'utf8'));
       for (const f of ['endpoint', 'project_id', 'domain_id', 'user_id', 'access_key', 'secret_key']) t.type(creds[f], 'string', f);
       t.match(creds.project_id, /^[0-9a-f]{32}$/);
-      t.equal(creds.endpoint, d.daemon.url);
-      t.notOk(d.logs.join('\n').includes(creds.secret_key), 'the secret key is never logged');
+      t.equal(creds.endpoint, d.url);
+      t.notOk(d.log().includes(creds.secret_key), 'the secret key is never logged');
     });
 
     await t.test('create, describe by id and alias, list with paging and filters', async (t) => {
       const a = await kms('create-key', { key_alias: 'suite-a', key_description: 'first' });
       t.match(a.key_info.key_id, /^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/);
-      t.equal(a.key_info.domain_id, d.daemon.credentials.domain_id);
+      t.equal(a.key_info.domain_id, d.credentials.domain_id);
       const byAlias = await kms('describe-key', { key_id: 'suite-a' });
       const byId = await kms('describe-key', { key_id: a.key_info.key_id });
       t.same(byAlias, byId);
@@ -227,7 +285,7 @@ export function kmsSuite(t: Test, backend: Backend): Promise<void> {
     await t.test('HMAC_384, HMAC_512 and HMAC_SM3 keys: MACs match independent implementations', async (t) => {
       // The suite's daemon has used its quota of 5: these keys live on a daemon of their own.
       const macUrl = await databaseFor(t, backend);
-      const md = await startTestDaemon(t, { dbUrl: macUrl, env });
+      const md = await start({ dbUrl: macUrl, env });
       const mkms = (op: string, body: object = {}) => md.client.kms(op, body) as Promise<Any>;
       const specs = [
         ['HMAC_384', 'HMAC_SHA_384', 'sha384', 48],
@@ -317,8 +375,8 @@ export function kmsSuite(t: Test, backend: Backend): Promise<void> {
       const dk = await kms('create-datakey', { key_id: 'suite-a' });
       const macBefore = await kms('generate-mac', { key_id: 'suite-mac', mac_algorithm: 'HMAC_SHA_256', message: Buffer.from('survives restart').toString('base64') });
       await d.stop();
-      const again = await startTestDaemon(t, { dbUrl, dataDir: d.dataDir, args: ['--key-quota', '5'], env });
-      t.equal(again.daemon.credentials.access_key, d.daemon.credentials.access_key, 'the same admin credentials');
+      const again = await start({ dbUrl, dataDir: d.dataDir, args: ['--key-quota', '5'], env });
+      t.equal(again.credentials.access_key, d.credentials.access_key, 'the same admin credentials');
       t.equal(((await again.client.kms('decrypt-data', { cipher_text: e1.cipher_text })) as Any).plain_text, 'survives restart');
       const dec = (await again.client.kms('decrypt-datakey', { key_id: 'suite-a', cipher_text: dk.cipher_text, datakey_cipher_length: '32' })) as Any;
       t.equal(dec.data_key, dk.plain_text);

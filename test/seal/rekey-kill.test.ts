@@ -26,7 +26,9 @@ async function call(url: string, method: string, path: string, body?: unknown): 
 t.test(`${ROUNDS} rekeys, each killed with SIGKILL at a random moment`, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dew-rekey-kill-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  let d: DaemonProcess = await startDaemonProcess(t, [], env, { dataDir });
+  // One process: SIGKILL must stop the process doing the rekey at that moment (in a cluster it
+  // would reach only the primary, and the worker rekeying would drain on).
+  let d: DaemonProcess = await startDaemonProcess(t, ['--workers', '1'], env, { dataDir });
   const creds = d.credentials;
   const admin = (url: string) => new DewClient({ endpoint: url, projectId: creds.project_id, accessKey: creds.access_key, secretKey: creds.secret_key });
   let c = admin(d.url);
@@ -61,7 +63,7 @@ t.test(`${ROUNDS} rekeys, each killed with SIGKILL at a random moment`, async (t
     const failure = await run;
     if (failure !== undefined) t.type(failure, DewNetworkError, `round ${round}: the rekey was cut off, not refused (${(failure as Error).message})`);
 
-    d = await startDaemonProcess(t, [], env, { dataDir });
+    d = await startDaemonProcess(t, ['--workers', '1'], env, { dataDir });
     const status = (await call(d.url, 'GET', '/v1/sys/seal-status')).body;
     if (status.sealed) {
       t.equal(status.mode, 'shamir', `round ${round}: only a shamir database starts sealed`);
