@@ -1,18 +1,18 @@
 #!/usr/bin/env node
-// `npm run bench`: drives a real daemon over loopback with autocannon and prints requests/s, p50 and
+// `npm run bench`: drives a real daemon over loopback with wrk (autocannon where wrk is missing: bench/loadgen.mjs) and prints requests/s, p50 and
 // p99 per operation, each as a ratio to the same daemon's GET /healthz floor at the same concurrency.
 // Shared machines are noisy, so each row alternates floor and operation runs for several rounds and
 // reports the median of the per-round ratios (a drift in machine load hits both sides of a round).
 // Signed requests are signed once per scenario and replayed (a signature stays valid for its
 // 15-minute X-Sdk-Date window), so the load generator's own signing cost is not measured: the daemon
 // still verifies every request in full.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { startDaemonProcess } from './daemon-process.mjs';
+import { runLoad, loadgenName } from './loadgen.mjs';
 import { signRequest } from '../dist/provider/client/signer.js';
 import { generateAsymmetricKey, loadPrivateKey, sign as signInProcess, verify as verifyInProcess } from '../dist/daemon/hsm/asym/asymmetric.js';
 
@@ -46,51 +46,7 @@ async function send(creds, method, path, body) {
 const call = (creds, op, body) => send(creds, 'POST', `/v1.0/${creds.project_id}/kms/${op}`, body);
 const tokenFor = async (creds) => (await send(creds, 'POST', '/v3/auth/tokens', {})).res.headers.get('x-subject-token');
 
-/** wrk (C, from Debian's packages) when it is installed: a lighter load generator leaves the daemon more of the machine. */
-const useWrk = process.env.BENCH_LOADGEN !== 'autocannon' && spawnSync('wrk', ['--version']).error === undefined;
-
-const round3 = (x) => Math.round(x * 1000) / 1000;
-const ms = (text) => {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
-  return m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
-};
-
-/** One wrk run (asynchronous, so two loads can run side by side); its own Lua file per run. */
-function runWrk(url, request, connections) {
-  const lua = join(tmpdir(), `dew-bench-${process.pid}-${++luaFiles}.lua`);
-  writeFileSync(
-    lua,
-    [`wrk.method = ${JSON.stringify(request.method)}`, request.body ? `wrk.body = ${JSON.stringify(request.body)}` : '',
-      ...Object.entries(request.headers ?? {}).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)].join('\n'),
-  );
-  return new Promise((resolve) => {
-    const w = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, url + request.path], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    w.stdout.on('data', (c) => (out += c));
-    w.once('close', (status) => {
-      rmSync(lua, { force: true });
-      const num = (re) => Number(re.exec(out)?.[1] ?? 0);
-      const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-      resolve({
-        requests: { average: num(/Requests\/sec:\s+([\d.]+)/) },
-        latency: { p50: round3(ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '')), p99: round3(ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '')) },
-        non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
-        errors: sock ? sock.slice(1).reduce((n, x) => n + Number(x), 0) : status === 0 ? 0 : 1,
-      });
-    });
-  });
-}
-let luaFiles = 0;
-
-function run(url, request, connections) {
-  if (useWrk) return runWrk(url, request, connections);
-  return new Promise((resolve, reject) => {
-    autocannon(
-      { url, connections, duration: seconds, pipelining: 1, requests: [request] },
-      (err, result) => (err ? reject(err) : resolve(result)),
-    );
-  });
-}
+const run = (url, request, connections) => runLoad(url, request, connections, seconds);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dew-bench-'));
 const { child, url } = await startDaemonProcess(dataDir);
@@ -226,7 +182,7 @@ try {
 
   const pad = (s, n) => String(s).padEnd(n);
   const lines = [
-    `dew bench — load generator ${useWrk ? 'wrk (1 thread)' : 'autocannon'}; ${rounds} rounds of ${seconds}s floor + ${seconds}s operation per row (median ratio; reference rows use their own server's floor), node ${process.version}, ${new Date().toISOString()}`,
+    `dew bench — daemon with the default workers (one a core), load generator ${loadgenName}; ${rounds} rounds of ${seconds}s floor + ${seconds}s operation per row (median ratio; reference rows use their own server's floor), node ${process.version}, ${new Date().toISOString()}`,
     `| ${pad('operation', 22)} | auth  | conns | ${pad('req/s', 8)} | p50 ms | p99 ms | vs floor | errors |`,
     `|${'-'.repeat(24)}|-------|-------|----------|--------|--------|----------|--------|`,
     ...rows.map((r) => `| ${pad(r.name, 22)} | ${pad(r.auth, 5)} | ${pad(r.connections, 5)} | ${pad(Math.round(r.rps), 8)} | ${pad(r.p50, 6)} | ${pad(r.p99, 6)} | ${pad(r.ratio.toFixed(2), 8)} | ${pad(r.errors, 6)} |`),
@@ -260,6 +216,12 @@ try {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+// Every core: each data-path operation against --workers 1 and the default (bench/workers.mjs).
+if (process.env.BENCH_WORKERS !== '0' && !only) {
+  const { runWorkersBench } = await import('./workers.mjs');
+  await runWorkersBench({ rounds, seconds: Math.max(seconds, 2) });
 }
 
 // The audit trail's own cost: encrypt-data with --audit on against a twin daemon with --audit off
