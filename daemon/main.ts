@@ -177,7 +177,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
     const hsm = new SoftwareHsm(
       master,
       {
-        ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
+        ensurePartitionRoot: (id, w, check) => identityRepo.ensurePartitionRoot(id, w, check),
         loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
         loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
       },
@@ -279,6 +279,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
           tokenWrapper: config.pkcs11Library ? (token, pin) => tokenMasterWrapper(config.pkcs11Library!, token, pin) : undefined,
           now,
           log: io.log,
+          workers: ctx.workers,
         }),
         seal: () => {
           void ctx.seal.seal(() => ctx.inFlight.drained(), 'an operator sealed it with `dew operator seal`');
@@ -511,7 +512,7 @@ export async function bootstrapOnce(config: DaemonConfig, io: DaemonIo, url: str
     const hsm = new SoftwareHsm(
       opened.master,
       {
-        ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
+        ensurePartitionRoot: (id, w, check) => identityRepo.ensurePartitionRoot(id, w, check),
         loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
         loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
       },

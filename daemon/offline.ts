@@ -61,7 +61,7 @@ export async function runDueJobs(argv: readonly string[], env: Env, cwd: string,
       return 2;
     }
     const hsm = new SoftwareHsm(opened.master, {
-      ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
+      ensurePartitionRoot: (id, w, check) => identityRepo.ensurePartitionRoot(id, w, check),
       loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
       loadMaterial: (id, v) => keyRepo.loadMaterial(id, v),
     }, { derivedBase: opened.derivedBase });

@@ -1,4 +1,5 @@
-/** The software HSM's own errors: storage that holds no usable material, and a partition nobody opened. */
+/** The software HSM's own errors: storage that holds no usable material, a partition nobody opened, a master key replaced under it. */
+import { DewError } from '../errors.js';
 
 /** No (or no usable) stored material for a key version: a missing row, or material whose size does not fit its spec. */
 export class KeyMaterialMissingError extends Error {
@@ -35,5 +36,17 @@ export class PartitionRefusalError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'PartitionRefusalError';
+  }
+}
+
+/**
+ * A new partition root would be sealed under a master key the database no longer has: a rekey in
+ * another process (another daemon on the database) replaced it since this one started. Nothing is
+ * stored; the daemon must restart to use the new master key (503, the reference's error shape).
+ */
+export class StaleMasterKeyError extends DewError {
+  constructor() {
+    super('DEW.0503', 503, 'The master key was replaced by a rekey in another process since this daemon started: restart this daemon to use the new one. Nothing was changed.');
+    this.name = 'StaleMasterKeyError';
   }
 }

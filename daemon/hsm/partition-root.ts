@@ -5,11 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { seal, open } from './aead.js';
+import { keyCheckValue } from './master-key.js';
+import { StaleMasterKeyError } from './errors.js';
 
 /** Where sealed partition roots live (daemon/store/identity-repo.ts: the `partitions` table). */
 export interface PartitionRootStore {
-  /** Inserts the root unless one exists, then returns the stored one (so racing daemons agree). */
-  ensurePartitionRoot(partitionId: string, wrapped: Buffer): Promise<Buffer>;
+  /**
+   * Inserts the root unless one exists, then returns the stored one (so racing daemons agree).
+   * With `masterCheck` (the sealing master key's check value) it inserts only while the database's
+   * master key is that one, and answers undefined when it is not and no root exists.
+   */
+  ensurePartitionRoot(partitionId: string, wrapped: Buffer, masterCheck?: string): Promise<Buffer | undefined>;
   loadPartitionRoot(partitionId: string): Promise<Buffer | undefined>;
 }
 
@@ -31,8 +37,9 @@ export class PartitionRoot {
     let wrapped = await store.loadPartitionRoot(partitionId);
     if (!wrapped) {
       const fresh = randomBytes(32);
-      wrapped = await store.ensurePartitionRoot(partitionId, seal(master, fresh, rootContext(partitionId)));
+      wrapped = await store.ensurePartitionRoot(partitionId, seal(master, fresh, rootContext(partitionId)), keyCheckValue(master));
       fresh.fill(0);
+      if (!wrapped) throw new StaleMasterKeyError();
     }
     return new PartitionRoot(partitionId, open(master, wrapped, rootContext(partitionId)));
   }

@@ -38,6 +38,11 @@ export interface RekeyDeps {
   tokenWrapper?: (token: string, pin: string) => MasterWrapper;
   now: () => number;
   log: (line: string) => void;
+  /**
+   * The worker count of the cluster this daemon serves in: a rekey runs in one process (the other
+   * workers would keep the old master key in memory and seal new partition roots under it).
+   */
+  workers?: number;
 }
 
 export interface RekeyRequest {
@@ -88,6 +93,7 @@ export class RekeyService {
 
   /** Starts a rekey: every mode but shamir commits here; shamir answers the new shares to be verified. */
   async start(req: RekeyRequest): Promise<Record<string, unknown>> {
+    this.soleProcess();
     const to = req.to;
     if (typeof to !== 'string' || !MASTER_KEY_MODES.includes(to as MasterKeyMode)) throw sealErrors.invalid(`to: one of ${MASTER_KEY_MODES.join(', ')}`);
     const mode = to as MasterKeyMode;
@@ -142,6 +148,16 @@ export class RekeyService {
       return { pending: true, mode: 'shamir', nonce: p.nonce, threshold: p.scheme.k, shares: p.scheme.n, progress: p.collector.given, expires_at: p.expiresAt };
     } catch {
       return { pending: false };
+    }
+  }
+
+  /** Refuses a rekey in a cluster of workers (nothing is changed). */
+  private soleProcess(): void {
+    const n = this.d.workers ?? 1;
+    if (n > 1) {
+      throw sealErrors.rekeyConflict(
+        `A rekey runs in one process and this daemon serves with ${n} workers (each holds the master key in memory): restart it with \`dew daemon --workers 1\`, rekey, then restart it as before. Nothing was changed.`,
+      );
     }
   }
 

@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { auditedBatch, rowsAffected, type AuditHook } from './audit-repo.js';
 import { accounts, projects, users, accessKeys, meta, partitions, changeEvents, ipAcls } from './schema.js';
+import { META } from './master-key-repo.js';
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;
@@ -48,9 +49,24 @@ export class IdentityRepo {
     return rows[0]?.rootWrapped;
   }
 
-  async ensurePartitionRoot(partitionId: string, wrapped: Buffer): Promise<Buffer> {
-    await this.db.insert(partitions).values({ partitionId, rootWrapped: wrapped, createdAt: this.now() }).onConflictDoNothing();
-    return (await this.loadPartitionRoot(partitionId)) as Buffer;
+  /**
+   * Inserts a partition's sealed root unless one exists; the stored one (racing daemons agree). With
+   * `masterCheck` the insert happens only while the database's master key check value is that one
+   * (or none is recorded): a process still holding a master key a rekey replaced cannot store a root
+   * nobody could open after a restart. Undefined: refused for that reason, and no root exists.
+   */
+  async ensurePartitionRoot(partitionId: string, wrapped: Buffer, masterCheck?: string): Promise<Buffer | undefined> {
+    if (masterCheck === undefined) {
+      await this.db.insert(partitions).values({ partitionId, rootWrapped: wrapped, createdAt: this.now() }).onConflictDoNothing();
+    } else {
+      await this.db.run(
+        sql`INSERT INTO ${partitions} (partition_id, root_wrapped, created_at)
+            SELECT ${partitionId}, ${wrapped}, ${this.now()}
+            WHERE NOT EXISTS (SELECT 1 FROM ${meta} WHERE name = ${META.check} AND value <> ${masterCheck})
+            ON CONFLICT DO NOTHING`,
+      );
+    }
+    return this.loadPartitionRoot(partitionId);
   }
 
   /** Creates an account with its first project, user and access key in one transaction. */

@@ -73,7 +73,7 @@ export async function eventsFixture(t: Teardown, delivery: Partial<DeliveryOptio
   const c = clock();
   const identityRepo = new IdentityRepo(database.db, c.now);
   const hsm = new SoftwareHsm(generateMasterKey(), {
-    ensurePartitionRoot: (id, w) => identityRepo.ensurePartitionRoot(id, w),
+    ensurePartitionRoot: (id, w, check) => identityRepo.ensurePartitionRoot(id, w, check),
     loadPartitionRoot: (id) => identityRepo.loadPartitionRoot(id),
     loadMaterial: async () => undefined,
   });

@@ -130,6 +130,12 @@ t.test('two workers serve the KMS operations; a key disabled through one connect
   await kms('enable-key', { key_id: keyId });
   for (let i = 0; i < 4; i++) t.ok((await kms('encrypt-data', { key_id: 'w-shared', plain_text: 'x' })).cipher_text, `enabled: encrypt ${i} on a fresh connection`);
   t.equal(new Set(seen.pids).size, 2, 'writes and reads landed on both workers');
+  const rekey = await clientOf(d, freshFetch(seen)).request('POST', '/v1/sys/rekey', { to: 'dev' }).then(
+    () => undefined,
+    (e: DewApiError) => e,
+  );
+  t.equal(`${rekey?.status} ${rekey?.code}`, '409 DEW.1010', 'a rekey is refused in a cluster');
+  t.match(rekey?.message, /runs in one process.*2 workers.*--workers 1.*Nothing was changed/, 'the refusal says how to rekey');
 
   await d.stop();
   const r = dewAudit(`file:${join(d.dataDir, 'dew.db')}`);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { startSealDaemon, tempDir, type SealedDaemon } from './seal-helpers.js';
 import { expectCode } from '../helpers/daemon.js';
+import { hsmApi, HSMS, KS } from '../hsm-instances/hsm-api.js';
 import { DewClient } from '../../provider/client/dew-client.js';
 import { startDaemon } from '../../daemon/main.js';
 import { parseDaemonArgs } from '../../daemon/config.js';
@@ -192,4 +193,27 @@ t.test('a rekey that races another change commits nothing', async (t) => {
   void d;
   void startDaemon;
   void parseDaemonArgs;
+});
+
+t.test('two daemons on one database: after a rekey on one, the other seals no new partition root under the old master key', async (t) => {
+  const dataDir = tempDir(t);
+  const a = await startSealDaemon(t, dataDir);
+  const b = await startSealDaemon(t, dataDir);
+  t.same((await a.client().request('POST', '/v1/sys/rekey', { to: 'passphrase', passphrase: PASS })).body, { mode: 'passphrase', complete: true });
+  // A software HSM instance is a new partition, its root made at first open: b still holds the old master key.
+  const hb = hsmApi(b.client());
+  const made = await hb.req('POST', HSMS, { name: 'late', specification: 'software' });
+  await hb.job(made.job_id);
+  t.match(b.logs.join('\n'), /partition not opened.*replaced by a rekey in another process.*restart this daemon/, 'b does not open it, and says why and what to do');
+  await a.stop();
+  await b.stop();
+  // Had b sealed the root under the old master key, the instance would not open now.
+  const again = await startSealDaemon(t, dataDir, [], { DEW_MASTER_PASSPHRASE: PASS });
+  const h = hsmApi(again.client());
+  t.equal((await h.req('GET', `${HSMS}/${made.hsm_id}`)).hsm.status, 'RUNNING');
+  t.notMatch(again.logs.join('\n'), /partition not opened/, 'after a restart in the new mode its partition opens');
+  await h.req('POST', KS, { keystore_alias: 'late-ks', keystore_type: 'DHSM', hsm_cluster_id: made.hsm_id });
+  const ks = ((await h.req('GET', KS)).keystores as any[]).find((k) => k.keystore_alias === 'late-ks');
+  const key = (await h.kms('create-key', { key_alias: 'late-key', keystore_id: ks.keystore_id })).key_info.key_id;
+  t.ok((await h.kms('encrypt-data', { key_id: key, plain_text: 'x' })).cipher_text, 'and a key in it encrypts');
 });
