@@ -110,6 +110,10 @@ export interface ClusterLink {
   afterWrite(): Promise<void>;
   /** How this worker applies the change log when another worker wrote. */
   serveSync(apply: () => Promise<unknown>): void;
+  /** An operator sealed this worker: every other worker seals too. */
+  sealOthers(): void;
+  /** How this worker seals when an operator sealed another one. */
+  serveSeal(seal: () => void): void;
 }
 
 function packageVersion(): string {
@@ -283,6 +287,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
         }),
         seal: () => {
           void ctx.seal.seal(() => ctx.inFlight.drained(), 'an operator sealed it with `dew operator seal`');
+          ctx.link?.sealOthers();
           return ctx.seal.status();
         },
         isOperatorAccount: (id) => identity.isOperatorAccount(id),
@@ -403,6 +408,7 @@ export async function startDaemon(givenConfig: DaemonConfig, io: DaemonIo, role?
       },
       opened.state === 'ready' ? { mode: opened.mode, state: 'sealed' } : opened,
     );
+    role?.link?.serveSeal(() => void controller.seal(() => inFlight.drained(), 'an operator sealed it with `dew operator seal` (through another worker)'));
     const limiter = new SourceLimiter({ burst: SEAL_CALLS_BURST, perMinute: SEAL_CALLS_PER_MINUTE, maxSources: SEAL_SOURCES_KEPT, now: Date.now });
     const gate = sealGate({ controller, limiter, inFlight, logError, journal: new SealJournal(), now });
     const pid = String(process.pid);

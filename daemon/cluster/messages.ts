@@ -47,11 +47,21 @@ export interface BarrierMessage {
   id: number;
 }
 
-export type WorkerMessage = ReadyMessage | FailedMessage | ChangedMessage | SyncedMessage;
-export type PrimaryMessage = DrainMessage | SyncMessage | BarrierMessage;
+/** Worker → primary: an operator sealed this worker (`dew operator seal`): seal every other one too. */
+export interface SealAllMessage {
+  type: 'dew:seal-all';
+}
 
-const WORKER_TYPES = new Set(['dew:ready', 'dew:failed', 'dew:changed', 'dew:synced']);
-const PRIMARY_TYPES = new Set(['dew:drain', 'dew:sync', 'dew:barrier']);
+/** Primary → worker: seal (wipe the master key, stop the services) as the operator asked through another worker. */
+export interface SealMessage {
+  type: 'dew:seal';
+}
+
+export type WorkerMessage = ReadyMessage | FailedMessage | ChangedMessage | SyncedMessage | SealAllMessage;
+export type PrimaryMessage = DrainMessage | SyncMessage | BarrierMessage | SealMessage;
+
+const WORKER_TYPES = new Set(['dew:ready', 'dew:failed', 'dew:changed', 'dew:synced', 'dew:seal-all']);
+const PRIMARY_TYPES = new Set(['dew:drain', 'dew:sync', 'dew:barrier', 'dew:seal']);
 
 function typeOf(m: unknown): unknown {
   return (m as { type?: unknown } | null)?.type;

@@ -109,6 +109,11 @@ export async function runPrimary(d: PrimaryDeps): Promise<number | 'sealed'> {
       if (!isWorkerMessage(m)) return;
       if (m.type === 'dew:changed') return barriers.changed(worker.id, m.id, servingIds());
       if (m.type === 'dew:synced') return barriers.synced(worker.id, m.id);
+      if (m.type === 'dew:seal-all') {
+        io.log(JSON.stringify({ level: 'info', msg: 'an operator sealed a worker: sealing every worker', pid: worker.process.pid }));
+        for (const id of servingIds()) if (id !== worker.id) tell(id, { type: 'dew:seal' });
+        return;
+      }
       if (m.type === 'dew:ready') slot.ready = true;
       if (m.type === 'dew:failed' && !serving) failure ??= m.code;
       if (m.type === 'dew:ready' && !serving && ++readyCount === slots.length) {

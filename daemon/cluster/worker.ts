@@ -30,11 +30,13 @@ function send(m: WorkerMessage): void {
 export async function runWorker(d: WorkerDeps): Promise<number> {
   const barrier = new WriteBarrier({ send, timeoutMs: BARRIER_WAIT_MS });
   let applyChanges: () => Promise<unknown> = async () => undefined;
+  let sealThis: () => void = () => {};
   let stop: () => void = () => {};
   process.on('message', (m) => {
     if (!isPrimaryMessage(m)) return;
     if (m.type === 'dew:drain') stop();
     else if (m.type === 'dew:barrier') barrier.answered(m.id);
+    else if (m.type === 'dew:seal') sealThis();
     else if (m.type === 'dew:sync') {
       const id = m.id;
       // A failed sync is logged by the periodic one; the writer waits no longer either way.
@@ -51,6 +53,10 @@ export async function runWorker(d: WorkerDeps): Promise<number> {
       afterWrite: () => barrier.wait(),
       serveSync: (apply) => {
         applyChanges = apply;
+      },
+      sealOthers: () => send({ type: 'dew:seal-all' }),
+      serveSeal: (seal) => {
+        sealThis = seal;
       },
     },
   };

@@ -136,6 +136,15 @@ t.test('two workers serve the KMS operations; a key disabled through one connect
   );
   t.equal(`${rekey?.status} ${rekey?.code}`, '409 DEW.1010', 'a rekey is refused in a cluster');
   t.match(rekey?.message, /runs in one process.*2 workers.*--workers 1.*Nothing was changed/, 'the refusal says how to rekey');
+  // dew operator seal through one worker seals them all.
+  await clientOf(d, freshFetch(seen)).request('POST', '/v1/sys/seal', {});
+  seen.pids = [];
+  t.ok(
+    await eventually(async () => (await Promise.all(Array.from({ length: 6 }, () => codeOf(kms('describe-key', { key_id: keyId }))))).every((c) => c === 'DEW.0503')),
+    'sealed through one worker: every connection is answered 503 DEW.0503',
+  );
+  t.equal(new Set(seen.pids).size, 2, 'by both workers');
+  t.match(d.log(), /sealing every worker/, 'the primary logs it');
 
   await d.stop();
   const r = dewAudit(`file:${join(d.dataDir, 'dew.db')}`);
