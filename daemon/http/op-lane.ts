@@ -18,6 +18,7 @@ import { assertDeclaredLength, endAfterAnswer, readBody } from './body-reader.js
 import { errorReply } from './error-reply.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { CompiledRoute } from './route-table.js';
+import { jsonTextOf } from '../modules/json-text.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -97,7 +98,7 @@ export function opLane(d: OpLaneDeps): RequestListener {
         payload = e.payload;
         close = e.close;
       } else if (answer !== undefined && status !== 204) {
-        payload = JSON.stringify(answer);
+        payload = jsonTextOf(answer) ?? JSON.stringify(answer);
       }
       if (close) endAfterAnswer(req);
       send(res, status, payload, requestId, close, err === undefined ? extra : undefined);
