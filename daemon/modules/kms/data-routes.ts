@@ -37,14 +37,13 @@ function decryptAnswer(res: { keyId: string; plaintext: Buffer }) {
 }
 
 export function dataRoutes(d: DataRouteDeps): RouteSpec[] {
-  const createDataKey = (withPlaintext: boolean) => async (caller: Parameters<DataPlane['createDataKey']>[0], b: Body) => {
-    const res = await d.data.createDataKey(caller, String(b.key_id), dataKeyBytes(b), aadOf(b), withPlaintext);
-    return withPlaintext
-      ? { key_id: res.key.keyId, plain_text: res.plaintextHex, cipher_text: res.cipherHex }
-      : { key_id: res.key.keyId, cipher_text: res.cipherHex };
-  };
+  const createDataKey = (withPlaintext: boolean) => (caller: Parameters<DataPlane['createDataKey']>[0], b: Body) =>
+    thenMaybe(d.data.createDataKey(caller, String(b.key_id), dataKeyBytes(b), aadOf(b), withPlaintext), (res) =>
+      withPlaintext
+        ? { key_id: res.key.keyId, plain_text: res.plaintextHex, cipher_text: res.cipherHex }
+        : { key_id: res.key.keyId, cipher_text: res.cipherHex });
   return [
-    // encrypt-data and decrypt-data answer without a promise when the key is cached (services/maybe-promise.ts).
+    // encrypt-data, decrypt-data and create-datakey answer without a promise when the key is cached (services/maybe-promise.ts).
     op('encrypt-data', 'use', (caller, b) =>
       thenMaybe(d.encryption.encrypt(caller, String(b.key_id), optStr(b.encryption_algorithm), Buffer.from(String(b.plain_text), 'utf8'), aadOf(b)), (res) => cipherAnswer(res.keyId, res.ciphertext.toString('base64'))),
     ),
