@@ -73,7 +73,8 @@ function selfTimes(profile, from, to) {
     at += profile.timeDeltas[i] ?? 0;
     if (at < from || at > to) continue;
     const { callFrame: f } = byId.get(profile.samples[i]);
-    const file = f.url ? relative(root, fileURLToPath(f.url.startsWith('file:') ? f.url : pathToFileURL(f.url))) : '';
+    // Files of the profiled checkout relative to it (dist/…, node_modules/…); node's own as `node:…`.
+    const file = f.url.startsWith('file:') ? relative(root, fileURLToPath(f.url)) : f.url;
     const key = `${f.functionName || '(anonymous)'} ${file ? `${file}:${f.lineNumber + 1}` : ''}`.trim();
     ms.set(key, (ms.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   }
