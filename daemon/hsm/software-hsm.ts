@@ -5,7 +5,7 @@
  * opens partitions and routes each KeyRef to its partition; the work is in software-partition.ts,
  * partition-root.ts, key-cache.ts and derived-keys.ts.
  */
-import { randomBytes } from 'node:crypto';
+import { fillRandom } from './random-pool.js';
 import type { VerifyPool } from './asym/verify-pool.js';
 import type { WrappingAlgorithm } from './import-unwrap.js';
 import type { BlobHeader, BlobKind } from './ciphertext-blob.js';
@@ -254,9 +254,12 @@ export class SoftwareHsm implements Hsm {
     return this.derived.openSecret(wrapped, context);
   }
 
+  /** From the pooled CSPRNG buffer (random-pool.ts): a data key no longer costs a call into OpenSSL's RAND_bytes each. */
   random(bytes: number): Buffer {
     if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024) throw new RangeError('bytes: 1..1024 expected');
-    return randomBytes(bytes);
+    const out = Buffer.allocUnsafe(bytes);
+    fillRandom(out);
+    return out;
   }
 
   parseBlob(blob: Uint8Array): BlobHeader {

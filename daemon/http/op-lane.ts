@@ -18,6 +18,7 @@ import { assertDeclaredLength, endAfterAnswer, readBody } from './body-reader.js
 import { errorReply } from './error-reply.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { CompiledRoute } from './route-table.js';
+import { jsonTextOf } from '../modules/json-text.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -74,10 +75,14 @@ function headersFor(payload: string | undefined, requestId: string, close: boole
   return headers;
 }
 
+/** The query of a target without one (every data-path call): one function, not a closure a request. */
+const NO_QUERY = (): undefined => undefined;
+
 /** One query-string parameter, parsed on first use. */
 function lazyQuery(rawQuery: string): (name: string) => string | undefined {
+  if (rawQuery === '') return NO_QUERY;
   let params: URLSearchParams | undefined;
-  return (name) => (rawQuery === '' ? undefined : ((params ??= new URLSearchParams(rawQuery)).get(name) ?? undefined));
+  return (name) => (params ??= new URLSearchParams(rawQuery)).get(name) ?? undefined;
 }
 
 export function opLane(d: OpLaneDeps): RequestListener {
@@ -97,7 +102,7 @@ export function opLane(d: OpLaneDeps): RequestListener {
         payload = e.payload;
         close = e.close;
       } else if (answer !== undefined && status !== 204) {
-        payload = JSON.stringify(answer);
+        payload = jsonTextOf(answer) ?? JSON.stringify(answer);
       }
       if (close) endAfterAnswer(req);
       send(res, status, payload, requestId, close, err === undefined ? extra : undefined);
@@ -111,12 +116,14 @@ export function opLane(d: OpLaneDeps): RequestListener {
 
   const run = (req: IncomingMessage, res: ServerResponse, t: LaneTarget, requestId: string, draft: AuditDraft | undefined, body: Buffer): void => {
     let caller: Caller | undefined;
+    // One header reader for authentication and the route alike.
+    const header = nodeHeader(req);
     try {
       caller = d.authenticator.authenticate({
         method: 'POST',
         path: t.path,
         rawQuery: t.rawQuery,
-        header: nodeHeader(req),
+        header,
         body,
         projectId: t.projectId,
         sourceIp: req.socket.remoteAddress ?? '',
@@ -126,7 +133,7 @@ export function opLane(d: OpLaneDeps): RequestListener {
       const c = caller;
       let extra: Record<string, string> | undefined;
       t.route
-        .run({ caller, raw: body, audit: draft, params: NO_PARAMS, query: lazyQuery(t.rawQuery), setHeader: (name, value) => ((extra ??= {})[name.toLowerCase()] = value), header: nodeHeader(req) })
+        .run({ caller, raw: body, audit: draft, params: NO_PARAMS, query: lazyQuery(t.rawQuery), setHeader: (name, value) => ((extra ??= {})[name.toLowerCase()] = value), header })
         .then(
           (answer) => finish(req, res, t, requestId, draft, c, undefined, answer, extra),
           (err: unknown) => finish(req, res, t, requestId, draft, c, err, undefined),

@@ -4,6 +4,7 @@ import { DewError, kmsErrors, REFERENCE_MESSAGES } from '../errors.js';
 import type { JsonSchema } from '../../schemas/index.js';
 import { strNum } from '../modules/wire.js';
 import { parseJson } from './json-body.js';
+import { useSchemaLength } from './string-length.js';
 
 /** A validator that returns the typed body or throws the reference error. */
 /** Parses a raw request body as JSON and validates it against its schema. */
@@ -33,6 +34,7 @@ export function createAjv(): Ajv2020 {
     validate: (rule: StrNum, data: unknown) => isStrNumValid(rule, data),
     errors: false,
   });
+  useSchemaLength(ajv);
   return ajv;
 }
 

@@ -124,13 +124,16 @@ export function sealGate(d: GateDeps): RequestListener {
   };
 
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = req.url ?? '/';
     const services = d.controller.services();
-    if (services && !path.startsWith('/v1/sys/')) {
+    // The target starts with /v1/sys/ exactly when its path does (no `?` among those characters):
+    // the path is cut out only for the requests served here, not for every data-path call.
+    if (services && !url.startsWith('/v1/sys/')) {
       d.inFlight.track(res);
       services.listener(req, res);
       return;
     }
+    const path = url.split('?')[0];
     const requestId = nextId();
     const at = d.now();
     const operation = req.method !== 'POST' ? undefined : path === SYS_PATHS.init ? 'init-master-key' : path === SYS_PATHS.unseal ? 'unseal' : undefined;

@@ -46,6 +46,17 @@ function dekDigest(k: KeyRecord, dek: Uint8Array): Buffer {
   return createHash(k.keySpec === 'SM4' ? 'sm3' : 'sha256').update(dek).digest();
 }
 
+/** create-datakey's result: the DEK in hex (when asked for) and wrapped. */
+export interface DataKey {
+  key: KeyRecord;
+  plaintextHex: string | undefined;
+  cipherHex: string;
+}
+
+function dataKey(key: KeyRecord, dek: Buffer, blob: Buffer, withPlaintext: boolean): DataKey {
+  return { key, plaintextHex: withPlaintext ? dek.toString('hex') : undefined, cipherHex: blob.toString('hex') };
+}
+
 export class DataPlane {
   constructor(
     private readonly keys: KeyService,
@@ -136,13 +147,30 @@ export class DataPlane {
     return { key: k, plaintext: await decrypting(() => this.hsm.decrypt(ref, blob, header, aad)) };
   }
 
-  /** create-datakey: a fresh DEK, returned in the clear (unless `withPlaintext` is false) and wrapped. */
-  async createDataKey(caller: Caller, keyId: string, bytes: number, aad: Buffer | undefined, withPlaintext: boolean) {
+  /**
+   * create-datakey: a fresh DEK, returned in the clear (unless `withPlaintext` is false) and
+   * wrapped. The answer itself (no promise) when the key and its material are cached.
+   */
+  createDataKey(caller: Caller, keyId: string, bytes: number, aad: Buffer | undefined, withPlaintext: boolean): MaybePromise<DataKey> {
+    const found = this.keys.find(caller, keyId);
+    if (found) {
+      const k = this.checkEncryptionKey(found);
+      const dek = this.hsm.random(bytes);
+      try {
+        const blob = this.hsm.encryptCached(keyRef(k), 'datakey', dek, aad);
+        if (blob) return dataKey(k, dek, blob, withPlaintext);
+      } finally {
+        dek.fill(0);
+      }
+    }
+    return this.createDataKeyLoading(caller, keyId, bytes, aad, withPlaintext);
+  }
+
+  private async createDataKeyLoading(caller: Caller, keyId: string, bytes: number, aad: Buffer | undefined, withPlaintext: boolean): Promise<DataKey> {
     const k = await this.encryptionKey(caller, keyId);
     const dek = this.hsm.random(bytes);
     try {
-      const blob = await this.hsm.encrypt(keyRef(k), 'datakey', dek, aad);
-      return { key: k, plaintextHex: withPlaintext ? dek.toString('hex') : undefined, cipherHex: blob.toString('hex') };
+      return dataKey(k, dek, await this.hsm.encrypt(keyRef(k), 'datakey', dek, aad), withPlaintext);
     } finally {
       dek.fill(0);
     }

@@ -21,7 +21,7 @@ port.on('message', async ({ id, head, fields, summary }: AppendRequest) => {
   let reply: AppendReply;
   try {
     await ready;
-    const chained = chainRecords(sha256Hex, head.chainId, head.headSeq, head.headHash, fields.split('\n'));
+    const chained = chainRecords(sha256Hex, head.chainId, head.headSeq, head.headHash, fields);
     const segment = { chainId: head.chainId, ...chained, ...summary };
     await client.batch(segmentStatements(segment, head.startedAt), 'write');
     reply = { id, head: headAfter(head, segment) };

@@ -18,11 +18,11 @@ export interface WriterThreadData {
   busyTimeoutMs: number;
 }
 
-/** One batch to append: the records' `recordFields` texts joined by newlines, and their summary. */
+/** One batch to append: the records' `recordFields` texts, and their summary. */
 export interface AppendRequest {
   id: number;
   head: ChainHead;
-  fields: string;
+  fields: string[];
   summary: SegmentSummary;
 }
 
@@ -68,12 +68,14 @@ export class BatchWorker {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      // The records' canonical field texts (no raw newline in JSON text) as one string: far cheaper
-      // to pass between threads than a structured clone of every record, and the writer thread
-      // hashes them as they are instead of serialising them again.
+      // The records' canonical field texts: far cheaper to pass between threads than a structured
+      // clone of every record, and the writer thread hashes them as they are instead of serialising
+      // them again. As an array, not joined into one string and split there: the join and the
+      // clone of its one long string cost more than cloning the array (0.75 against 1.2 us of CPU
+      // a record, with the stringify).
       const fields = new Array<string>(entries.length);
       for (let i = 0; i < entries.length; i++) fields[i] = recordFields(entries[i]);
-      const request: AppendRequest = { id, head, fields: fields.join('\n'), summary: summarize(entries) };
+      const request: AppendRequest = { id, head, fields, summary: summarize(entries) };
       this.worker.postMessage(request);
     });
   }

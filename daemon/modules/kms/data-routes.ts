@@ -6,6 +6,7 @@ import { thenMaybe } from '../../services/maybe-promise.js';
 import { kmsErrors } from '../../errors.js';
 import { strictBase64, strNum } from '../wire.js';
 import { op, optStr } from './op.js';
+import { cipherAnswer, plainAnswer } from '../json-text.js';
 
 export interface DataRouteDeps {
   data: DataPlane;
@@ -27,32 +28,28 @@ function dataKeyBytes(b: Body): number {
 }
 
 /** decrypt-data's answer; the plaintext buffer is wiped once encoded. */
-function plainAnswer(res: { keyId: string; plaintext: Buffer }) {
+function decryptAnswer(res: { keyId: string; plaintext: Buffer }) {
   try {
-    return { key_id: res.keyId, plain_text: res.plaintext.toString('utf8'), plain_text_base64: res.plaintext.toString('base64') };
+    return plainAnswer(res.keyId, res.plaintext.toString('utf8'), res.plaintext.toString('base64'));
   } finally {
     res.plaintext.fill(0);
   }
 }
 
 export function dataRoutes(d: DataRouteDeps): RouteSpec[] {
-  const createDataKey = (withPlaintext: boolean) => async (caller: Parameters<DataPlane['createDataKey']>[0], b: Body) => {
-    const res = await d.data.createDataKey(caller, String(b.key_id), dataKeyBytes(b), aadOf(b), withPlaintext);
-    return withPlaintext
-      ? { key_id: res.key.keyId, plain_text: res.plaintextHex, cipher_text: res.cipherHex }
-      : { key_id: res.key.keyId, cipher_text: res.cipherHex };
-  };
+  const createDataKey = (withPlaintext: boolean) => (caller: Parameters<DataPlane['createDataKey']>[0], b: Body) =>
+    thenMaybe(d.data.createDataKey(caller, String(b.key_id), dataKeyBytes(b), aadOf(b), withPlaintext), (res) =>
+      withPlaintext
+        ? { key_id: res.key.keyId, plain_text: res.plaintextHex, cipher_text: res.cipherHex }
+        : { key_id: res.key.keyId, cipher_text: res.cipherHex });
   return [
-    // encrypt-data and decrypt-data answer without a promise when the key is cached (services/maybe-promise.ts).
+    // encrypt-data, decrypt-data and create-datakey answer without a promise when the key is cached (services/maybe-promise.ts).
     op('encrypt-data', 'use', (caller, b) =>
-      thenMaybe(d.encryption.encrypt(caller, String(b.key_id), optStr(b.encryption_algorithm), Buffer.from(String(b.plain_text), 'utf8'), aadOf(b)), (res) => ({
-        key_id: res.keyId,
-        cipher_text: res.ciphertext.toString('base64'),
-      })),
+      thenMaybe(d.encryption.encrypt(caller, String(b.key_id), optStr(b.encryption_algorithm), Buffer.from(String(b.plain_text), 'utf8'), aadOf(b)), (res) => cipherAnswer(res.keyId, res.ciphertext.toString('base64'))),
     ),
     op('decrypt-data', 'use', (caller, b) => {
       const ct = strictBase64('cipher_text', b.cipher_text, 8192, 'KMS.2201');
-      return thenMaybe(d.encryption.decrypt(caller, optStr(b.key_id), optStr(b.encryption_algorithm), ct, aadOf(b)), plainAnswer);
+      return thenMaybe(d.encryption.decrypt(caller, optStr(b.key_id), optStr(b.encryption_algorithm), ct, aadOf(b)), decryptAnswer);
     }),
     op('create-datakey', 'use', createDataKey(true)),
     op('create-datakey-without-plaintext', 'use', createDataKey(false)),
