@@ -27,7 +27,8 @@ a { color: var(--accent); }
 .skip:focus { left: .5rem; }
 code, pre, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .92em; }
 pre { background: var(--code); padding: .75rem; overflow: auto; border-radius: 4px; white-space: pre-wrap; word-break: break-all; }
-.shell { display: grid; grid-template-columns: 13rem 1fr; min-height: 100vh; }
+.shell { display: grid; grid-template-columns: 13rem minmax(0, 1fr); grid-template-rows: auto 1fr; min-height: 100vh; }
+.content { min-width: 0; }
 header.top { grid-column: 1 / -1; display: flex; align-items: center; gap: 1rem; padding: .6rem 1rem; background: var(--panel); border-bottom: 1px solid var(--line); flex-wrap: wrap; }
 header.top .brand { font-weight: 700; font-size: 1.1rem; margin-right: auto; }
 header.top .who { color: var(--muted); font-size: .9rem; overflow-wrap: anywhere; }
@@ -39,10 +40,11 @@ main { padding: 1rem 1.25rem 3rem; min-width: 0; }
 main:focus { outline: none; }
 h1 { font-size: 1.4rem; margin: .2rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
+section.card > h2:first-child { margin-top: 0; }
 section.card { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 1rem; margin: 0 0 1rem; }
 table { border-collapse: collapse; width: 100%; background: var(--panel); }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
-th { font-weight: 600; color: var(--muted); font-size: .85rem; }
+th { font-weight: 600; color: var(--muted); font-size: .85rem; overflow-wrap: normal; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
 dl.details { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0; }
 dl.details dt { color: var(--muted); }
@@ -80,7 +82,7 @@ dialog { border: 1px solid var(--line); border-radius: 6px; background: var(--pa
 dialog::backdrop { background: rgb(0 0 0 / .4); }
 .signed-out { max-width: 36rem; margin: 4rem auto; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 1.5rem; }
 @media (max-width: 720px) {
-  .shell { grid-template-columns: 1fr; }
+  .shell { grid-template-columns: minmax(0, 1fr); grid-template-rows: auto auto 1fr; }
   nav.side { border-right: 0; border-bottom: 1px solid var(--line); }
   nav.side ul { display: flex; flex-wrap: wrap; }
   nav.side a { padding: .4rem .7rem; }

@@ -124,6 +124,14 @@ t.test('create, list, encrypt, decrypt, disable, audit', async (t) => {
   await page.waitForFunction(() => !document.querySelector('tbody')?.textContent?.includes('allowed'));
   const failedOps = await page.locator('tbody tr td:nth-child(2)').allTextContents();
   t.ok(failedOps.length > 0 && failedOps.every((o) => o === 'encrypt-data' || o === 'decrypt-data'), 'the outcome filter keeps the failed calls only');
+  // The sign-in itself is in the account's trail.
+  await page.getByLabel('Key').fill('');
+  await page.getByLabel('Operation').fill('console-sign-in');
+  await page.getByLabel('Outcome').selectOption('');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator('tbody tr', { hasText: 'console-sign-in-link' }).waitFor();
+  const signInOps = await page.locator('tbody tr td:nth-child(2)').allTextContents();
+  t.ok(signInOps.includes('console-sign-in-link') && signInOps.includes('console-sign-in'), 'the link and the sign-in are on the audit page');
   await page.getByRole('button', { name: 'Verify the chain' }).click();
   await page.getByText(/The trail is intact: \d+ records/).waitFor();
   t.pass('the chain verifies');

@@ -55,7 +55,7 @@ export function usageChart(records: readonly AuditRecord[], now: number, days = 
   const total = data.reduce((s, d) => s + d.count, 0);
   const chart = svg(
     'svg',
-    { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `Calls with this key per day over the last ${days} days: ${total} in all, at most ${max} a day.` },
+    { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'xMinYMid meet', role: 'img', 'aria-label': `Calls with this key per day over the last ${days} days: ${total} in all, at most ${max} a day.` },
     svg('line', { class: 'axis', x1: left, x2: W, y1: H - bottom, y2: H - bottom }),
     svg('text', { x: 2, y: 14 }, String(max)),
     svg('text', { x: 2, y: H - bottom }, '0'),
