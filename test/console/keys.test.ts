@@ -137,3 +137,23 @@ t.test('create, list, encrypt, decrypt, disable, audit', async (t) => {
   t.pass('the chain verifies');
   t.same(dialogs, [], 'no browser dialog opened');
 });
+
+t.test('the keys list pages with the daemon marker', async (t) => {
+  const c = await startConsole(t, { args: ['--key-quota', '30'] });
+  for (let i = 0; i < 23; i++) await c.daemon.client.request('POST', '/v1.0/{project_id}/kms/create-key', { key_alias: `paged-${String(i).padStart(2, '0')}` });
+  const { page } = c;
+  await c.signIn();
+  await page.locator('tbody tr').first().waitFor();
+  t.equal(await page.locator('tbody tr').count(), 20, 'twenty keys on the first page');
+  t.match(await page.locator('main').textContent(), /23 keys in this project/, 'the total is said');
+  const first = await page.locator('tbody tr td:first-child').allTextContents();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('Page 2').waitFor();
+  const second = await page.locator('tbody tr td:first-child').allTextContents();
+  t.equal(second.length, 3, 'the other three on the second');
+  t.same(second.filter((a) => first.includes(a)), [], 'no key on both pages');
+  t.ok(await page.getByRole('button', { name: 'Next' }).isDisabled(), 'no third page');
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.getByText('Page 1').waitFor();
+  t.same(await page.locator('tbody tr td:first-child').allTextContents(), first, 'Previous shows the first page again');
+});
