@@ -45,8 +45,10 @@ export function buildOpenApi(routes: RouteTable, schemas: ReadonlyMap<string, Js
         tags: [r.module],
         'x-dew-operation': r.access.operation,
         'x-dew-permission': r.access.permission,
+        ...(r.public ? { 'x-dew-public': true } : {}),
         parameters: params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
-        security: [{ aksk: [] }, { token: [] }],
+        // A public route takes no credential: its body carries its own (the console's sign-in token).
+        security: r.public ? [] : [{ aksk: [] }, { token: [] }],
         ...(schema ? { requestBody: { required: true, content: { 'application/json': { schema: stripExtensions(schema) } } } } : {}),
         responses: {
           [String(r.status)]: { description: 'Success' },

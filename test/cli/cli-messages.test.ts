@@ -202,6 +202,7 @@ t.test('every command with the daemon stopped, and with bad arguments: non-zero 
     ['audit', 'verify'],
     ['audit', 'verify', '--data-dir', join(home, 'nonexistent')],
     ['audit', 'verify', '--db', `file:${join(home, 'nonexistent.db')}`],
+    ['console', '--no-open'],
     ['rotate', '--key', 'x'],
     ['rotate', '--due', '--data-dir', join(home, 'nonexistent')],
     ['plan', stack],

@@ -28,6 +28,7 @@ interface Declared {
   path: string;
   operation: string;
   permission: 'read' | 'use' | 'manage' | 'iam' | 'any';
+  public?: boolean;
 }
 
 t.test('a route without a permission, an unknown schema or a twin route refuses to start', async (t) => {
@@ -69,14 +70,16 @@ t.test('every declared route: 401 unsigned, 403 without its permission, audited;
   const declared: Declared[] = [];
   for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Any>>)) {
     for (const [method, o] of Object.entries(methods)) {
-      declared.push({ method: method.toUpperCase(), path, operation: o['x-dew-operation'], permission: o['x-dew-permission'] });
+      declared.push({ method: method.toUpperCase(), path, operation: o['x-dew-operation'], permission: o['x-dew-permission'], public: o['x-dew-public'] === true });
     }
   }
   t.ok(declared.length >= 60, `the document lists every route (${declared.length})`);
   for (const svc of ['kms', 'dew/iam', 'dew/stacks', 'dew/audit']) t.ok(declared.some((r) => r.path.includes(`/${svc}/`)), `${svc} routes are declared`);
   t.ok(declared.some((r) => r.path === '/v3/auth/tokens'), 'the token route is declared');
   // Open to every authenticated caller only where the service itself decides who may act.
-  t.same(declared.filter((r) => r.permission === 'any').map((r) => r.operation).sort(), ['auth-token', 'list-retirable-grants', 'retire-grant'], "only these routes take 'any'");
+  t.same(declared.filter((r) => r.permission === 'any').map((r) => r.operation).sort(), ['auth-token', 'console-sign-in', 'console-sign-in-link', 'console-sign-out', 'list-retirable-grants', 'retire-grant'], "only these routes take 'any'");
+  // Public: no credential asked by the edge; the body carries the route's own (the console's one-time sign-in token).
+  t.same(declared.filter((r) => r.public).map((r) => r.operation), ['console-sign-in'], 'only the console sign-in is public');
   // The seal API's authenticated routes (seal, rekey) are for administrators (of the operator account, checked by the service).
   const administered = (path: string) => path.includes('/dew/iam/') || path.startsWith('/v1/sys/');
   t.same(declared.filter((r) => r.permission === 'iam').map((r) => r.path), declared.filter((r) => administered(r.path)).map((r) => r.path), 'IAM and seal routes, and only they, need iam');
@@ -103,6 +106,8 @@ t.test('every declared route: 401 unsigned, 403 without its permission, audited;
     'encrypt-datakey': { key_id: key, plain_text: Buffer.concat([dek, createHash('sha256').update(dek).digest()]).toString('hex'), datakey_plain_length: '32' },
     'decrypt-datakey': { key_id: key, cipher_text: dk.cipher_text, datakey_cipher_length: '32' },
     'create-grant': { key_id: key, grantee_principal: 'a'.repeat(32), operations: ['describe-key'] },
+    // A public route's credential is in its body: an unknown one is the same 401 as no signature.
+    'console-sign-in': { sign_in_token: 'A'.repeat(43) },
   };
 
   const concrete = (path: string) =>
