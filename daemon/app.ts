@@ -24,6 +24,9 @@ import { auditTrail, AuditTrail } from './http/audit-trail.js';
 import type { AuditLog } from './services/audit.js';
 import type { IdentityService } from './services/identity.js';
 import type { ServiceModule } from './modules/contract.js';
+import type { Caller } from './services/caller.js';
+import type { TokenRevocations } from './services/token-revocations.js';
+import { mountConsole } from './console/serve.js';
 import type { JsonSchema } from '../schemas/index.js';
 
 export interface AppDeps {
@@ -42,6 +45,8 @@ export interface AppDeps {
   logError: (err: unknown, requestId: string) => void;
   /** The AK lockout, shared with the other daemons on the database (one of the app's own when absent). */
   lockout?: AkLockout;
+  /** Tokens revoked before their expiry (console sign-out), mirrored from the database; none when absent. */
+  revocations?: TokenRevocations;
 }
 
 /** The Hono app, the node request listener that serves it behind the op lane, and the route table. */
@@ -76,6 +81,20 @@ function honoHandler(route: CompiledRoute, authenticator: Authenticator, trail: 
     }
     // The request target exactly as sent (the signature covers it), not a normalised URL.
     const { path, rawQuery } = splitRequestUrl(incoming?.url ?? c.req.url);
+    const sourceIp = incoming?.socket.remoteAddress ?? '';
+    if (route.public) {
+      // The route proves its caller from the body and names it through identify().
+      const identify = (accessKey: string, userId: string) => {
+        const proved = authenticator.identify(accessKey, userId, sourceIp, route.access);
+        c.set('caller', proved);
+        trail?.bindCaller(draft, proved);
+        return proved;
+      };
+      const anonymous: Caller = { domainId: '', projectId: '', userId: '', accessKey: '', roles: [], sourceIp, operation: route.access.operation, grantOnly: true };
+      const answer = await route.run({ caller: anonymous, raw, audit: draft, params: c.req.param(), query: (name) => c.req.query(name), setHeader: (name, value) => c.header(name, value), header: (name) => c.req.header(name), identify });
+      if (answer === undefined || route.status === 204) return c.body(null, route.status);
+      return c.json(answer, route.status);
+    }
     const caller = authenticator.authenticate({
       method: c.req.method,
       path,
@@ -83,7 +102,7 @@ function honoHandler(route: CompiledRoute, authenticator: Authenticator, trail: 
       header: incoming ? nodeHeader(incoming) : (name: string) => c.req.header(name),
       body: raw,
       projectId: c.req.param('project_id'),
-      sourceIp: incoming?.socket.remoteAddress ?? '',
+      sourceIp,
       access: route.access,
     });
     c.set('caller', caller);
@@ -142,8 +161,10 @@ export function createApp(d: AppDeps): HttpFront {
   app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/', (c) => c.json({ versions: [versionDetail(c.req.url)] }));
   app.get('/v1.0', (c) => c.json({ version: versionDetail(c.req.url) }));
+  // The web console's static files (daemon/console/serve.ts): no credential, nothing but files.
+  mountConsole(app);
 
-  const authenticator = new Authenticator({ identity: d.identity, tokenKey: d.tokenKey, now: d.now, lockout: d.lockout });
+  const authenticator = new Authenticator({ identity: d.identity, tokenKey: d.tokenKey, now: d.now, lockout: d.lockout, revocations: d.revocations });
   for (const route of routes.hono) app.on(route.method, route.pattern, honoHandler(route, authenticator, trail));
 
   const listener = opLane({ routes: routes.lane, authenticator, trail, nextId, logError: d.logError, fallback: getRequestListener(app.fetch) });

@@ -60,6 +60,11 @@ import { RekeyService } from './seal/rekey.js';
 import { tokenMasterWrapper } from './seal/token-master-wrapper.js';
 import { MasterKeyRepo } from './store/master-key-repo.js';
 import { sysModule } from './modules/sys/module.js';
+import { consoleLinksModule, consoleSessionsModule } from './modules/console/module.js';
+import { ConsoleRepo } from './store/console-repo.js';
+import { ConsoleSignIn } from './services/console-sign-in.js';
+import { TokenRevocations } from './services/token-revocations.js';
+import { randomBytes } from 'node:crypto';
 import type { RequestListener } from './http/op-lane.js';
 import { parseDaemonArgs, ConfigError, type DaemonConfig } from './config.js';
 import { loadSchemas } from '../schemas/index.js';
@@ -241,12 +246,17 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
     });
     // Idle counts and ended locks are deleted, so strangers' tries do not pile up in the database.
     const pruneTimer = setInterval(() => {
+      revocations.prune();
       lockoutRepo.prune(now(), LOCK_MS).catch((err) => io.log(JSON.stringify({ level: 'warn', msg: 'AK lockout prune failed', error: (err as Error).message })));
     }, LOCK_MS);
     pruneTimer.unref();
 
     // The edge MACs bearer tokens through the HSM; it never holds the key (hsm/token-mac.ts).
     const tokenKey: TokenMac = { macToken: (b) => hsm.macToken(b), verifyTokenMac: (b, m) => hsm.verifyTokenMac(b, m) };
+    // Console sign-in links and token revocations (sign-out), shared through the database and the change feed.
+    const revocations = new TokenRevocations(now);
+    const signIn = new ConsoleSignIn({ repo: new ConsoleRepo(database.db, now), revocations, tokenKey, now, random: randomBytes, userName: (domainId, userId) => identity.findUser(domainId, userId)?.name });
+    await signIn.loadRevoked();
     const modules = [
       kmsModule({ keys, data, encryption: new EncryptionService(data, asym), tags, asym, imports, grants, aliases, rotation: gov.rotation, grantIndex, aliasIndex, keyChanges: keyChangeHandler(cache, hsm) }),
       iamModule({ iam, identity }),
@@ -258,6 +268,8 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
       csmsModule({ ...csms, eventRoutes: [...csmsEventRoutes(csms.events), csmsPasswordRoute] }),
       hsmModule(hsmDeps),
       keystoreModule(hsmDeps),
+      consoleLinksModule({ signIn }),
+      consoleSessionsModule({ signIn }),
       sysModule({
         rekey: new RekeyService({
           records: new MasterKeyRepo(database.client),
@@ -281,6 +293,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
     const front = createApp({
       modules,
       lockout,
+      revocations,
       identity,
       tokenKey,
       schemas: new Map([...loadSchemas('kms'), ...loadSchemas('dew'), ...loadSchemas('kps'), ...loadSchemas('csms'), ...loadSchemas('dhsm')]),

@@ -14,6 +14,7 @@ import { verifyToken, type TokenFailure, type TokenClaims } from './auth/token.j
 import type { TokenMac } from '../hsm/token-mac.js';
 import { AkLockout } from './auth/ak-lockout.js';
 import { allows, isGrantable, type Access } from '../services/authorization.js';
+import { tokenHash, type TokenRevocations } from '../services/token-revocations.js';
 
 const VERIFIED_TOKENS_MAX = 10_000;
 
@@ -32,6 +33,8 @@ const TOKEN_MESSAGES: Record<TokenFailure, string> = {
   expired: 'Incorrect IAM authentication information: token expires',
 };
 
+const REVOKED_MESSAGE = 'Incorrect IAM authentication information: the token was revoked (signed out)';
+
 const LOCKED_MESSAGE = 'Incorrect IAM authentication information: AK access failed to reach the limit,forbidden';
 
 export function unauthorized(message: string): DewError {
@@ -45,6 +48,8 @@ export interface AuthDeps {
   now: () => number;
   /** The AK lockout (shared with other daemons by the caller); one of this daemon's own when absent. */
   lockout?: AkLockout;
+  /** Tokens revoked before their expiry (console sign-out), shared with the other daemons; none when absent. */
+  revocations?: TokenRevocations;
 }
 
 /** A request as authentication sees it: the signed parts (raw path, raw query, headers, exact body) and where it came from. */
@@ -73,12 +78,28 @@ function toCaller(p: Principal, ip: string, access: Access, grantOnly: boolean, 
 
 export class Authenticator {
   // Tokens already verified (MAC and claims), until they expire: the hot path skips the MAC and JSON.
-  private readonly verified = new Map<string, TokenClaims>();
+  // Each with its hash, so a revocation (named by hash) finds and drops it.
+  private readonly verified = new Map<string, { claims: TokenClaims; hash: string }>();
   private readonly lockout: AkLockout;
 
   constructor(private readonly deps: AuthDeps) {
     if (!deps?.identity || typeof deps.tokenKey?.verifyTokenMac !== 'function') throw new TypeError('deps: identity and tokenKey are required');
     this.lockout = deps.lockout ?? new AkLockout(deps.now);
+    deps.revocations?.onRevoke((hash) => {
+      for (const [token, v] of this.verified) if (v.hash === hash) this.verified.delete(token);
+    });
+  }
+
+  /**
+   * The caller a route proved itself (the console's sign-in token, for a route that takes no
+   * credential): the access key's principal, still the same user, through the IP allow-list.
+   */
+  identify(accessKey: string, userId: string, sourceIp: string, access: Access): Caller {
+    const principal = this.deps.identity.principal(accessKey);
+    if (!principal || principal.userId !== userId) throw unauthorized(TOKEN_MESSAGES.malformed);
+    const acl = this.deps.identity.ipAllowList(principal.domainId);
+    if (acl && !acl.allows(sourceIp)) throw unauthorized(`Incorrect IAM authentication information: current ip:${sourceIp} refused`);
+    return toCaller(principal, sourceIp, access, !allows(principal.permissions, access.permission), undefined);
   }
 
   /** The caller the request proves it is, allowed to attempt the operation; throws the 401/403 otherwise. */
@@ -102,15 +123,15 @@ export class Authenticator {
 
   private tokenClaims(token: string): TokenClaims {
     const now = this.deps.now();
-    let claims = this.verified.get(token);
-    if (!claims || claims.expiresAtMs <= now) {
-      const r = verifyToken(this.deps.tokenKey, token, now);
-      if (!r.ok) throw unauthorized(TOKEN_MESSAGES[r.reason]);
-      claims = r.claims;
-      if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.clear();
-      this.verified.set(token, claims);
-    }
-    return claims;
+    const cached = this.verified.get(token);
+    if (cached && cached.claims.expiresAtMs > now) return cached.claims;
+    const r = verifyToken(this.deps.tokenKey, token, now);
+    if (!r.ok) throw unauthorized(TOKEN_MESSAGES[r.reason]);
+    const hash = tokenHash(token);
+    if (this.deps.revocations?.isRevoked(hash)) throw unauthorized(REVOKED_MESSAGE);
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.clear();
+    this.verified.set(token, { claims: r.claims, hash });
+    return r.claims;
   }
 
   private byToken(claims: TokenClaims): Principal {

@@ -26,6 +26,8 @@ export interface RouteInput {
   readonly setHeader: (name: string, value: string) => void;
   /** A request header, as sent (undefined when absent). */
   readonly header: (name: string) => string | undefined;
+  /** A public route's way to name the caller it proved (modules/contract.ts `RouteRequest.identify`). */
+  readonly identify?: (accessKey: string, userId: string) => Caller;
 }
 
 export interface CompiledRoute {
@@ -34,6 +36,8 @@ export interface CompiledRoute {
   /** The full Hono pattern (`/v1.0/:project_id/kms/:key_id/tags`). */
   readonly pattern: string;
   readonly access: Access;
+  /** The edge asks no credential (modules/contract.ts `RouteSpec.public`); always served by Hono. */
+  readonly public: boolean;
   readonly status: 200 | 201 | 204;
   /** The largest body it reads. */
   readonly maxBodyBytes: number;
@@ -77,6 +81,7 @@ function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], vali
     method: r.method,
     pattern: m.base + r.path,
     access: Object.freeze({ operation: r.operation, permission: r.permission }),
+    public: r.public === true,
     status: r.status ?? 200,
     maxBodyBytes,
     schema: r.schema,
@@ -93,6 +98,7 @@ function compileRoute(m: ServiceModule, r: ServiceModule['routes'][number], vali
         audit: input.audit,
         setHeader: input.setHeader,
         header: input.header,
+        identify: input.identify,
       };
       const audit = input.audit;
       if (before) noteResource(audit, before(req));
@@ -134,7 +140,7 @@ export function buildRouteTable(modules: readonly ServiceModule[], ajv: Ajv2020,
       }
       const route = compileRoute(m, r, validate, r.schema === undefined ? undefined : schemas.get(r.schema));
       all.push(route);
-      const key = laneKey(r.method, route.pattern);
+      const key = route.public ? undefined : laneKey(r.method, route.pattern);
       if (key !== undefined) lane.set(key, route);
       else hono.push(route);
     }

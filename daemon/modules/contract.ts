@@ -33,6 +33,12 @@ export interface RouteRequest {
   setHeader(name: string, value: string): void;
   /** A request header (a credential the route checks itself, as `X-Hsm-Credential`); undefined when absent. */
   header(name: string): string | undefined;
+  /**
+   * Only on a `public` route: the caller the route proved from its own credential (the console's
+   * sign-in token): the access key's principal through the IP allow-list, bound to the audit
+   * record. Throws the 401 when the key is gone or no longer the user's.
+   */
+  readonly identify?: (accessKey: string, userId: string) => Caller;
 }
 
 /** The JSON answer (undefined: an empty body), at once or as a promise. */
@@ -71,6 +77,12 @@ export interface RouteSpec {
   readonly maxBodyBytes?: number;
   /** The success status (200 when absent); 204 answers no body. */
   readonly status?: 200 | 201 | 204;
+  /**
+   * True: the edge asks for no credential; the route proves who calls from its body (the console's
+   * one-time sign-in token) and names the caller through `req.identify` (until then `req.caller`
+   * is anonymous: no account, no roles). Audited and validated like any route; `permission` must be `any`.
+   */
+  readonly public?: true;
 }
 
 /** A stack resource type's live view: what the daemon holds for one managed object (services/stacks.ts). */
@@ -130,6 +142,7 @@ export function checkModules(modules: readonly ServiceModule[], hasSchema: (id: 
       if (!PERMISSIONS.has(r.permission)) throw new ModuleError(`${where}: unknown permission ${JSON.stringify(r.permission)}`);
       if (r.schema !== undefined && !hasSchema(r.schema)) throw new ModuleError(`${where}: schema ${r.schema} is missing from schemas/`);
       if (typeof r.handler !== 'function') throw new ModuleError(`${where}: declares no handler`);
+      if (r.public && r.permission !== 'any') throw new ModuleError(`${where}: a public route proves its caller itself, so its permission must be 'any'`);
       // `/:a/x` and `/:b/x` are the same route to the router.
       const shape = `${r.method} ${(m.base + r.path).replace(/:[a-z_]+/g, ':')}`;
       const twin = seen.get(shape);

@@ -61,3 +61,11 @@ export interface Access {
   readonly operation: string;
   readonly permission: Permission;
 }
+
+const PERMISSION_NAMES: readonly Exclude<Permission, 'any'>[] = Object.freeze(['read', 'use', 'manage', 'iam']);
+
+/** The permission names a set of roles allows (what the console shows buttons for). */
+export function permissionsOf(roles: readonly string[]): Permission[] {
+  const bits = permissionBits(roles);
+  return PERMISSION_NAMES.filter((p) => allows(bits, p));
+}

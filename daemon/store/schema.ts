@@ -615,3 +615,33 @@ export const keystores = sqliteTable(
   },
   (t) => [uniqueIndex('keystores_project_alias').on(t.projectId, t.keystoreAlias), uniqueIndex('keystores_hsm').on(t.hsmId)],
 );
+
+/**
+ * The console's one-time sign-in links (`dew console`): only the SHA-256 of the token is kept, with
+ * the principal it signs in as. `used_at` is set by the one exchange that wins (a second use is
+ * refused); rows past their expiry are pruned.
+ */
+export const consoleSignIns = sqliteTable('console_sign_ins', {
+  /** Hex SHA-256 of the token the URL fragment carries. */
+  tokenHash: text('token_hash').primaryKey(),
+  domainId: text('domain_id').notNull(),
+  projectId: text('project_id').notNull(),
+  userId: text('user_id').notNull(),
+  accessKey: text('access_key').notNull(),
+  /** The latest the session may end (the expiry of a token the link was made with), or null. */
+  sessionLimit: integer('session_limit'),
+  createdAt: integer('created_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  usedAt: integer('used_at'),
+});
+
+/**
+ * Bearer tokens revoked before their expiry (console sign-out), by hex SHA-256 of the token: every
+ * daemon mirrors them through the change feed (kind `revoked_token`, object id the hash) and refuses
+ * them; a row may go once the token has expired.
+ */
+export const revokedTokens = sqliteTable('revoked_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  expiresAt: integer('expires_at').notNull(),
+  revokedAt: integer('revoked_at').notNull(),
+});
