@@ -54,7 +54,7 @@ t.test('the service pages', async (t) => {
   await c.signIn(reader, readerPage);
 
   await t.test('key pairs: list, details, the XSS description as text', async (t) => {
-    await api.request('POST', '/v3/{project_id}/keypairs', { keypair: { name: 'api-kp', description: XSS } });
+    await api.request('POST', '/v3/{project_id}/keypairs', { keypair: { name: 'api-kp', description: XSS, scope: 'domain' } });
     const shown = ((await api.request('GET', '/v3/{project_id}/keypairs/api-kp')).body as Any).keypair;
     await go(page, '#/keypairs', 'Key pairs');
     const row = page.locator('tr', { hasText: 'api-kp' });
