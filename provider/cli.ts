@@ -6,6 +6,7 @@ import { HELP, renderHelp } from './commands/help-table.js';
 import { didYouMean } from './config/did-you-mean.js';
 import { onInterrupt } from './commands/interrupts.js';
 import { pipedPrompt } from './commands/piped-prompt.js';
+import { spawn } from 'node:child_process';
 
 type Loader = () => Promise<Command>;
 
@@ -32,6 +33,7 @@ const COMMANDS: Readonly<Record<string, { load: Loader; /** only for a command n
   quickstart: { load: async () => (await import('./commands/quickstart.js')).quickstartCommand },
   rotate: { load: async () => (await import('./commands/rotate.js')).rotateCommand },
   audit: { load: async () => (await import('./commands/audit.js')).auditCommand },
+  console: { load: async () => (await import('./commands/console.js')).consoleCommand },
   'force-unlock': { load: async () => (await import('./commands/force-unlock.js')).forceUnlockCommand },
   terraform: { load: async () => (await import('./commands/terraform.js')).terraformCommand },
 });
@@ -132,6 +134,22 @@ async function hiddenPrompt(question: string): Promise<string> {
   }
 }
 
+/** Starts xdg-open on a URL, detached; false when it cannot start (never throws). */
+function openBrowser(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      const child = spawn('xdg-open', [url], { detached: true, stdio: 'ignore' });
+      child.once('error', () => resolve(false));
+      child.once('spawn', () => {
+        child.unref();
+        resolve(true);
+      });
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
 /** Runs one `dew` invocation; returns its exit code. */
 export async function runCli(argv: readonly string[], daemon?: DaemonEntry): Promise<number> {
   const [first, ...afterFirst] = argv;
@@ -180,6 +198,7 @@ export async function runCli(argv: readonly string[], daemon?: DaemonEntry): Pro
       : pipedPrompt(process.stdin, { write: (s) => void process.stdout.write(s) }),
     promptSecret: process.stdin.isTTY ? (q) => hiddenPrompt(q) : undefined,
     now: Date.now,
+    openBrowser,
     onInterrupt,
     daemon,
   };

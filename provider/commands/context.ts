@@ -20,6 +20,8 @@ export interface CommandContext {
   prompt?: (question: string) => Promise<string | undefined>;
   /** Reads one secret line from the terminal without echoing it; absent when stdin is not a terminal (then `prompt` reads the pipe). */
   promptSecret?: (question: string) => Promise<string | undefined>;
+  /** Opens a URL in the desktop's browser (xdg-open); resolves false when it could not. Absent in tests. */
+  openBrowser?: (url: string) => Promise<boolean>;
   /** Milliseconds since the epoch; injected so tests control time. */
   now: () => number;
   /**

@@ -315,6 +315,20 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
       },
     },
   },
+  console: {
+    summary: 'print a one-time sign-in link to the web console (and open it in a browser)',
+    usage: 'dew console [--no-open] [--json] [-credentials FILE]',
+    flags: [
+      f('--no-open', 'only print the link; do not start a browser'),
+      f('--json', 'print {"url", "expires_at"} as JSON'),
+      CREDENTIALS,
+    ],
+    notes: [
+      'The link signs the current credentials in at <daemon>/console/; it works once, within 2 minutes,',
+      'and the session it starts lasts 8 hours or until Sign out. A browser is opened (xdg-open) only',
+      'when DISPLAY or WAYLAND_DISPLAY is set; the link is printed either way.',
+    ],
+  },
   terraform: {
     summary: 'the dew provider for Terraform: install it for terraform init, or print a dev_overrides CLI config',
     usage: 'dew terraform <install|dev-overrides> [--dir DIR]',
