@@ -27,20 +27,24 @@ async function go(page: Page, hash: string, heading: string | RegExp): Promise<v
   await page.locator('main h1', { hasText: heading }).waitFor();
 }
 
-/** Fails the test on any dialog (an injected alert()) and counts images in main (an injected <img>). */
-function watchXss(page: Page): { dialogs: string[] } {
-  const seen = { dialogs: [] as string[] };
+/** Records any dialog (an injected alert()) and any request for the injected <img>'s source. */
+function watchXss(page: Page): { dialogs: string[]; images: string[] } {
+  const seen = { dialogs: [] as string[], images: [] as string[] };
   page.on('dialog', (d) => {
     seen.dialogs.push(d.message());
     void d.dismiss();
   });
+  page.on('request', (r) => {
+    if (/\/x$/.test(r.url())) seen.images.push(r.url());
+  });
   return seen;
 }
 
-async function noInjectedMarkup(t: Test, page: Page, seen: { dialogs: string[] }, what: string): Promise<void> {
+async function noInjectedMarkup(t: Test, page: Page, seen: { dialogs: string[]; images: string[] }, what: string): Promise<void> {
   t.match(await page.locator('main').textContent(), XSS, `${what}: the XSS-looking text shows as its characters`);
   t.equal(await page.locator('main img').count(), 0, `${what}: no <img> element was made`);
   t.same(seen.dialogs, [], `${what}: no script ran`);
+  t.same(seen.images, [], `${what}: the img source was never requested`);
 }
 
 t.test('the service pages', async (t) => {
