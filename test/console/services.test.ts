@@ -1,6 +1,6 @@
 /**
- * The service pages of the console in Chromium against a real daemon: key pairs (list, details, a
- * generated private key downloaded once, delete), secrets (list, details, a value fetched only on
+ * The service pages of the console in Chromium against a real daemon: key pairs (list, details,
+ * the hosts one is bound to on a real sshd, a generated private key downloaded once, delete), secrets (list, details, a value fetched only on
  * a click and hidden again, the stage timeline), HSM instances and keystores (list, details, the
  * keys in a keystore), and stacks (a stack `dew apply` made: its objects and the plan text as
  * `dew plan` printed it). Each service's XSS-looking name or description renders as text and runs
@@ -16,13 +16,18 @@ import type { Test } from 'tap';
 import { startConsole, type ConsoleHarness } from '../helpers/console.js';
 import { dewRunner } from '../e2e/harness.js';
 import { hsmApi, HSMS, KS } from '../hsm-instances/hsm-api.js';
+import { startSshd } from '../helpers/sshd.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 const XSS = '<img src=x onerror=alert(1)>';
 
-/** Goes to a console hash and waits for the page's heading. */
+/** Goes to a console hash (drawing the page afresh when it is the current one) and waits for the page's heading. */
 async function go(page: Page, hash: string, heading: string | RegExp): Promise<void> {
+  if (await page.evaluate((h) => location.hash === h, hash)) {
+    await page.evaluate(() => (location.hash = '#/again'));
+    await page.locator('main h1', { hasText: 'Not found' }).waitFor();
+  }
   await page.evaluate((h) => (location.hash = h), hash);
   await page.locator('main h1', { hasText: heading }).waitFor();
 }
@@ -70,8 +75,24 @@ t.test('the service pages', async (t) => {
     const text = (await page.locator('main').textContent()) ?? '';
     t.match(text, shown.fingerprint, 'and the fingerprint');
     t.match(text, 'SSH_RSA_2048', 'and the algorithm');
-    t.match(text, 'Not bound to any host.', 'and its bindings');
+    t.match(text, 'Not bound to any host.', 'and its bindings (none yet)');
     await noInjectedMarkup(t, page, seen, 'key pair description');
+  });
+
+  await t.test('key pairs: the hosts a key pair is bound to (a real sshd)', async (t) => {
+    const host = await startSshd(t);
+    await api.request('POST', '/v3/{project_id}/hosts', { host: { name: 'web-host', address: host.address, port: host.port, username: host.user } });
+    let task = ((await api.request('POST', '/v3/{project_id}/keypairs/associate', { keypair_name: 'api-kp', server: { id: 'web-host', auth: { type: 'password', key: host.password } } })).body as Any);
+    for (let i = 0; i < 600 && !/^(SUCCESS|FAILED)_/.test(String(task.task_status)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      task = (await api.request('GET', `/v3/{project_id}/tasks/${task.task_id}`)).body as Any;
+    }
+    t.equal(task.task_status, 'SUCCESS_RESET', JSON.stringify(task));
+    await go(page, '#/keypairs/api-kp', 'Key pair api-kp');
+    const bound = page.getByRole('region', { name: 'Bound hosts' });
+    const row = bound.locator('tbody tr');
+    t.equal(await row.count(), 1, 'one bound host');
+    t.match(await row.textContent(), `web-host${host.user}@127.0.0.1:${host.port}`, 'the host, its address and user');
   });
 
   await t.test('key pairs: a generated private key is downloaded once, then gone; delete', async (t) => {
