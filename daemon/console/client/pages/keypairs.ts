@@ -8,7 +8,7 @@ import { projectPath, withQuery } from '../api.js';
 import type { View } from '../view.js';
 import { badge, card, confirmDialog, dataTable, errorText, field } from '../widgets.js';
 import { markerPaged } from './marker-pages.js';
-import { privateKeyDownload } from './private-key-download.js';
+import { privateKeyDownload, type PrivateKeyOffer } from './private-key-download.js';
 
 export interface KeypairItem {
   name: string;
@@ -70,6 +70,7 @@ function createForm(view: View, created: (name: string, privateKey: string | und
 export async function render(view: View): Promise<HTMLElement> {
   const manage = view.session.can('manage');
   const offer = h('div', { 'data-testid': 'offer' });
+  let current: PrivateKeyOffer | undefined;
   const listBox = h('div');
   const table = (rows: readonly KeypairItem[]) =>
     dataTable({
@@ -110,7 +111,9 @@ export async function render(view: View): Promise<HTMLElement> {
       ? card(
           'Create a key pair',
           createForm(view, (name, privateKey) => {
-            replaceChildren(offer, privateKey === undefined ? null : privateKeyDownload(name, privateKey));
+            current?.drop();
+            current = privateKey === undefined ? undefined : privateKeyDownload(name, privateKey);
+            replaceChildren(offer, current?.box);
             view.notify(`Created the key pair ${name}.`, 'ok');
             void refresh();
           }),

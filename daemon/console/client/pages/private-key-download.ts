@@ -9,8 +9,14 @@ import { h, replaceChildren } from '../dom.js';
 import { notice } from '../widgets.js';
 import { onLeave } from './page-leave.js';
 
+export interface PrivateKeyOffer {
+  readonly box: HTMLElement;
+  /** Revokes the download now (another key pair's offer replaces this one). */
+  drop(): void;
+}
+
 /** A box offering `privateKey` as `<name>.pem` once; the caller passes the text and keeps no reference. */
-export function privateKeyDownload(name: string, privateKey: string): HTMLElement {
+export function privateKeyDownload(name: string, privateKey: string): PrivateKeyOffer {
   let url: string | undefined = URL.createObjectURL(new Blob([privateKey], { type: 'application/x-pem-file' }));
   const box = h('section', { class: 'card', 'aria-label': 'Private key download', 'data-testid': 'private-key-download' });
   const drop = (why: string) => {
@@ -26,12 +32,15 @@ export function privateKeyDownload(name: string, privateKey: string): HTMLElemen
     // Revoke once the browser has taken the download (the click's default action runs first).
     setTimeout(() => drop(`The private key of ${name} was downloaded. dew keeps no copy: it cannot be downloaded again.`), 0);
   });
-  onLeave(() => drop('The private key download was given up.'));
+  const giveUp = () => {
+    if (url) drop(`The download of the private key of ${name} was given up: it cannot be downloaded again.`);
+  };
+  onLeave(giveUp);
   replaceChildren(
     box,
     h('h2', null, 'Save the private key now'),
     h('p', null, `dew generated the key pair ${name} and does not keep its private key: it can be downloaded once, here. Keep it safe.`),
     h('div', { class: 'actions' }, link),
   );
-  return box;
+  return { box, drop: giveUp };
 }

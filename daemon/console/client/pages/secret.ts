@@ -39,6 +39,7 @@ async function allVersions(view: View, name: string): Promise<VersionMetadata[]>
 function revealer(view: View, name: string, version: string, hides: (() => void)[]): HTMLElement {
   const out = h('div', { class: 'secret-value', 'aria-live': 'polite', 'data-testid': `value-${version}` });
   let shown = false;
+  let left = false;
   const button = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'aria-label': `Show the value of ${version}`, 'data-testid': `reveal-${version}` }, 'Show value');
   const hide = () => {
     shown = false;
@@ -47,13 +48,17 @@ function revealer(view: View, name: string, version: string, hides: (() => void)
     button.setAttribute('aria-pressed', 'false');
     button.setAttribute('aria-label', `Show the value of ${version}`);
   };
-  hides.push(hide);
+  hides.push(() => {
+    left = true;
+    hide();
+  });
   button.addEventListener('click', () => {
     if (shown) return hide();
     button.disabled = true;
     view
       .api<VersionAnswer>('GET', projectPath(`/secrets/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`, 'v1'))
       .then((a) => {
+        if (left) return; // the user left while the value was on its way: it is not shown
         const v = a.version;
         const text = v.secret_string !== undefined ? v.secret_string : (v.secret_binary ?? '');
         shown = true;
