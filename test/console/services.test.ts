@@ -128,10 +128,21 @@ t.test('the service pages', async (t) => {
     t.equal(await page.getByTestId('private-key-link').count(), 0, 'coming back offers no download');
     t.same(downloads, ['ui-kp.pem'], 'one download in all');
 
-    await page.getByRole('button', { name: 'Delete key pair ui-kp' }).click();
+    // An offer left without downloading is given up: coming back offers nothing.
+    await form.getByLabel('Name').fill('ui-kp2');
+    await form.getByRole('button', { name: 'Create key pair' }).click();
+    await page.getByTestId('private-key-link').waitFor();
+    await go(page, '#/keypairs/ui-kp2', 'Key pair ui-kp2');
+    t.equal(await page.locator('a[href^="blob:"]').count(), 0, 'leaving the page drops the offer');
+    await go(page, '#/keypairs', 'Key pairs');
+    await page.locator('tr', { hasText: 'ui-kp2' }).waitFor();
+    t.equal(await page.getByTestId('private-key-link').count(), 0, 'and coming back offers no download');
+    t.same(downloads, ['ui-kp.pem'], 'nothing was downloaded');
+
+    await page.getByRole('button', { name: 'Delete key pair ui-kp', exact: true }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await page.getByText('Deleted the key pair ui-kp.').waitFor();
-    await page.locator('tr', { hasText: 'ui-kp' }).waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'ui-kp', exact: true }).waitFor({ state: 'detached' });
     const gone = await api.request('GET', '/v3/{project_id}/keypairs/ui-kp').then(() => 200, (e: Any) => e.status);
     t.equal(gone, 404, 'deleted through the API');
   });
