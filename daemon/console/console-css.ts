@@ -78,6 +78,16 @@ textarea { width: 100%; min-height: 7rem; font-family: ui-monospace, Menlo, Cons
 .timeline { list-style: none; padding: 0; margin: 0; border-left: 2px solid var(--line); }
 .timeline li { padding: .2rem 0 .6rem 1rem; position: relative; }
 .timeline li::before { content: ""; position: absolute; left: -6px; top: .55rem; width: 10px; height: 10px; border-radius: 50%; background: var(--accent); }
+.stage-timeline svg { width: auto; max-width: 100%; margin-bottom: .5rem; }
+.stage-timeline text { font-size: 13px; }
+.stage-timeline text.version { fill: var(--text); font-weight: 600; }
+.stage-timeline text.stage.system { fill: var(--accent); }
+.secret-value pre { margin: .4rem 0 0; }
+pre.plan { white-space: pre; word-break: normal; max-height: 36rem; }
+pre.plan .plan-add { color: var(--ok); }
+pre.plan .plan-destroy { color: var(--danger); }
+pre.plan .plan-change, pre.plan .plan-replace { color: var(--warn); }
+pre.plan .plan-note { color: var(--muted); }
 dialog { border: 1px solid var(--line); border-radius: 6px; background: var(--panel); color: var(--text); max-width: 32rem; }
 dialog::backdrop { background: rgb(0 0 0 / .4); }
 .signed-out { max-width: 36rem; margin: 4rem auto; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 1.5rem; }

@@ -1,6 +1,7 @@
 /**
  * Declarative stacks: the daemon is the state. Each stack records the objects it owns, a serial
- * bumped on every change, and a lock that keeps two applies apart. Reads include each object's
+ * bumped on every change, a lock that keeps two applies apart, and the plan the last apply carried
+ * out (as `dew plan` printed it, so no value the plan redacts is kept) for the console. Reads include each object's
  * live view as the daemon sees it now, so a plan needs one paged call, not one per resource.
  *
  * Before it creates an object, apply records a pending entry for the address (no object id, the
@@ -23,6 +24,27 @@ export interface StackObjectInput {
   dependencies: string[];
   /** An intent: the address is being created with these arguments (object_id is ""). */
   pending?: boolean;
+}
+
+/** What `dew apply` reports of the plan it carried out (schemas/dew/stack-plan-put.json). */
+export interface AppliedPlanInput {
+  lock_id: string;
+  /** The plan as `dew plan` prints it without colour: sensitive values already shown as "(sensitive value)". */
+  text: string;
+  mode: 'normal' | 'destroy';
+  summary: { add: number; change: number; destroy: number; adopt?: number };
+  outcome: 'applied' | 'failed' | 'interrupted';
+}
+
+/** The last applied plan as stored and answered: the input without the lock, plus when, by whom and the serial it left. */
+export interface AppliedPlan {
+  text: string;
+  mode: string;
+  summary: { add: number; change: number; destroy: number; adopt?: number };
+  outcome: string;
+  applied_at: string;
+  applied_by: string;
+  serial: number;
 }
 
 function lockView(row: StackRow | undefined) {
@@ -119,6 +141,50 @@ export class StackService {
         next_marker: more ? String(offset + limit) : '',
       },
     };
+  }
+
+  /** The project's stacks by name: serial, lock, how many objects each owns and when a plan was last applied. */
+  async list(caller: Caller, limit: number, offset: number) {
+    const rows = await this.repo.list(caller.projectId, limit + 1, offset);
+    const more = rows.length > limit;
+    return {
+      stacks: rows.slice(0, limit).map((r) => {
+        const last = r.lastPlan ? (JSON.parse(r.lastPlan) as AppliedPlan) : null;
+        return {
+          name: r.name,
+          serial: r.serial,
+          lineage: r.lineage,
+          lock: lockView(r),
+          object_count: r.objectCount,
+          last_applied_at: last?.applied_at ?? null,
+          last_outcome: last?.outcome ?? null,
+        };
+      }),
+      next_marker: more ? String(offset + limit) : '',
+    };
+  }
+
+  /** Keeps the plan an apply carried out as the stack's last applied plan, while the caller holds the lock. */
+  async recordPlan(caller: Caller, name: string, input: AppliedPlanInput): Promise<{ serial: number }> {
+    const row = await this.repo.get(caller.projectId, name);
+    if (!row || row.lockId !== input.lock_id) throw this.notHeld(name);
+    const plan: AppliedPlan = {
+      text: input.text,
+      mode: input.mode,
+      summary: input.summary,
+      outcome: input.outcome,
+      applied_at: new Date(this.now()).toISOString(),
+      applied_by: row.lockWho ?? caller.userId,
+      serial: row.serial,
+    };
+    if (!(await this.repo.putLastPlan(caller.projectId, name, input.lock_id, JSON.stringify(plan), this.keys.auditHook(caller)))) throw this.notHeld(name);
+    return { serial: row.serial };
+  }
+
+  /** The last plan `dew apply` carried out on the stack; null when none was recorded. */
+  async lastPlan(caller: Caller, name: string): Promise<{ last_plan: AppliedPlan | null }> {
+    const row = await this.repo.get(caller.projectId, name);
+    return { last_plan: row?.lastPlan ? (JSON.parse(row.lastPlan) as AppliedPlan) : null };
   }
 
   async lock(caller: Caller, name: string, who: string, operation: string) {

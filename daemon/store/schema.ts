@@ -116,7 +116,7 @@ export const keyTags = sqliteTable(
   (t) => [primaryKey({ columns: [t.keyId, t.tagKey] })],
 );
 
-/** Declarative stacks: serial, lineage and the stack lock. */
+/** Declarative stacks: serial, lineage, the stack lock and the last applied plan. */
 export const stacks = sqliteTable(
   'stacks',
   {
@@ -128,6 +128,8 @@ export const stacks = sqliteTable(
     lockWho: text('lock_who'),
     lockOperation: text('lock_operation'),
     lockCreatedAt: integer('lock_created_at'),
+    /** The plan the last `dew apply` carried out, as JSON: its text as `dew plan` printed it (sensitive values already redacted), counts, outcome. */
+    lastPlan: text('last_plan'),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.name] })],
 );

@@ -1,5 +1,5 @@
-/** Persistence of declarative stacks: serial, lineage, the stack lock and the objects each stack owns. */
-import { and, eq, isNull, asc, sql } from 'drizzle-orm';
+/** Persistence of declarative stacks: serial, lineage, the stack lock, the last applied plan and the objects each stack owns. */
+import { and, eq, isNull, asc, sql, count } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { stacks, stackObjects } from './schema.js';
 import { auditedBatch, rowsAffected, type AuditHook } from './audit-repo.js';
@@ -29,6 +29,27 @@ export class StackRepo {
   async get(projectId: string, name: string): Promise<StackRow | undefined> {
     const rows = await this.db.select().from(stacks).where(this.where(projectId, name));
     return rows[0];
+  }
+
+  /** A project's stacks by name, each with how many objects it owns; `limit` rows from `offset`. */
+  async list(projectId: string, limit: number, offset: number): Promise<(StackRow & { objectCount: number })[]> {
+    const rows = await this.db.select().from(stacks).where(eq(stacks.projectId, projectId)).orderBy(asc(stacks.name)).limit(limit).offset(offset);
+    if (rows.length === 0) return [];
+    const counts = await this.db
+      .select({ stack: stackObjects.stack, n: count() })
+      .from(stackObjects)
+      .where(eq(stackObjects.projectId, projectId))
+      .groupBy(stackObjects.stack);
+    const byName = new Map(counts.map((c) => [c.stack, c.n]));
+    return rows.map((r) => ({ ...r, objectCount: byName.get(r.name) ?? 0 }));
+  }
+
+  /** Records the last applied plan (JSON text), only while `lockId` holds the lock; false when it does not. */
+  async putLastPlan(projectId: string, name: string, lockId: string, plan: string, audit?: AuditHook): Promise<boolean> {
+    const results = await auditedBatch(this.db, audit, stackResource(name), [
+      this.db.update(stacks).set({ lastPlan: plan }).where(and(this.where(projectId, name), eq(stacks.lockId, lockId))),
+    ]);
+    return rowsAffected(results?.[0]) === 1;
   }
 
   async objects(projectId: string, name: string, limit: number, offset: number): Promise<StackObjectRow[]> {

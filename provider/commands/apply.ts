@@ -6,12 +6,12 @@
 import { statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { isEmptyPlan, type Plan } from '../plan/change.js';
+import { counts, isEmptyPlan, type Plan } from '../plan/change.js';
 import { applyPlan, type ApplyResult } from '../apply/apply-plan.js';
 import { STOPPED } from '../graph/walk.js';
 import { checkStaleness, readSavedPlan } from '../apply/saved-plan.js';
 import { renderPlanText, useColor } from '../plan/render-text.js';
-import { StackLockedError, type StackLock, type StackStore } from '../state/stack-state.js';
+import { StackLockedError, type AppliedPlanRecord, type StackLock, type StackStore } from '../state/stack-state.js';
 import type { Value } from '../config/values.js';
 import type { Config } from '../config/model.js';
 import { parseArgs, type ParsedArgs } from './args.js';
@@ -118,7 +118,28 @@ async function run(ctx: CommandContext, session: Session, plan: Plan, config: Co
     onEvent: (line) => ctx.stdout.write(line + '\n'),
     interrupted: interrupts.interrupted,
   });
+  await recordPlan(ctx, session.store, plan, lock, result);
   return report(ctx, plan, result);
+}
+
+/** How an apply ended, as the stack's last applied plan records it. */
+function outcomeOf(result: ApplyResult): AppliedPlanRecord['outcome'] {
+  if (result.skipped.some((s) => s.because === STOPPED)) return 'interrupted';
+  return result.failed.length || result.skipped.length ? 'failed' : 'applied';
+}
+
+/**
+ * Keeps the plan just carried out on the daemon as the stack's last applied plan (the console shows it): the
+ * same text `dew plan` prints, without colour, so nothing the plan redacts is sent. A daemon that cannot take
+ * it (an older one) costs a warning, not the apply.
+ */
+async function recordPlan(ctx: CommandContext, store: StackStore, plan: Plan, lock: StackLock, result: ApplyResult): Promise<void> {
+  const { add, change, destroy, adopt } = counts(plan);
+  try {
+    await store.recordPlan(plan.stack, lock.id, { text: renderPlanText(plan, { color: false }), mode: plan.mode === 'destroy' ? 'destroy' : 'normal', summary: { add, change, destroy, adopt }, outcome: outcomeOf(result) });
+  } catch (e) {
+    ctx.stderr.write(`\nWarning: the daemon did not record this plan as the stack's last applied plan: ${errorText(e)}\n`);
+  }
 }
 
 async function approve(ctx: CommandContext, destroy: boolean): Promise<boolean> {

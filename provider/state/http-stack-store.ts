@@ -1,7 +1,7 @@
 /** StackStore over the daemon's /v1.0/{project_id}/dew/stacks endpoints, paging object lists with marker. */
 import type { DewApi } from '../resources/api.js';
 import { apiErrorStatus } from '../resources/api.js';
-import { StackLockedError, type PutObject, type StackLock, type StackObject, type StackSnapshot, type StackStore } from './stack-state.js';
+import { StackLockedError, type AppliedPlanRecord, type PutObject, type StackLock, type StackObject, type StackSnapshot, type StackStore } from './stack-state.js';
 
 const PAGE = '1000';
 
@@ -62,5 +62,10 @@ export class HttpStackStore implements StackStore {
     this.requests++;
     const res = await this.api.request('DELETE', `${base(stack)}/objects`, { lock_id: lockId, address });
     return { serial: Number((res.body as { serial?: number })?.serial ?? 0) };
+  }
+
+  async recordPlan(stack: string, lockId: string, plan: AppliedPlanRecord): Promise<void> {
+    this.requests++;
+    await this.api.request('PUT', `${base(stack)}/last-plan`, { lock_id: lockId, ...plan });
   }
 }

@@ -1,6 +1,6 @@
 /** An in-memory StackStore with the daemon's serial/revision/lock semantics, for tests and dry runs. */
 import { randomUUID } from 'node:crypto';
-import { StackLockedError, emptyStack, type PutObject, type StackLock, type StackObject, type StackSnapshot, type StackStore } from './stack-state.js';
+import { StackLockedError, emptyStack, type AppliedPlanRecord, type PutObject, type StackLock, type StackObject, type StackSnapshot, type StackStore } from './stack-state.js';
 
 export class MemoryStackStore implements StackStore {
   readonly stacks = new Map<string, StackSnapshot>();
@@ -56,6 +56,14 @@ export class MemoryStackStore implements StackStore {
     s.objects = s.objects.filter((x) => x.address !== address);
     this.bump(s);
     return { serial: s.serial };
+  }
+
+  /** The last plan recorded per stack. */
+  readonly plans = new Map<string, AppliedPlanRecord>();
+
+  async recordPlan(stack: string, lockId: string, plan: AppliedPlanRecord): Promise<void> {
+    this.assertLock(this.get(stack), lockId);
+    this.plans.set(stack, structuredClone(plan));
   }
 
   /** Test hook: the daemon found what the pending create at `address` made (or, null, that it made nothing). */

@@ -49,6 +49,15 @@ export interface PutObject {
   pending?: boolean;
 }
 
+/** The plan an apply carried out, kept by the daemon as the stack's last applied plan (the console shows it). */
+export interface AppliedPlanRecord {
+  /** The plan as `dew plan` prints it without colour: sensitive values shown as "(sensitive value)". */
+  text: string;
+  mode: 'normal' | 'destroy';
+  summary: { add: number; change: number; destroy: number; adopt: number };
+  outcome: 'applied' | 'failed' | 'interrupted';
+}
+
 /** Where stacks live: the daemon in production, memory in tests. */
 export interface StackStore {
   read(stack: string): Promise<StackSnapshot>;
@@ -57,6 +66,8 @@ export interface StackStore {
   unlock(stack: string, lockId: string): Promise<void>;
   putObject(stack: string, lockId: string, object: PutObject): Promise<{ serial: number }>;
   deleteObject(stack: string, lockId: string, address: string): Promise<{ serial: number }>;
+  /** Records the plan an apply carried out, while holding the lock. */
+  recordPlan(stack: string, lockId: string, plan: AppliedPlanRecord): Promise<void>;
 }
 
 export class StackLockedError extends Error {

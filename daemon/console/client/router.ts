@@ -16,7 +16,16 @@ export const ROUTES: readonly RouteRow[] = [
   { pattern: '/keys', title: 'Keys', load: () => import('./pages/keys.js') },
   { pattern: '/keys/:key_id', title: 'Key', load: () => import('./pages/key.js') },
   { pattern: '/audit', title: 'Audit', load: () => import('./pages/audit.js') },
-  // Key pairs, secrets, HSM instances, keystores and stacks: their page helper adds rows here.
+  { pattern: '/keypairs', title: 'Key pairs', load: () => import('./pages/keypairs.js') },
+  { pattern: '/keypairs/:name', title: 'Key pair', load: () => import('./pages/keypair.js') },
+  { pattern: '/secrets', title: 'Secrets', load: () => import('./pages/secrets.js') },
+  { pattern: '/secrets/:name', title: 'Secret', load: () => import('./pages/secret.js') },
+  { pattern: '/hsm', title: 'HSM instances', load: () => import('./pages/hsms.js') },
+  { pattern: '/hsm/:hsm_id', title: 'HSM instance', load: () => import('./pages/hsm.js') },
+  { pattern: '/keystores', title: 'Keystores', load: () => import('./pages/keystores.js') },
+  { pattern: '/keystores/:keystore_id', title: 'Keystore', load: () => import('./pages/keystore.js') },
+  { pattern: '/stacks', title: 'Stacks', load: () => import('./pages/stacks.js') },
+  { pattern: '/stacks/:name', title: 'Stack', load: () => import('./pages/stack.js') },
 ];
 
 export interface NavItem {
