@@ -111,15 +111,14 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
   w.ws.write('main.tf', CONFIG());
 
   await t.test('plan shows (sensitive value); apply makes v1 with the exact value; no changes after', async (t) => {
-    const p = await tf('plan');
-    ok(t, p, 'plan');
-    t.match(p.stdout, /\+ secret_text\s+= \(write-only attribute\)/);
-    t.match(p.stdout, /\+ secret_text_digest\s+= \(sensitive value\)/);
-    t.match(p.stdout, /\+ latest_version\s+= \(known after apply\)/);
-    t.match(p.stdout, /\+ expire_time\s+= \d+/);
-    t.match(p.stdout, /Plan: 2 to add, 0 to change, 0 to destroy\./);
+    // apply prints the plan it makes before it applies it: the plans are asserted there.
     const a = await tf('apply', '-auto-approve');
     ok(t, a, 'apply');
+    t.match(a.stdout, /\+ secret_text\s+= \(write-only attribute\)/);
+    t.match(a.stdout, /\+ secret_text_digest\s+= \(sensitive value\)/);
+    t.match(a.stdout, /\+ latest_version\s+= \(known after apply\)/);
+    t.match(a.stdout, /\+ expire_time\s+= \d+/);
+    t.match(a.stdout, /Plan: 2 to add, 0 to change, 0 to destroy\./);
     t.match(a.stdout, /Apply complete! Resources: 2 added, 0 changed, 0 destroyed\./);
     t.match(a.stdout, /latest_version = "v1"/);
     const v = await latest('db');
@@ -145,14 +144,13 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
 
   await t.test('a new value is a new version in place; the pinned stage follows it', async (t) => {
     pw = second;
-    const p = await tf('plan', '-detailed-exitcode');
-    t.equal(p.code, 2, `changes\n${p.stdout}${p.stderr}`);
-    t.match(p.stdout, /# dew_csms_secret\.db will be updated in-place/);
-    t.match(p.stdout, /~ secret_text_digest\s+= \(sensitive value\)/);
-    t.match(p.stdout, /~ latest_version\s+= "v1" -> \(known after apply\)/);
-    t.match(p.stdout, /~ version_id\s+= "v1" -> \(known after apply\)/, 'the pin waits for the new version');
-    t.match(p.stdout, /Plan: 0 to add, 2 to change, 0 to destroy\./);
-    ok(t, await tf('apply', '-auto-approve'), 'apply the new value');
+    const a = await tf('apply', '-auto-approve');
+    ok(t, a, 'apply the new value');
+    t.match(a.stdout, /# dew_csms_secret\.db will be updated in-place/);
+    t.match(a.stdout, /~ secret_text_digest\s+= \(sensitive value\)/);
+    t.match(a.stdout, /~ latest_version\s+= "v1" -> \(known after apply\)/);
+    t.match(a.stdout, /~ version_id\s+= "v1" -> \(known after apply\)/, 'the pin waits for the new version');
+    t.match(a.stdout, /Plan: 0 to add, 2 to change, 0 to destroy\./);
     t.equal((await latest('db')).secret_string, second);
     t.same(((await csms('GET', '/db/versions')).version_metadatas as { id: string }[]).map((v) => v.id).sort(), ['v1', 'v2']);
     t.equal(await stage('db', 'prod'), 'v2', 'one apply moves the stage with the value');
@@ -163,11 +161,11 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
 
   await t.test('tags and expire_time change in place, with no new version', async (t) => {
     w.ws.write('main.tf', CONFIG({ team: 'billing', expire: EXPIRE + 86_400_000 }));
-    const p = await tf('plan');
-    t.match(p.stdout, /~ "team" = "orders" -> "billing"/);
-    t.match(p.stdout, new RegExp(`~ expire_time\\s+= ${EXPIRE} -> ${EXPIRE + 86_400_000}`));
-    t.match(p.stdout, /Plan: 0 to add, 1 to change, 0 to destroy\./);
-    ok(t, await tf('apply', '-auto-approve'), 'apply');
+    const a = await tf('apply', '-auto-approve');
+    ok(t, a, 'apply');
+    t.match(a.stdout, /~ "team" = "orders" -> "billing"/);
+    t.match(a.stdout, new RegExp(`~ expire_time\\s+= ${EXPIRE} -> ${EXPIRE + 86_400_000}`));
+    t.match(a.stdout, /Plan: 0 to add, 1 to change, 0 to destroy\./);
     const v = await latest('db');
     t.equal(v.version_metadata.id, 'v2', 'no new version');
     t.equal(v.version_metadata.expire_time, EXPIRE / 1000 + 86400);
@@ -179,21 +177,19 @@ t.test('terraform manages CSMS secrets, versions and stages in dew', { skip: exi
 
   await t.test('drift: a version made by hand and a stage moved by hand are planned back', async (t) => {
     await csms('POST', '/db/versions', { secret_string: byHand });
-    const p = await tf('plan', '-detailed-exitcode');
-    t.equal(p.code, 2);
-    t.match(p.stdout, /~ secret_text_digest\s+= \(sensitive value\)/);
-    t.notMatch(p.stdout, new RegExp(byHand));
-    ok(t, await tf('apply', '-auto-approve'), 'apply back');
+    const a = await tf('apply', '-auto-approve');
+    ok(t, a, 'apply back');
+    t.match(a.stdout, /~ secret_text_digest\s+= \(sensitive value\)/);
+    t.notMatch(a.stdout, new RegExp(byHand));
     const v = await latest('db');
     t.equal(v.secret_string, second, 'the configured value is current again');
     t.equal(v.version_metadata.id, 'v4');
     t.equal(await stage('db', 'prod'), 'v4');
     await noChanges(t, 'after the version drift');
     await csms('PUT', '/db/stages/prod', { version_id: 'v1' });
-    const s = await tf('plan', '-detailed-exitcode');
-    t.equal(s.code, 2);
+    const s = await tf('apply', '-auto-approve');
+    ok(t, s, 'apply the stage back');
     t.match(s.stdout, /~ version_id\s+= "v1" -> "v4"/);
-    ok(t, await tf('apply', '-auto-approve'), 'apply the stage back');
     t.equal(await stage('db', 'prod'), 'v4');
     await noChanges(t, 'after the stage drift');
   });

@@ -13,14 +13,13 @@ import { createServer } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { selfSignedCert } from '../../provider/terraform/plugin/cert.js';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../provider/terraform/plugin/handshake.js';
 import { launchPlugin, unary } from './go-plugin-client.js';
+import { tinyProviderJs } from './tiny-provider-js.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/tiny-provider.ts', import.meta.url));
-const tsx = fileURLToPath(import.meta.resolve('tsx'));
-const command = [process.execPath, '--import', tsx, fixture];
+// The fixture as plain JavaScript on the compiled plugin host (dist/): a bare node launch, no tsx.
+const command = [process.execPath, tinyProviderJs(t)];
 const scratch = mkdtempSync(join(tmpdir(), 'dew-plugin-test-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
 

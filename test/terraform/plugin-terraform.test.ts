@@ -8,12 +8,12 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { impliedPluginDir, installLauncher, PROVIDER_SOURCE } from '../../provider/terraform/install.js';
 import { terraformWorkspace, type TerraformRun } from '../helpers/terraform.js';
+import { tinyProviderJs } from './tiny-provider-js.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/tiny-provider.ts', import.meta.url));
-const tsx = fileURLToPath(import.meta.resolve('tsx'));
+// The fixture as plain JavaScript on the compiled plugin host (dist/): Terraform launches a bare node, no tsx.
+const fixture = tinyProviderJs(t);
 const VERSION = '0.0.1';
 const TRACE = /^\s+at |node:internal/m;
 
@@ -46,7 +46,7 @@ const db = (file: string) => (existsSync(file) ? (JSON.parse(readFileSync(file, 
 t.test('init from the implied local mirror (no CLI config), validate, plan, apply, no-op plan, replace, import, destroy', async (t) => {
   const ws = terraformWorkspace(t);
   const stateFile = join(ws.home, 'things.json');
-  const installed = installLauncher({ pluginDir: impliedPluginDir(ws.env, ws.home), version: VERSION, nodePath: process.execPath, nodeArgs: ['--import', tsx], entry: fixture });
+  const installed = installLauncher({ pluginDir: impliedPluginDir(ws.env, ws.home), version: VERSION, nodePath: process.execPath, entry: fixture });
   t.ok(installed.path.startsWith(join(ws.home, '.terraform.d', 'plugins', 'dew.local', 'dew', 'dew', VERSION)), installed.path);
   ws.write('main.tf', config(stateFile, 'alpha'));
 
@@ -111,7 +111,7 @@ t.test('init from the implied local mirror (no CLI config), validate, plan, appl
 
 t.test('a provider handler that throws: Terraform shows the message as an error, no stack', async (t) => {
   const ws = terraformWorkspace(t);
-  installLauncher({ pluginDir: impliedPluginDir(ws.env, ws.home), version: VERSION, nodePath: process.execPath, nodeArgs: ['--import', tsx], entry: fixture });
+  installLauncher({ pluginDir: impliedPluginDir(ws.env, ws.home), version: VERSION, nodePath: process.execPath, entry: fixture });
   ws.write('main.tf', `terraform {\n  required_providers {\n    dew = { source = "${PROVIDER_SOURCE}" }\n  }\n}\n\nprovider "dew" {\n  state_file = ${JSON.stringify(join(ws.home, 'x.json'))}\n}\n\nresource "dew_test_broken" "x" {\n  name = "x"\n}\n`);
   const init = await ws.run(['init']);
   t.equal(init.code, 0, said(init));
@@ -124,7 +124,7 @@ t.test('a provider handler that throws: Terraform shows the message as an error,
 t.test('--dir layout: terraform init -plugin-dir DIR installs from another plugin directory', async (t) => {
   const ws = terraformWorkspace(t);
   const pluginDir = join(ws.home, 'elsewhere');
-  installLauncher({ pluginDir, version: VERSION, nodePath: process.execPath, nodeArgs: ['--import', tsx], entry: fixture });
+  installLauncher({ pluginDir, version: VERSION, nodePath: process.execPath, entry: fixture });
   t.notOk(existsSync(join(ws.home, '.terraform.d')), 'nothing in the implied mirror');
   ws.write('main.tf', config(join(ws.home, 'things.json'), 'gamma'));
   const init = await ws.run(['init', `-plugin-dir=${pluginDir}`]);
