@@ -77,26 +77,27 @@ export async function runWorkersBench({ rounds = 3, seconds = 2 } = {}) {
       const rn = [];
       const ratios = [];
       const cpus = [];
+      const cpus1 = [];
       let errors = 0;
       for (let i = 0; i < rounds; i++) {
-        const a = await runLoad(one.url, s.req.get(one), connections, seconds);
+        const a = await runLoad(one.url, s.req.get(one), connections, seconds, () => ({ daemon: one.child.pid }));
         const b = await runLoad(many.url, s.req.get(many), connections, seconds, pidsOf(many));
         errors += a.non2xx + a.errors + b.non2xx + b.errors;
         r1.push(a.requests.average);
         rn.push(b.requests.average);
         ratios.push(b.requests.average / a.requests.average);
         if (b.cpu) cpus.push(b.cpu);
+        if (a.cpu) cpus1.push(a.cpu);
       }
-      const cpu = {};
-      for (const k of Object.keys(cpus[0] ?? {})) cpu[k] = median(cpus.map((c) => c[k] ?? 0));
-      out.push({ name: s.name, one: median(r1), many: median(rn), ratio: median(ratios), cpu, errors });
+      const medians = (list) => Object.fromEntries(Object.keys(list[0] ?? {}).map((k) => [k, median(list.map((c) => c[k] ?? 0))]));
+      out.push({ name: s.name, one: median(r1), many: median(rn), ratio: median(ratios), cpu: medians(cpus), cpu1: medians(cpus1), errors });
     }
     const cpuText = (c) => Object.entries(c).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
     const lines = [
       `Every core: --workers 1 against the default (${workerCount} workers on ${cores} cores), AK/SK signed, ${connections} connections, load generator ${loadgenName}; ${rounds} alternated rounds of ${seconds}s each (medians; the ratio is the median of the per-round ratios)`,
-      `| ${pad('operation', 22)} | ${pad('--workers 1', 11)} | ${pad('default', 8)} | default / 1 | cores used during the default's runs (share of one core) | errors |`,
-      `|${'-'.repeat(24)}|-------------|----------|-------------|${'-'.repeat(58)}|--------|`,
-      ...out.map((r) => `| ${pad(r.name, 22)} | ${pad(Math.round(r.one), 11)} | ${pad(Math.round(r.many), 8)} | ${pad(r.ratio.toFixed(2), 11)} | ${pad(cpuText(r.cpu), 56)} | ${pad(r.errors, 6)} |`),
+      `| ${pad('operation', 22)} | ${pad('--workers 1', 11)} | ${pad('default', 8)} | default / 1 | cores used, --workers 1 | cores used, default (share of one core each) | errors |`,
+      `|${'-'.repeat(24)}|-------------|----------|-------------|-------------------------|${'-'.repeat(58)}|--------|`,
+      ...out.map((r) => `| ${pad(r.name, 22)} | ${pad(Math.round(r.one), 11)} | ${pad(Math.round(r.many), 8)} | ${pad(r.ratio.toFixed(2), 11)} | ${pad(cpuText(r.cpu1), 23)} | ${pad(cpuText(r.cpu), 56)} | ${pad(r.errors, 6)} |`),
     ];
     console.log(lines.join('\n'));
     if (out.some((r) => r.errors > 0)) {
