@@ -6,16 +6,12 @@
  * audit page, and the chain verifies.
  */
 import t from 'tap';
-import { startConsole } from '../helpers/console.js';
+import { startConsole, watchXss } from '../helpers/console.js';
 
 t.test('create, list, encrypt, decrypt, disable, audit', async (t) => {
   const c = await startConsole(t);
   const { page } = c;
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
+  const { dialogs } = watchXss(page);
   const api = c.daemon.client;
   const created = (await api.request('POST', '/v1.0/{project_id}/kms/create-key', { key_alias: 'console-e2e', key_description: 'made by the console test' })).body as { key_info: { key_id: string } };
   const keyId = created.key_info.key_id;

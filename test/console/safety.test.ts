@@ -7,7 +7,7 @@
 import t from 'tap';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startConsole } from '../helpers/console.js';
+import { startConsole, watchXss } from '../helpers/console.js';
 import { apiError } from '../helpers/daemon.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -15,11 +15,7 @@ const XSS = '<img src=x onerror=alert(1)>';
 t.test('user values are text: the XSS alias case', async (t) => {
   const c = await startConsole(t);
   const { page } = c;
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
+  const { dialogs } = watchXss(page);
   const failedImages: string[] = [];
   page.on('requestfailed', (r) => failedImages.push(r.url()));
   page.on('request', (r) => {

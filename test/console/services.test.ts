@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Test } from 'tap';
-import { startConsole, type ConsoleHarness } from '../helpers/console.js';
+import { startConsole, watchXss, type ConsoleHarness } from '../helpers/console.js';
 import { dewRunner } from '../e2e/harness.js';
 import { hsmApi, HSMS, KS } from '../hsm-instances/hsm-api.js';
 import { startSshd } from '../helpers/sshd.js';
@@ -30,19 +30,6 @@ async function go(page: Page, hash: string, heading: string | RegExp): Promise<v
   }
   await page.evaluate((h) => (location.hash = h), hash);
   await page.locator('main h1', { hasText: heading }).waitFor();
-}
-
-/** Records any dialog (an injected alert()) and any request for the injected <img>'s source. */
-function watchXss(page: Page): { dialogs: string[]; images: string[] } {
-  const seen = { dialogs: [] as string[], images: [] as string[] };
-  page.on('dialog', (d) => {
-    seen.dialogs.push(d.message());
-    void d.dismiss();
-  });
-  page.on('request', (r) => {
-    if (/\/x$/.test(r.url())) seen.images.push(r.url());
-  });
-  return seen;
 }
 
 async function noInjectedMarkup(t: Test, page: Page, seen: { dialogs: string[]; images: string[] }, what: string): Promise<void> {

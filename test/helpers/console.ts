@@ -98,3 +98,16 @@ export async function startConsole(t: Test, opts: DaemonOptions = {}): Promise<C
   };
   return { daemon, browser, page, newPage, signInUrl, signIn, createUser, shot, close };
 }
+
+/** Records any dialog (an injected alert()) and any request for the injected <img>'s source. */
+export function watchXss(page: Page): { dialogs: string[]; images: string[] } {
+  const seen = { dialogs: [] as string[], images: [] as string[] };
+  page.on('dialog', (d) => {
+    seen.dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on('request', (r) => {
+    if (/\/x$/.test(r.url())) seen.images.push(r.url());
+  });
+  return seen;
+}
