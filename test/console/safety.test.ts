@@ -97,7 +97,8 @@ t.test("a read-only user's view has no mutating buttons", async (t) => {
   await page.getByLabel('Key').fill('');
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.getByText(/only a KMS Administrator reads the whole account trail/).waitFor();
-  t.pass('the refusal is in words');
+  t.match(await page.locator('main').textContent(), /only a KMS Administrator reads the whole account trail/, 'the refusal is in words');
+  t.equal(await page.locator('tbody tr').count(), 0, 'and no record of the account is listed');
 });
 
 t.test('the client never uses innerHTML (nor outerHTML, insertAdjacentHTML, document.write, eval)', async (t) => {

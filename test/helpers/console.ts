@@ -75,6 +75,7 @@ export async function startConsole(t: Test, opts: DaemonOptions = {}): Promise<C
         }
       }
     }
+    // Teardown, no assertion here: a context the test already closed (or whose page crashed) must not keep the browser open.
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser.close();
   };
