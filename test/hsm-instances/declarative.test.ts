@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDaemon } from '../helpers/daemon.js';
 import { dewRunner, type Result } from '../e2e/harness.js';
+import { hsmStackHcl, type HsmStackOptions } from './stack-hcl.js';
 
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 const DAY = 86_400_000;
@@ -26,48 +27,10 @@ function filesUnder(dir: string): Buffer[] {
   });
 }
 
-const CONFIG = (o: { spec?: string; description?: string; enabled?: boolean; extra?: string } = {}): string => `dew {
+const CONFIG = (o: Omit<HsmStackOptions, 'vaultSpec'> = {}): string => `dew {
   stack = "vault"
 }
-
-resource "dew_hsm_instance" "vault" {
-  name            = "vault"
-  specification   = "software"
-  description     = "${o.description ?? 'payments'}"
-  credential_file = "vault.cred"
-}
-
-resource "dew_keystore" "vault" {
-  alias          = "vault-ks"
-  hsm_cluster_id = dew_hsm_instance.vault.id
-  enabled        = ${o.enabled ?? true}
-}
-
-resource "dew_kms_key" "pay" {
-  key_alias   = "pay"
-  keystore_id = dew_keystore.vault.keystore_id
-}
-
-resource "dew_kms_alias" "pay" {
-  key_id = dew_kms_key.pay.id
-  alias  = "alias/pay"
-}
-
-resource "dew_hsm_instance" "spare" {
-  name            = "spare"
-  specification   = "${o.spec ?? 'software'}"
-  credential_file = "spare.cred"
-}
-
-resource "dew_keystore" "spare" {
-  alias          = "spare-ks"
-  hsm_cluster_id = dew_hsm_instance.spare.id
-}
-
-output "keystore_id" {
-  value = dew_keystore.vault.keystore_id
-}
-${o.extra ?? ''}`;
+${hsmStackHcl(o)}`;
 
 t.test('dew_hsm_instance and dew_keystore end to end', async (t) => {
   const pkcs11 = existsSync(SOFTHSM);

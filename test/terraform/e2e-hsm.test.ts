@@ -15,50 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TERRAFORM } from '../helpers/terraform.js';
 import { PROVIDER, ok, tfWorld, whereInState } from './e2e-setup.js';
+import { hsmStackHcl, type HsmStackOptions } from '../hsm-instances/stack-hcl.js';
 
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 const DAY = 86_400_000;
 const cli = join(process.cwd(), 'dist', 'bin', 'dew.js');
 
-const CONFIG = (o: { spec?: string; vaultSpec?: string; description?: string; enabled?: boolean; extra?: string } = {}) => `${PROVIDER}
-resource "dew_hsm_instance" "vault" {
-  name            = "vault"
-  specification   = "${o.vaultSpec ?? 'software'}"
-  description     = "${o.description ?? 'payments'}"
-  credential_file = "vault.cred"
-}
-
-resource "dew_keystore" "vault" {
-  alias          = "vault-ks"
-  hsm_cluster_id = dew_hsm_instance.vault.id
-  enabled        = ${o.enabled ?? true}
-}
-
-resource "dew_kms_key" "pay" {
-  key_alias   = "pay"
-  keystore_id = dew_keystore.vault.keystore_id
-}
-
-resource "dew_kms_alias" "pay" {
-  key_id = dew_kms_key.pay.id
-  alias  = "alias/pay"
-}
-
-resource "dew_hsm_instance" "spare" {
-  name            = "spare"
-  specification   = "${o.spec ?? 'software'}"
-  credential_file = "spare.cred"
-}
-
-resource "dew_keystore" "spare" {
-  alias          = "spare-ks"
-  hsm_cluster_id = dew_hsm_instance.spare.id
-}
-
-output "keystore_id" {
-  value = dew_keystore.vault.keystore_id
-}
-${o.extra ?? ''}`;
+const CONFIG = (o: HsmStackOptions = {}) => `${PROVIDER}${hsmStackHcl(o)}`;
 
 /** Whether the lines appear in `text` in this order. */
 const inOrder = (text: string, lines: string[]): boolean => {
