@@ -65,7 +65,7 @@ export interface Access {
 const PERMISSION_NAMES: readonly Exclude<Permission, 'any'>[] = Object.freeze(['read', 'use', 'manage', 'iam']);
 
 /** The permission names a set of roles allows (what the console shows buttons for). */
-export function permissionsOf(roles: readonly string[]): Permission[] {
+export function permissionsOf(roles: readonly string[]): Exclude<Permission, 'any'>[] {
   const bits = permissionBits(roles);
   return PERMISSION_NAMES.filter((p) => allows(bits, p));
 }

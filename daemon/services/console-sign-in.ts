@@ -10,8 +10,9 @@ import { issueToken } from '../http/auth/token.js';
 import type { TokenMac } from '../hsm/token-mac.js';
 import type { ConsoleRepo } from '../store/console-repo.js';
 import type { Caller } from './caller.js';
-import { permissionsOf, type Permission } from './authorization.js';
+import { permissionsOf } from './authorization.js';
 import { tokenHash, type TokenRevocations } from './token-revocations.js';
+import type { ConsoleSession } from '../console/client/wire.js';
 
 export const SIGN_IN_TTL_MS = 120_000;
 export const SESSION_TTL_MS = 8 * 3_600_000;
@@ -26,15 +27,6 @@ export interface ConsoleSignInDeps {
   random: (n: number) => Buffer;
   /** A user's name, for the page's header. */
   userName: (domainId: string, userId: string) => string | undefined;
-}
-
-export interface ConsoleSession {
-  token: string;
-  expires_at: string;
-  user: { id: string; name?: string };
-  project: { id: string };
-  roles: string[];
-  permissions: Permission[];
 }
 
 function refused(why: string): DewError {

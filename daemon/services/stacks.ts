@@ -14,6 +14,7 @@ import { DewError, stackErrors } from '../errors.js';
 import type { StackRepo, StackRow, StackObjectRow } from '../store/stack-repo.js';
 import type { Caller } from './caller.js';
 import type { KeyService } from './keys.js';
+import type { AppliedPlan } from '../console/client/wire.js';
 
 export interface StackObjectInput {
   lock_id: string;
@@ -36,16 +37,6 @@ export interface AppliedPlanInput {
   outcome: 'applied' | 'failed' | 'interrupted';
 }
 
-/** The last applied plan as stored and answered: the input without the lock, plus when, by whom and the serial it left. */
-export interface AppliedPlan {
-  text: string;
-  mode: string;
-  summary: { add: number; change: number; destroy: number; adopt?: number };
-  outcome: string;
-  applied_at: string;
-  applied_by: string;
-  serial: number;
-}
 
 function lockView(row: StackRow | undefined) {
   if (!row?.lockId) return null;

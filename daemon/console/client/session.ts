@@ -5,7 +5,9 @@
  */
 import { api, setCredentials } from './api.js';
 
-export type Permission = 'read' | 'use' | 'manage' | 'iam';
+import type { ConsolePermission, ConsoleSession } from './wire.js';
+
+export type Permission = ConsolePermission;
 
 export interface Session {
   readonly token: string;
@@ -20,15 +22,6 @@ export interface Session {
   can(permission: Permission): boolean;
 }
 
-interface ExchangeAnswer {
-  token: string;
-  expires_at: string;
-  user: { id: string; name?: string };
-  project: { id: string };
-  roles: string[];
-  permissions: Permission[];
-}
-
 let current: Session | undefined;
 
 export function currentSession(): Session | undefined {
@@ -40,7 +33,7 @@ export function can(permission: Permission): boolean {
   return current?.can(permission) ?? false;
 }
 
-function toSession(a: ExchangeAnswer): Session {
+function toSession(a: ConsoleSession): Session {
   const permissions = Object.freeze([...a.permissions]);
   return Object.freeze({
     token: a.token,
@@ -57,7 +50,7 @@ function toSession(a: ExchangeAnswer): Session {
 /** Exchanges a one-time sign-in token (from the URL fragment) for a session. */
 export async function signIn(signInToken: string): Promise<Session> {
   setCredentials(undefined, '');
-  const answer = await api<ExchangeAnswer>('POST', '/v1.0/dew/console/sessions', { sign_in_token: signInToken });
+  const answer = await api<ConsoleSession>('POST', '/v1.0/dew/console/sessions', { sign_in_token: signInToken });
   current = toSession(answer);
   setCredentials(current.token, current.projectId);
   return current;

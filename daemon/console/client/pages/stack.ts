@@ -8,6 +8,7 @@ import { projectPath, withQuery } from '../api.js';
 import type { View } from '../view.js';
 import { badge, card, dataTable, details, formatTime, type BadgeKind } from '../widgets.js';
 import { lockText, outcomeBadge, type StackLock } from './stacks.js';
+import type { AppliedPlan } from '../wire.js';
 
 interface StackObject {
   address: string;
@@ -21,16 +22,6 @@ interface StackObject {
 
 interface StackRead {
   stack: { name: string; serial: number; lineage: string; lock: StackLock | null; objects: StackObject[]; next_marker: string };
-}
-
-interface LastPlan {
-  text: string;
-  mode: string;
-  summary: { add: number; change: number; destroy: number; adopt?: number };
-  outcome: string;
-  applied_at: string;
-  applied_by: string;
-  serial: number;
 }
 
 /** The console page of an object a stack owns, by type; undefined for types without one. */
@@ -81,7 +72,7 @@ async function allObjects(view: View, name: string): Promise<StackRead['stack']>
 
 export async function render(view: View): Promise<HTMLElement> {
   const name = view.params.name ?? '';
-  const [stack, { last_plan: plan }] = await Promise.all([allObjects(view, name), view.api<{ last_plan: LastPlan | null }>('GET', projectPath(`/dew/stacks/${encodeURIComponent(name)}/last-plan`))]);
+  const [stack, { last_plan: plan }] = await Promise.all([allObjects(view, name), view.api<{ last_plan: AppliedPlan | null }>('GET', projectPath(`/dew/stacks/${encodeURIComponent(name)}/last-plan`))]);
   return h(
     'div',
     null,
