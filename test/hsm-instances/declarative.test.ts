@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { startTestDaemon } from '../helpers/daemon.js';
 import { dewRunner, type Result } from '../e2e/harness.js';
 import { hsmStackHcl, type HsmStackOptions } from './stack-hcl.js';
+import { useSoftHsm } from '../helpers/softhsm.js';
 
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 const DAY = 86_400_000;
@@ -38,11 +39,7 @@ t.test('dew_hsm_instance and dew_keystore end to end', async (t) => {
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   const args = ['--key-quota', '200'];
   if (pkcs11) {
-    mkdirSync(join(home, 'tokens'));
-    writeFileSync(join(home, 'softhsm2.conf'), `directories.tokendir = ${join(home, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    const saved = process.env.SOFTHSM2_CONF;
-    process.env.SOFTHSM2_CONF = join(home, 'softhsm2.conf');
-    t.teardown(() => (saved === undefined ? delete process.env.SOFTHSM2_CONF : (process.env.SOFTHSM2_CONF = saved)));
+    useSoftHsm(t);
     args.push('--pkcs11-library', SOFTHSM);
   }
   let offset = 0;

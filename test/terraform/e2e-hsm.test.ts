@@ -10,12 +10,12 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TERRAFORM } from '../helpers/terraform.js';
 import { PROVIDER, ok, tfWorld, whereInState } from './e2e-setup.js';
 import { hsmStackHcl, type HsmStackOptions } from '../hsm-instances/stack-hcl.js';
+import { useSoftHsm } from '../helpers/softhsm.js';
 
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 const DAY = 86_400_000;
@@ -31,15 +31,9 @@ const inOrder = (text: string, lines: string[]): boolean => {
 
 t.test('terraform manages HSM instances, keystores and keys in them in dew', { skip: existsSync(TERRAFORM) ? false : `LOUD SKIP: no terraform binary at ${TERRAFORM}` }, async (t) => {
   const pkcs11 = existsSync(SOFTHSM);
-  const home = mkdtempSync(join(tmpdir(), 'dew-tf-hsm-'));
-  t.teardown(() => rmSync(home, { recursive: true, force: true }));
   const args = ['--key-quota', '200'];
   if (pkcs11) {
-    mkdirSync(join(home, 'tokens'));
-    writeFileSync(join(home, 'softhsm2.conf'), `directories.tokendir = ${join(home, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    const saved = process.env.SOFTHSM2_CONF;
-    process.env.SOFTHSM2_CONF = join(home, 'softhsm2.conf');
-    t.teardown(() => (saved === undefined ? delete process.env.SOFTHSM2_CONF : (process.env.SOFTHSM2_CONF = saved)));
+    useSoftHsm(t);
     args.push('--pkcs11-library', SOFTHSM);
   }
   let offset = 0;
