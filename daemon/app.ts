@@ -21,7 +21,7 @@ import type { AkLockout } from './http/auth/ak-lockout.js';
 import type { AppEnv } from './http/env.js';
 import type { TokenMac } from './hsm/token-mac.js';
 import { auditTrail, AuditTrail } from './http/audit-trail.js';
-import type { AuditLog } from './services/audit.js';
+import type { AuditSink } from './services/audit.js';
 import type { IdentityService } from './services/identity.js';
 import type { ServiceModule } from './modules/contract.js';
 import type { Caller } from './services/caller.js';
@@ -42,7 +42,7 @@ export interface AppDeps {
   /** A cluster worker's write barrier: write routes await it before they answer (absent: one process). */
   afterWrite?: () => Promise<void>;
   /** The audit trail (absent with `--audit off`). */
-  audit?: AuditLog;
+  audit?: AuditSink;
   /** Reports unexpected errors (never with request bodies). */
   logError: (err: unknown, requestId: string) => void;
   /** The AK lockout, shared with the other daemons on the database (one of the app's own when absent). */

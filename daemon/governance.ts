@@ -10,7 +10,8 @@ import type { KeyService } from './services/keys.js';
 import { BatchWorker } from './store/batch-worker.js';
 import { AuditRepo } from './store/audit-repo.js';
 import { LifecycleRepo } from './store/lifecycle-repo.js';
-import { AuditLog } from './services/audit.js';
+import { AuditLog, type AuditSink } from './services/audit.js';
+import { ClusterAuditLog, type AuditChannel } from './cluster/audit-link.js';
 import { AuditQueries } from './services/audit-queries.js';
 import { RotationService } from './services/rotation.js';
 import { LifecycleJobs, type JobReport, type ServiceJob } from './scheduler/jobs.js';
@@ -27,7 +28,7 @@ export interface GovernanceConfig {
 }
 
 export interface Governance {
-  audit: AuditLog | undefined;
+  audit: AuditSink | undefined;
   auditQueries: AuditQueries;
   rotation: RotationService;
   /** Runs the lifecycle jobs once now (the cron ticks call this too). */
@@ -57,14 +58,29 @@ export function keyChangeHandler(cache: KeyCache, hsm: Hsm): ReloadHandler {
 }
 
 /** The audit trail: built first, since every service that changes state writes through it. */
-export interface AuditTrail {
-  log: AuditLog | undefined;
+export interface AuditTrail<L extends AuditSink = AuditSink> {
+  log: L | undefined;
   repo: AuditRepo;
   /** Flushes the queue and stops the writer thread (after the server stopped taking requests). */
   close(): Promise<void>;
 }
 
-export function createAuditTrail(d: { database: Database; config: GovernanceConfig; now: () => number; log: (line: string) => void }): AuditTrail {
+type TrailDeps = { database: Database; config: GovernanceConfig; now: () => number; log: (line: string) => void };
+
+/**
+ * The trail of one process, or (`cluster`: a cluster worker) this worker's link to the trail the
+ * primary writes (cluster/audit-link.ts); the worker then needs no writer thread of its own.
+ */
+export function createAuditTrail(d: TrailDeps & { cluster?: AuditChannel }): AuditTrail {
+  if (!d.cluster) return ownAuditTrail(d);
+  const repo = new AuditRepo(d.database.db, d.database.client);
+  const channel = d.cluster;
+  const log = d.config.audit ? new ClusterAuditLog(channel, repo, { now: d.now, local: () => new AuditLog(repo, { now: d.now, log: d.log, writer: 'daemon', flushMs: d.config.auditFlushMs }) }) : undefined;
+  return { log, repo, close: () => closeLog(log, d.log) };
+}
+
+/** A trail whose chain this process writes: one daemon process, or a cluster's primary (cluster/audit-owner.ts). */
+export function ownAuditTrail(d: TrailDeps): AuditTrail<AuditLog> {
   // Embedded database: bulk audit appends run on a worker thread, off the event loop.
   const writer = d.config.audit && d.database.embedded ? new BatchWorker(d.database.url) : undefined;
   const repo = new AuditRepo(d.database.db, d.database.client, writer ? (head, entries) => writer.appendAudit(head, entries) : undefined);
@@ -73,10 +89,14 @@ export function createAuditTrail(d: { database: Database; config: GovernanceConf
     log,
     repo,
     close: async () => {
-      await log?.close().catch((err) => d.log(JSON.stringify({ level: 'error', msg: 'audit flush at shutdown failed', error: (err as Error).message })));
+      await closeLog(log, d.log);
       await writer?.close();
     },
   };
+}
+
+async function closeLog(log: AuditSink | undefined, say: (line: string) => void): Promise<void> {
+  await log?.close().catch((err) => say(JSON.stringify({ level: 'error', msg: 'audit flush at shutdown failed', error: (err as Error).message })));
 }
 
 export async function createGovernance(d: {

@@ -47,7 +47,8 @@ import { HsmRegistry } from './services/hsm/registry.js';
 import { HsmInstanceService } from './services/hsm/instances.js';
 import { KeystoreService } from './services/hsm/keystore-service.js';
 import { Pkcs11Backend } from './services/hsm/pkcs11-backend.js';
-import { createAuditTrail, createGovernance, type AuditTrail, keyChangeHandler } from './governance.js';
+import { createAuditTrail, createGovernance, ownAuditTrail, type AuditTrail, keyChangeHandler } from './governance.js';
+import type { AuditLog } from './services/audit.js';
 import { GrantIndex } from './services/grant-index.js';
 import { AliasIndex } from './services/alias-index.js';
 import type { JobReport } from './scheduler/jobs.js';
@@ -75,6 +76,7 @@ import { lockoutAlarm } from './http/auth/lockout-alarm.js';
 import { runPrimary, type Bootstrapped } from './cluster/primary.js';
 import { runWorker } from './cluster/worker.js';
 import { WORKER_ENV } from './cluster/messages.js';
+import type { AuditChannel } from './cluster/audit-link.js';
 
 export { ConfigError };
 
@@ -119,6 +121,8 @@ export interface ClusterLink {
   sealOthers(): void;
   /** How this worker seals when an operator sealed another one. */
   serveSeal(seal: () => void): void;
+  /** The way to the cluster's one audit writer, in the primary (cluster/audit-link.ts). */
+  audit: AuditChannel;
 }
 
 function packageVersion(): string {
@@ -207,7 +211,7 @@ async function assembleServices(ctx: AssemblyContext, master: Buffer, derivedBas
     await cache.load();
     await identity.load();
     // The audit trail, grant and alias indexes come first: KeyService consults them on every call.
-    trail = createAuditTrail({ database, config, now, log: io.log });
+    trail = createAuditTrail({ database, config, now, log: io.log, ...(ctx.link ? { cluster: ctx.link.audit } : {}) });
     const grantIndex = new GrantIndex(grantRepo);
     const aliasIndex = new AliasIndex(aliasRepo);
     await grantIndex.load();
@@ -550,6 +554,24 @@ export async function bootstrapOnce(config: DaemonConfig, io: DaemonIo, url: str
   }
 }
 
+/** The audit writer of a cluster's primary (cluster/audit-owner.ts): the one chain every worker's records go on, on a connection of its own. */
+async function openClusterAudit(config: DaemonConfig, io: DaemonIo): Promise<{ log: AuditLog; close(): Promise<void> } | undefined> {
+  if (!config.audit) return undefined;
+  const database = await openDatabase(config.dbUrl, { migrate: false });
+  const trail = ownAuditTrail({ database, config, now: io.now ?? Date.now, log: io.log });
+  if (!trail.log) {
+    database.close();
+    return undefined;
+  }
+  return {
+    log: trail.log,
+    close: async () => {
+      await trail.close();
+      database.close();
+    },
+  };
+}
+
 /** The compiled dew executable the workers run (absent when the daemon runs from its sources: then one process). */
 function workerExecutable(): string | undefined {
   const path = fileURLToPath(new URL('../bin/dew.js', import.meta.url));
@@ -584,7 +606,7 @@ export async function runDaemon(argv: readonly string[], env: Readonly<Record<st
   if (workers > 1 && executable) {
     let ran: number | 'sealed';
     try {
-      ran = await runPrimary({ config: { ...config, workers }, io, executable, argv, bootstrap: (url) => bootstrapOnce(config, io, url), listenError: (err) => (LISTEN_ERRORS.has(err.code ?? '') ? new ListenError(config, err.code!) : err) });
+      ran = await runPrimary({ config: { ...config, workers }, io, executable, argv, bootstrap: (url) => bootstrapOnce(config, io, url), openAudit: () => openClusterAudit(config, io), listenError: (err) => (LISTEN_ERRORS.has(err.code ?? '') ? new ListenError(config, err.code!) : err) });
     } catch (err) {
       if (!isUserError(err)) throw err;
       io.log(`dew daemon: ${(err as Error).message}`);

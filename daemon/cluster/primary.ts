@@ -9,7 +9,9 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import type { DaemonConfig } from '../config.js';
 import type { DaemonIo } from '../main.js';
-import { isWorkerMessage, WORKER_ENV, type PrimaryMessage } from './messages.js';
+import { isWorkerAuditMessage, isWorkerMessage, WORKER_ENV, type PrimaryMessage } from './messages.js';
+import { AuditOwner } from './audit-owner.js';
+import type { AuditLog } from '../services/audit.js';
 import { BarrierRounds } from './barrier-rounds.js';
 import { nextRestart, type SlotHistory } from './restart-backoff.js';
 
@@ -28,6 +30,8 @@ export interface PrimaryDeps {
   argv: readonly string[];
   /** Migrations, master key, bootstrap admin and credentials.json (naming `url`), once; 'sealed' for a shamir database, which the primary does not run. */
   bootstrap(url: string): Promise<Bootstrapped | 'sealed'>;
+  /** The cluster's one audit writer, on a database connection of its own (undefined with `--audit off`); opened after the bootstrap. */
+  openAudit(): Promise<{ log: AuditLog; close(): Promise<void> } | undefined>;
   /** The error a listen address that cannot be bound is told with (the address in use, not of this machine…). */
   listenError(err: NodeJS.ErrnoException): Error;
 }
@@ -47,6 +51,9 @@ function resolvePort(host: string, port: number, listenError: (err: NodeJS.Errno
   });
 }
 
+/** How long a worker may take to say whether a change holding a placed audit record committed (ms; then the stored chain head decides). */
+const AUDIT_WRITTEN_TIMEOUT_MS = 30_000;
+
 /** How long the primary waits for the other workers to apply a write's changes before it answers the writer anyway (ms). */
 const BARRIER_TIMEOUT_MS = 1000;
 
@@ -62,12 +69,23 @@ interface Slot {
 
 /** Runs the cluster until SIGTERM/SIGINT; the exit code, or 'sealed' when the database is shamir (the caller runs one process). */
 export async function runPrimary(d: PrimaryDeps): Promise<number | 'sealed'> {
-  const { config, io } = d;
+  const { config } = d;
   const port = await resolvePort(config.host, config.port, d.listenError);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   const boot = await d.bootstrap(url);
   if (boot === 'sealed') return 'sealed';
+  const trail = await d.openAudit();
+  try {
+    return await serve(d, port, url, boot, trail?.log);
+  } finally {
+    await trail?.close();
+  }
+}
+
+/** Forks the workers and runs until a signal (or a worker that cannot start); the exit code. */
+async function serve(d: PrimaryDeps, port: number, url: string, boot: Bootstrapped, auditLog: AuditLog | undefined): Promise<number> {
+  const { config, io } = d;
 
   cluster.setupPrimary({ exec: d.executable, args: ['daemon', ...d.argv] });
   const slots: Slot[] = Array.from({ length: config.workers }, (_, index) => ({ index, ready: false, startedAt: 0, history: { quickDeaths: 0 } }));
@@ -91,6 +109,21 @@ export async function runPrimary(d: PrimaryDeps): Promise<number | 'sealed'> {
     sendDone: (w, id) => tell(w, { type: 'dew:barrier', id }),
     timeoutMs: BARRIER_TIMEOUT_MS,
   });
+  // Every worker's audit records go on the one chain written here.
+  const audit =
+    auditLog &&
+    new AuditOwner({
+      log: auditLog,
+      send: (id, m) => {
+        const w = cluster.workers?.[id];
+        if (!w?.isConnected()) return false;
+        w.send(m);
+        return true;
+      },
+      writtenTimeoutMs: AUDIT_WRITTEN_TIMEOUT_MS,
+      warn: io.log,
+    });
+  auditLog?.start();
   const servingIds = () => slots.filter((s) => s.ready && s.worker?.isConnected()).map((s) => s.worker!.id);
 
   const fork = (slot: Slot) => {
@@ -106,6 +139,7 @@ export async function runPrimary(d: PrimaryDeps): Promise<number | 'sealed'> {
     slot.worker = worker;
     slot.ready = false;
     worker.on('message', (m) => {
+      if (isWorkerAuditMessage(m)) return audit?.received(worker.id, m);
       if (!isWorkerMessage(m)) return;
       if (m.type === 'dew:changed') return barriers.changed(worker.id, m.id, servingIds());
       if (m.type === 'dew:synced') return barriers.synced(worker.id, m.id);
@@ -125,6 +159,7 @@ export async function runPrimary(d: PrimaryDeps): Promise<number | 'sealed'> {
       slot.worker = undefined;
       slot.ready = false;
       barriers.gone(worker.id);
+      audit?.gone(worker.id);
       if (stopping || !serving) {
         if (!serving && !stopping) markFailed(failure ?? (code || 1));
         if (slots.every((s) => !s.worker)) allExited();

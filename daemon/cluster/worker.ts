@@ -5,7 +5,8 @@
  */
 import type { DaemonConfig } from '../config.js';
 import type { DaemonIo, RunningDaemon, WorkerRole } from '../main.js';
-import { isPrimaryMessage, WORKER_ENV, type WorkerMessage } from './messages.js';
+import { isPrimaryAuditMessage, isPrimaryMessage, WORKER_ENV, type PrimaryAuditMessage, type WorkerMessage } from './messages.js';
+import type { AuditChannel } from './audit-link.js';
 import { WriteBarrier } from './write-barrier.js';
 
 export interface WorkerDeps {
@@ -32,7 +33,9 @@ export async function runWorker(d: WorkerDeps): Promise<number> {
   let applyChanges: () => Promise<unknown> = async () => undefined;
   let sealThis: () => void = () => {};
   let stop: () => void = () => {};
+  let auditHandler: { received(m: PrimaryAuditMessage): void; disconnected(): void } | undefined;
   process.on('message', (m) => {
+    if (isPrimaryAuditMessage(m)) return auditHandler?.received(m);
     if (!isPrimaryMessage(m)) return;
     if (m.type === 'dew:drain') stop();
     else if (m.type === 'dew:barrier') barrier.answered(m.id);
@@ -45,6 +48,18 @@ export async function runWorker(d: WorkerDeps): Promise<number> {
         .then(() => process.connected && send({ type: 'dew:synced', id }));
     }
   });
+  const audit: AuditChannel = {
+    send: (m, sent) => {
+      if (!process.connected || !process.send) return false;
+      process.send(m, undefined, {}, (err: Error | null) => sent?.(!err));
+      return true;
+    },
+    connected: () => process.connected,
+    serve: (handler) => {
+      auditHandler = handler;
+    },
+  };
+  process.on('disconnect', () => auditHandler?.disconnected());
   const role: WorkerRole = {
     workers: Number(d.env[WORKER_ENV.count]),
     runsScheduler: d.env[WORKER_ENV.scheduler] === '1',
@@ -58,6 +73,7 @@ export async function runWorker(d: WorkerDeps): Promise<number> {
       serveSeal: (seal) => {
         sealThis = seal;
       },
+      audit,
     },
   };
   const config: DaemonConfig = { ...d.config, port: Number(d.env[WORKER_ENV.port]) };

@@ -10,12 +10,12 @@
 import type { MiddlewareHandler } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import { DewError } from '../errors.js';
-import { outcomeOf, type AuditDraft, type AuditLog } from '../services/audit.js';
+import { outcomeOf, type AuditDraft, type AuditSink } from '../services/audit.js';
 import type { AppEnv } from './env.js';
 import type { Caller } from '../services/caller.js';
 
 export interface AuditTrailDeps {
-  audit: AuditLog;
+  audit: AuditSink;
   now: () => number;
   /** Who an access key belongs to, for refused calls that carry a known AK. */
   ownerOf?: (accessKey: string) => { domainId: string; userId: string } | undefined;

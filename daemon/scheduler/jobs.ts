@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Hsm } from '../hsm/hsm.js';
 import type { LifecycleRepo, DueKey, CasOutcome } from '../store/lifecycle-repo.js';
-import type { AuditLog } from '../services/audit.js';
+import type { AuditSink } from '../services/audit.js';
 import { rotateKeyVersion } from '../services/rotation.js';
 
 export type JobName = 'rotate-key' | 'destroy-key' | 'delete-expired-material';
@@ -43,7 +43,7 @@ export type ServiceJobReport = Record<string, string[] | number>;
 export interface JobDeps {
   repo: LifecycleRepo;
   hsm: Hsm;
-  audit?: AuditLog;
+  audit?: AuditSink;
   now: () => number;
   log: (line: string) => void;
   /** Called with the keys this run changed (the daemon refreshes its caches). */

@@ -29,6 +29,38 @@ export interface AuditHooks {
   hookFor(caller: object): AuditHook | undefined;
 }
 
+/**
+ * The trail as the daemon's edge, scheduler and services write to it: `AuditLog` in one process
+ * (it owns its chain), `ClusterAuditLog` in a cluster worker (cluster/audit-link.ts: the primary
+ * owns the one chain and places every record).
+ */
+export interface AuditSink extends AuditHooks {
+  /** Queues a record for the next batched append. */
+  record(entry: AuditEntry): void;
+  /** Ties a request's draft record to its caller object, so services can find it (`hookFor`). */
+  bind(caller: object, draft: AuditDraft): void;
+  /** A hook for an action without a request (the scheduler): `entry` is recorded as allowed. */
+  systemHook(entry: SystemEntry): AuditHook;
+  /** Appends everything queued so far. */
+  flush(): Promise<void>;
+  start(): void;
+  /** Flushes what is queued and stops (graceful shutdown). */
+  close(): Promise<void>;
+}
+
+/** What a system action's record says before its resource and outcome are known. */
+export type SystemEntry = Omit<AuditEntry, 'at' | 'status' | 'outcome' | 'errorCode' | 'resourceId'>;
+
+/**
+ * Writes a placed one-record segment inside the change's own batch; resolves once it committed.
+ * `refused(err)` says the batch's guard rolled it back (the change did not happen, so neither did
+ * the record); any other failure may hide a commit, and the stored head decides.
+ */
+export interface Placement<T> {
+  write(segment: ChainedSegment, startedAt: number): Promise<T>;
+  refused(err: unknown): boolean;
+}
+
 export interface AuditLogOptions {
   now: () => number;
   log: (line: string) => void;
@@ -50,7 +82,33 @@ const MAX_SEGMENT = 2000;
 /** Where a request's draft hangs on its caller object (a property, not a WeakMap: cheaper per request). */
 const DRAFT = Symbol('dew.auditDraft');
 
-export class AuditLog implements AuditHooks {
+/** Ties `draft` to `caller` (see `draftOf`). */
+export function bindDraft(caller: object, draft: AuditDraft): void {
+  if (Object.isExtensible(caller)) (caller as { [DRAFT]?: AuditDraft })[DRAFT] = draft;
+}
+
+/** The draft `bindDraft` tied to `caller`. */
+export function draftOf(caller: object): AuditDraft | undefined {
+  return (caller as { [DRAFT]?: AuditDraft })[DRAFT];
+}
+
+/**
+ * The hook of a request's draft: its first state change commits the record (allowed, about
+ * `resourceId`) through `commit`, and marks the draft committed so the edge does not record it again.
+ */
+export function draftHook(d: AuditDraft, commit: <T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>) => Promise<T>): AuditHook {
+  return async (resourceId, exec) => {
+    if (d.committed) return exec([]);
+    const entry: AuditEntry = { ...d, resourceId, status: 200, outcome: 'allowed', errorCode: '' };
+    delete (entry as Partial<AuditDraft>).committed;
+    const result = await commit(entry, exec);
+    d.committed = true;
+    d.resourceId = resourceId;
+    return result;
+  };
+}
+
+export class AuditLog implements AuditSink {
   readonly chainId: string;
   private head: ChainHead;
   private queue: AuditEntry[] = [];
@@ -106,45 +164,42 @@ export class AuditLog implements AuditHooks {
     return this.exclusive(() => this.drain());
   }
 
-  /** Ties a request's draft record to its caller object, so services can find it (`hookFor`). */
   bind(caller: object, draft: AuditDraft): void {
-    if (Object.isExtensible(caller)) (caller as { [DRAFT]?: AuditDraft })[DRAFT] = draft;
+    bindDraft(caller, draft);
   }
 
   hookFor(caller: object): AuditHook | undefined {
-    const d = (caller as { [DRAFT]?: AuditDraft })[DRAFT];
-    if (!d) return undefined;
-    return (resourceId, exec) => {
-      if (d.committed) return exec([]);
-      return this.commit({ ...d, resourceId, status: 200, outcome: 'allowed', errorCode: '' }, exec, () => {
-        d.committed = true;
-        d.resourceId = resourceId;
-      });
-    };
+    const d = draftOf(caller);
+    return d && draftHook(d, (entry, exec) => this.commit(entry, exec));
   }
 
-  /** A hook for an action without a request (the scheduler): `entry` is recorded as allowed. */
-  systemHook(entry: Omit<AuditEntry, 'at' | 'status' | 'outcome' | 'errorCode' | 'resourceId'>): AuditHook {
-    return (resourceId, exec) => this.commit({ ...entry, at: this.opts.now(), resourceId, status: 200, outcome: 'allowed', errorCode: '' }, exec, () => undefined);
+  systemHook(entry: SystemEntry): AuditHook {
+    return (resourceId, exec) => this.commit({ ...entry, at: this.opts.now(), resourceId, status: 200, outcome: 'allowed', errorCode: '' }, exec);
   }
 
-  private commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>, onCommitted: () => void): Promise<T> {
+  private commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>): Promise<T> {
+    return this.place(entry, { write: (segment, startedAt) => exec(this.repo.guardedRecord(segment, startedAt)), refused: isAuditGuardFailure });
+  }
+
+  /**
+   * Gives `entry` the next chain position and has `placement` write it inside the change's batch;
+   * the chain moves on once that committed. Nothing else is appended meanwhile. The primary of a
+   * cluster places its workers' state changes this way (cluster/audit-owner.ts).
+   */
+  place<T>(entry: AuditEntry, placement: Placement<T>): Promise<T> {
     return this.exclusive(async () => {
       // Queued records take the chain positions before this one, as they happened before it.
       if (this.queue.length > 0) await this.drain().catch(() => undefined);
       const segment = this.chain([entry]);
       const next = headAfter(this.head, segment);
       try {
-        const result = await exec(this.repo.guardedRecord(segment, next.startedAt));
+        const result = await placement.write(segment, next.startedAt);
         this.head = next;
-        onCommitted();
         return result;
       } catch (err) {
         // A lost connection may hide a commit: the stored head says whether it happened.
-        if (!isAuditGuardFailure(err) && (await this.committed(next))) {
-          this.head = next;
-          onCommitted();
-        }
+        if (!placement.refused(err) && !(await this.committed(next))) await this.adoptStored();
+        else if (!placement.refused(err)) this.head = next;
         throw err;
       }
     });
@@ -168,6 +223,17 @@ export class AuditLog implements AuditHooks {
     return stored?.headSeq === head.headSeq && stored.headHash === head.headHash;
   }
 
+  /**
+   * Goes on after the stored head when it is ahead of this writer's: a placement given up on as
+   * unanswered committed after all (cluster/audit-owner.ts). True when the head moved.
+   */
+  private async adoptStored(): Promise<boolean> {
+    const stored = await this.repo.loadHead(this.chainId).catch(() => undefined);
+    if (!stored || stored.headSeq <= this.head.headSeq) return false;
+    this.head = stored;
+    return true;
+  }
+
   /** Appends the queue in batches; on failure the unwritten records go back to its front. */
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
@@ -179,6 +245,7 @@ export class AuditLog implements AuditHooks {
         const next = headAfter(this.head, this.chain(entries));
         if (!(await this.committed(next))) {
           this.queue.unshift(...entries);
+          if (await this.adoptStored()) continue;
           this.opts.log(JSON.stringify({ level: 'warn', msg: 'audit flush failed; records kept for the next attempt', pending: this.queue.length, error: (err as Error).message }));
           throw err;
         }
