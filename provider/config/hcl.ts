@@ -1,11 +1,17 @@
 /** The one module that talks to the HCL parser (@cdktn/hcl2json, HashiCorp HCL v2 in WASM), loaded lazily. */
+import { setFlagsFromString } from 'node:v8';
 import { error, type Diagnostic } from './diagnostics.js';
 
 type ParseFn = (filename: string, contents: string) => Promise<Record<string, unknown>>;
 let parser: Promise<ParseFn> | undefined;
 
 function load(): Promise<ParseFn> {
-  // The WASM runtime costs ~0.5 s to start: only commands that read HCL pay for it.
+  // The WASM runtime costs CPU to start: only commands that read HCL pay for it. V8 compiles the
+  // parser's 8 MB module with its baseline compiler and then again, on background threads, with its
+  // optimising one, which a command parsing a few files never profits from: baseline only, a
+  // process that parses one file takes 0.27 s of CPU instead of 0.70 (0.24 s of wall time instead
+  // of 0.45). The flag only concerns WebAssembly, and the CLI loads no other.
+  if (!parser) setFlagsFromString('--liftoff-only');
   parser ??= import('@cdktn/hcl2json').then((m) => m.parse as ParseFn);
   return parser;
 }
