@@ -9,7 +9,7 @@
  *   this worker's own (`local`), so no record is lost; `dew audit verify` checks every chain.
  */
 import { auditEntry, auditTuple, type AuditTuple, type PrimaryAuditMessage, type WorkerAuditMessage } from './messages.js';
-import { bindDraft, draftHook, draftOf, type AuditDraft, type AuditEntry, type AuditHook, type AuditSink, type AuditStatements, type SystemEntry } from '../services/audit.js';
+import { DraftHooks, type AuditEntry, type AuditSink, type AuditStatements } from '../services/audit.js';
 import { isAuditGuardFailure, type AuditRepo } from '../store/audit-repo.js';
 import type { AuditLog } from '../services/audit.js';
 import type { ChainedSegment } from '../audit/chain.js';
@@ -43,7 +43,7 @@ interface Waiter<T> {
 /** The primary went away before it answered: the caller goes on with the worker's own chain. */
 class PrimaryGone extends Error {}
 
-export class ClusterAuditLog implements AuditSink {
+export class ClusterAuditLog extends DraftHooks implements AuditSink {
   private buffer: AuditTuple[] = [];
   private timer: NodeJS.Timeout | undefined;
   private next = 0;
@@ -59,6 +59,7 @@ export class ClusterAuditLog implements AuditSink {
     private readonly repo: AuditRepo,
     private readonly opts: ClusterAuditOptions,
   ) {
+    super();
     this.sendMs = opts.sendMs ?? SEND_MS;
     this.maxBatch = opts.maxBatch ?? MAX_BATCH;
     channel.serve({ received: (m) => this.received(m), disconnected: () => this.disconnected() });
@@ -75,17 +76,8 @@ export class ClusterAuditLog implements AuditSink {
     if (this.buffer.length >= this.maxBatch) this.send();
   }
 
-  bind(caller: object, draft: AuditDraft): void {
-    bindDraft(caller, draft);
-  }
-
-  hookFor(caller: object): AuditHook | undefined {
-    const d = draftOf(caller);
-    return d && draftHook(d, (entry, exec) => this.commit(entry, exec));
-  }
-
-  systemHook(entry: SystemEntry): AuditHook {
-    return (resourceId, exec) => this.commit({ ...entry, at: this.opts.now(), resourceId, status: 200, outcome: 'allowed', errorCode: '' }, exec);
+  protected now(): number {
+    return this.opts.now();
   }
 
   /** Sends what is queued and has the primary append it (and everything queued there). */
@@ -109,7 +101,7 @@ export class ClusterAuditLog implements AuditSink {
     await this.own?.close();
   }
 
-  private commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>): Promise<T> {
+  protected commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>): Promise<T> {
     const run = this.commitOnce(entry, exec);
     this.inFlight.add(run);
     const forget = () => this.inFlight.delete(run);

@@ -82,33 +82,40 @@ const MAX_SEGMENT = 2000;
 /** Where a request's draft hangs on its caller object (a property, not a WeakMap: cheaper per request). */
 const DRAFT = Symbol('dew.auditDraft');
 
-/** Ties `draft` to `caller` (see `draftOf`). */
-export function bindDraft(caller: object, draft: AuditDraft): void {
-  if (Object.isExtensible(caller)) (caller as { [DRAFT]?: AuditDraft })[DRAFT] = draft;
-}
-
-/** The draft `bindDraft` tied to `caller`. */
-export function draftOf(caller: object): AuditDraft | undefined {
-  return (caller as { [DRAFT]?: AuditDraft })[DRAFT];
-}
-
 /**
- * The hook of a request's draft: its first state change commits the record (allowed, about
- * `resourceId`) through `commit`, and marks the draft committed so the edge does not record it again.
+ * The request-facing half of a trail, shared by `AuditLog` and the cluster worker's link: a draft
+ * tied to its caller object, and the hooks whose first state change commits it through the
+ * writer's `commit` (allowed, about the changed resource) and marks it committed, so the edge
+ * does not record it again.
  */
-export function draftHook(d: AuditDraft, commit: <T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>) => Promise<T>): AuditHook {
-  return async (resourceId, exec) => {
-    if (d.committed) return exec([]);
-    const entry: AuditEntry = { ...d, resourceId, status: 200, outcome: 'allowed', errorCode: '' };
-    delete (entry as Partial<AuditDraft>).committed;
-    const result = await commit(entry, exec);
-    d.committed = true;
-    d.resourceId = resourceId;
-    return result;
-  };
+export abstract class DraftHooks {
+  protected abstract now(): number;
+  protected abstract commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>): Promise<T>;
+
+  bind(caller: object, draft: AuditDraft): void {
+    if (Object.isExtensible(caller)) (caller as { [DRAFT]?: AuditDraft })[DRAFT] = draft;
+  }
+
+  hookFor(caller: object): AuditHook | undefined {
+    const d = (caller as { [DRAFT]?: AuditDraft })[DRAFT];
+    if (!d) return undefined;
+    return async (resourceId, exec) => {
+      if (d.committed) return exec([]);
+      const entry: AuditEntry = { ...d, resourceId, status: 200, outcome: 'allowed', errorCode: '' };
+      delete (entry as Partial<AuditDraft>).committed;
+      const result = await this.commit(entry, exec);
+      d.committed = true;
+      d.resourceId = resourceId;
+      return result;
+    };
+  }
+
+  systemHook(entry: SystemEntry): AuditHook {
+    return (resourceId, exec) => this.commit({ ...entry, at: this.now(), resourceId, status: 200, outcome: 'allowed', errorCode: '' }, exec);
+  }
 }
 
-export class AuditLog implements AuditSink {
+export class AuditLog extends DraftHooks implements AuditSink {
   readonly chainId: string;
   private head: ChainHead;
   private queue: AuditEntry[] = [];
@@ -122,6 +129,7 @@ export class AuditLog implements AuditSink {
     private readonly repo: AuditRepo,
     private readonly opts: AuditLogOptions,
   ) {
+    super();
     this.chainId = `${opts.writer ?? 'daemon'}-${opts.now()}-${randomBytes(6).toString('hex')}`;
     this.head = { chainId: this.chainId, headSeq: 0, headHash: genesisHash(this.chainId), startedAt: opts.now() };
     this.flushMs = opts.flushMs ?? 50;
@@ -164,20 +172,11 @@ export class AuditLog implements AuditSink {
     return this.exclusive(() => this.drain());
   }
 
-  bind(caller: object, draft: AuditDraft): void {
-    bindDraft(caller, draft);
+  protected now(): number {
+    return this.opts.now();
   }
 
-  hookFor(caller: object): AuditHook | undefined {
-    const d = draftOf(caller);
-    return d && draftHook(d, (entry, exec) => this.commit(entry, exec));
-  }
-
-  systemHook(entry: SystemEntry): AuditHook {
-    return (resourceId, exec) => this.commit({ ...entry, at: this.opts.now(), resourceId, status: 200, outcome: 'allowed', errorCode: '' }, exec);
-  }
-
-  private commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>): Promise<T> {
+  protected commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>): Promise<T> {
     return this.place(entry, { write: (segment, startedAt) => exec(this.repo.guardedRecord(segment, startedAt)), refused: isAuditGuardFailure });
   }
 
