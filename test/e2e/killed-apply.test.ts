@@ -100,13 +100,28 @@ function spawnApply(t: Teardown, dir: string, env: Record<string, string>): { ch
   return { child, exited, output: () => output, keysCreated };
 }
 
+type StackBody = { stack: { lock: { id: string } | null; objects: { address: string; object_id: string; pending?: { object_id: string | null } }[] } };
+
+/**
+ * The stack and the keys once the requests the dead apply had sent are all answered: a request the
+ * daemon had read before its client died still runs to the end (its change, its audit record, the
+ * other workers' barrier), so the two are read until two reads 100 ms apart agree.
+ */
+async function settled(d: DaemonProcess): Promise<{ stack: StackBody; keys: { key_id: string; key_alias: string }[] }> {
+  const read = async () => ({ stack: (await clientOf(d).request('GET', `/v1.0/{project_id}/dew/stacks/${STACK}`, undefined, { limit: '1000' })).body as StackBody, keys: await keysOf(d) });
+  let last = await read();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const next = await read();
+    if (JSON.stringify(next) === JSON.stringify(last)) return next;
+    last = next;
+  }
+}
+
 /** What the interrupted apply left: keys the daemon has that the stack does not record, and the lock. */
 async function aftermath(t: Test, d: DaemonProcess) {
-  const stack = (await clientOf(d).request('GET', `/v1.0/{project_id}/dew/stacks/${STACK}`, undefined, { limit: '1000' })).body as {
-    stack: { lock: { id: string } | null; objects: { address: string; object_id: string; pending?: { object_id: string | null } }[] };
-  };
+  const { stack, keys } = await settled(d);
   const recorded = new Set(stack.stack.objects.filter((o) => !o.pending).map((o) => o.object_id));
-  const keys = await keysOf(d);
   const stranded = keys.filter((k) => !recorded.has(k.key_id));
   const pending = stack.stack.objects.filter((o) => o.pending);
   t.comment(`${keys.length} keys made, ${stranded.length} not recorded, ${pending.length} pending entries`);
