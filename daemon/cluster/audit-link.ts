@@ -9,7 +9,7 @@
  *   this worker's own (`local`), so no record is lost; `dew audit verify` checks every chain.
  */
 import { auditEntry, auditTuple, type AuditTuple, type PrimaryAuditMessage, type WorkerAuditMessage } from './messages.js';
-import { DraftHooks, type AuditEntry, type AuditSink, type AuditStatements } from '../services/audit.js';
+import { DraftHooks, markCommitted, type AuditEntry, type AuditSink, type AuditStatements } from '../services/audit.js';
 import { isAuditGuardFailure, type AuditRepo } from '../store/audit-repo.js';
 import type { AuditLog } from '../services/audit.js';
 import type { ChainedSegment } from '../audit/chain.js';
@@ -125,7 +125,10 @@ export class ClusterAuditLog extends DraftHooks implements AuditSink {
       this.channel.send({ type: 'dew:audit-written', id, outcome: 'committed' });
       return result;
     } catch (err) {
-      this.channel.send({ type: 'dew:audit-written', id, outcome: isAuditGuardFailure(err) ? 'refused' : 'unknown' });
+      const refused = isAuditGuardFailure(err);
+      this.channel.send({ type: 'dew:audit-written', id, outcome: refused ? 'refused' : 'unknown' });
+      // A lost connection may hide a commit: the stored head says whether the record is there.
+      if (!refused && (await this.repo.hasSegment(placed.segment).catch(() => false))) markCommitted(err);
       throw err;
     }
   }

@@ -82,6 +82,18 @@ const MAX_SEGMENT = 2000;
 /** Where a request's draft hangs on its caller object (a property, not a WeakMap: cheaper per request). */
 const DRAFT = Symbol('dew.auditDraft');
 
+/** Marks an error thrown by a change whose record did commit (a lost connection hid the commit). */
+const COMMITTED = Symbol('dew.auditCommitted');
+
+/** Says on `err` that the change's record committed after all: the request is not recorded a second time. */
+export function markCommitted(err: unknown): void {
+  if (typeof err === 'object' && err !== null && Object.isExtensible(err)) (err as { [COMMITTED]?: true })[COMMITTED] = true;
+}
+
+function wasCommitted(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { [COMMITTED]?: true })[COMMITTED] === true;
+}
+
 /**
  * The request-facing half of a trail, shared by `AuditLog` and the cluster worker's link: a draft
  * tied to its caller object, and the hooks whose first state change commits it through the
@@ -103,10 +115,18 @@ export abstract class DraftHooks {
       if (d.committed) return exec([]);
       const entry: AuditEntry = { ...d, resourceId, status: 200, outcome: 'allowed', errorCode: '' };
       delete (entry as Partial<AuditDraft>).committed;
-      const result = await this.commit(entry, exec);
-      d.committed = true;
-      d.resourceId = resourceId;
-      return result;
+      const done = () => {
+        d.committed = true;
+        d.resourceId = resourceId;
+      };
+      try {
+        const result = await this.commit(entry, exec);
+        done();
+        return result;
+      } catch (err) {
+        if (wasCommitted(err)) done();
+        throw err;
+      }
     };
   }
 
@@ -197,8 +217,14 @@ export class AuditLog extends DraftHooks implements AuditSink {
         return result;
       } catch (err) {
         // A lost connection may hide a commit: the stored head says whether it happened.
-        if (!placement.refused(err) && !(await this.committed(next))) await this.adoptStored();
-        else if (!placement.refused(err)) this.head = next;
+        if (!placement.refused(err)) {
+          if (await this.committed(next)) {
+            this.head = next;
+            markCommitted(err);
+          } else {
+            await this.adoptStored();
+          }
+        }
         throw err;
       }
     });

@@ -143,6 +143,12 @@ export class AuditRepo {
     return r ? { chainId: String(r.chain_id), headSeq: Number(r.head_seq), headHash: String(r.head_hash), startedAt: Number(r.started_at) } : undefined;
   }
 
+  /** Whether segment `s` is stored as it was chained (its chain, position and hash). */
+  async hasSegment(s: Pick<ChainedSegment, 'chainId' | 'firstSeq' | 'hash'>): Promise<boolean> {
+    const rs = await this.client.execute({ sql: 'SELECT 1 FROM audit_segments WHERE chain_id = ? AND first_seq = ? AND hash = ?', args: [s.chainId, s.firstSeq, s.hash] });
+    return rs.rows.length > 0;
+  }
+
   async loadHeads(): Promise<ChainHead[]> {
     const rs = await this.client.execute('SELECT chain_id, head_seq, head_hash, started_at FROM audit_chains ORDER BY started_at, chain_id');
     return rs.rows.map((r) => ({ chainId: String(r.chain_id), headSeq: Number(r.head_seq), headHash: String(r.head_hash), startedAt: Number(r.started_at) }));

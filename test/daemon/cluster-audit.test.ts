@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '../../daemon/store/db.js';
 import { AuditRepo } from '../../daemon/store/audit-repo.js';
 import { GrantRepo, type GrantRow } from '../../daemon/store/grant-repo.js';
-import { AuditLog, type AuditDraft, type AuditEntry } from '../../daemon/services/audit.js';
+import { AuditLog, type AuditDraft, type AuditEntry, type AuditStatements } from '../../daemon/services/audit.js';
+import { sql } from 'drizzle-orm';
 import { verifyTrail } from '../../daemon/services/audit-verify.js';
 import { AuditOwner } from '../../daemon/cluster/audit-owner.js';
 import { ClusterAuditLog, type AuditChannel } from '../../daemon/cluster/audit-link.js';
@@ -200,4 +201,30 @@ t.test('the primary gone: what the worker still has goes on a chain of its own, 
   t.same(rows.map((r) => r.what), ['encrypt-data before', 'encrypt-data after', 'create-grant key-1']);
   t.equal(new Set(rows.map((r) => r.chain)).size, 2, 'the primary\'s chain and the worker\'s own');
   t.match(await verifyTrail(s.repo), { ok: true, chains: 2, records: 3 });
+});
+
+t.test('a change whose commit an error hid (a lost connection) is not recorded a second time: in a worker and in one process', async (t) => {
+  const s = await setup(t);
+  const a = await s.worker();
+  await a.db.client.execute('CREATE TABLE scratch (x INTEGER)');
+  const hidden = (db: Database) => async (stmts: AuditStatements) => {
+    await db.db.batch([db.db.run(sql`INSERT INTO scratch VALUES (1)`), ...stmts] as unknown as Parameters<Database['db']['batch']>[0]);
+    throw new Error('the connection was lost after the commit');
+  };
+  const viaWorker = hookOf(a.log, 'create-key');
+  await t.rejects(viaWorker.hook!('key-w', hidden(a.db)), /connection was lost/);
+  t.equal(viaWorker.draft.committed, true, 'the worker found its record stored: the request will not record a failure too');
+
+  const own = new AuditLog(a.repo, { now: () => NOW, log: () => undefined });
+  const caller = {};
+  const draft: AuditDraft = { ...entry('create-key', ''), status: 0, committed: false };
+  own.bind(caller, draft);
+  await t.rejects(own.hookFor(caller)!('key-p', hidden(a.db)), /connection was lost/);
+  t.equal(draft.committed, true, 'one process: the stored head said it committed');
+
+  await a.log.flush();
+  await own.close();
+  t.same((await s.records()).map((r) => r.what).sort(), ['create-key key-p', 'create-key key-w'], 'each change has its one record');
+  t.match(await verifyTrail(s.repo), { ok: true, chains: 2, records: 2 });
+  await a.log.close();
 });
