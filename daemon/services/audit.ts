@@ -1,6 +1,7 @@
 /**
- * The audit trail writer. Each writer (daemon process or `dew rotate --due` run) appends to its own
- * hash chain, so daemons sharing a database never contend for a chain head. Two write paths:
+ * The audit trail writer. Each writer (a daemon, or a `dew rotate --due` run) appends to its own
+ * hash chain, so daemons sharing a database never contend for a chain head; a daemon with several
+ * workers is one writer, its primary (cluster/audit-owner.ts). Two write paths:
  * - a state change carries its record inside its own batch (`hook`), so the change and its record
  *   commit or fail together;
  * - every other call (the data path, reads, refusals) is queued in memory and appended as one

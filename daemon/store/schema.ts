@@ -234,8 +234,8 @@ export const rotationPolicies = sqliteTable('rotation_policies', {
 /**
  * The audit trail, in segments: each row holds consecutive records of one writer's hash chain (a
  * flushed batch of data-path calls, or the one record of a state change), so appending a thousand
- * records writes one row, not a thousand. Each writer (a daemon process, or one `dew rotate --due`
- * run) keeps its own chain. `records` is a JSON array of
+ * records writes one row, not a thousand. Each writer (a daemon, whose cluster primary writes for
+ * all its workers, or one `dew rotate --due` run) keeps its own chain. `records` is a JSON array of
  * `[at, request_id, domain_id, user_id, access_key, source_ip, operation, resource_id, outcome, status, error_code, hash]`
  * for chain positions `first_seq`…`last_seq`; `prev_hash` is the hash the first record follows and
  * `hash` the last record's. A record's position in the trail is `seq * 10000 + its index`. The
