@@ -176,6 +176,12 @@ t.test('two workers on a sqld database', async (t) => {
     await eventually(async () => (await Promise.all(Array.from({ length: 8 }, () => codeOf(kms('encrypt-data', { key_id: 'w-sqld', plain_text: 'x' }))))).every((c) => c === 'KMS.0209')),
     'a disabled key is refused on every connection',
   );
+  // The primary writes the one chain on sqld too (no writer thread there: its own connection).
+  const listed = (await clientOf(d, freshFetch(seen)).request('GET', '/v1.0/{project_id}/dew/audit/records', undefined, { limit: '1000' })).body as { records: Any[] };
+  t.equal(new Set(listed.records.map((r) => r.chain_id)).size, 1, 'the records listed through a worker are on one chain');
+  t.ok(listed.records.some((r) => r.operation === 'disable-key') && listed.records.filter((r) => r.operation === 'decrypt-data').length === 6, 'with the state changes and the data-path calls of both workers');
+  const v = (await clientOf(d, freshFetch(seen)).request('GET', '/v1.0/{project_id}/dew/audit/verify')).body as Any;
+  t.match(v, { ok: true, chains: 1 }, 'and it verifies through the API');
 });
 
 t.test('kill -9 of one worker under load: acknowledged ciphertexts decrypt, the other worker serves, the primary restarts the dead one', async (t) => {
