@@ -14,6 +14,8 @@ export interface AuditListInput {
   since?: number;
   limit?: number;
   marker?: number;
+  /** `desc`: newest first, the marker paging towards older records. */
+  order?: string;
 }
 
 /** The wire shape of a record (snake_case, as the rest of the API). */
@@ -70,6 +72,8 @@ export class AuditQueries {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw kmsErrors.reference('KMS.1601');
     if (q.marker !== undefined && (!Number.isInteger(q.marker) || q.marker < 0)) throw kmsErrors.reference('KMS.1602');
     if (q.since !== undefined && !Number.isFinite(q.since)) throw kmsErrors.invalid('since: epoch milliseconds or an ISO 8601 time');
+    if (q.order !== undefined && q.order !== 'asc' && q.order !== 'desc') throw kmsErrors.invalid('order: asc (trail order, the default) or desc (newest first)');
+    const newestFirst = q.order === 'desc';
     let query;
     if (q.keyId !== undefined) {
       query = await this.keyScope(caller, q.keyId);
@@ -78,7 +82,8 @@ export class AuditQueries {
       query = { domainId: caller.domainId, projectId: caller.projectId };
     }
     await this.flush();
-    const rows = await this.repo.list({ ...query, since: q.since, afterSeq: q.marker, limit: limit + 1 });
+    const paging = newestFirst ? { newestFirst, beforeSeq: q.marker } : { afterSeq: q.marker };
+    const rows = await this.repo.list({ ...query, since: q.since, ...paging, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return { records: page.map(toWire), next_marker: rows.length > limit ? String(page[page.length - 1].seq) : '' };
   }

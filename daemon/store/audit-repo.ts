@@ -38,8 +38,12 @@ export interface AuditQuery {
   domainId?: string;
   projectId?: string;
   since?: number;
-  /** Records after this trail position (paging). */
+  /** Records after this trail position (paging oldest first). */
   afterSeq?: number;
+  /** Records before this trail position (paging newest first). */
+  beforeSeq?: number;
+  /** Trail order (the default) or newest first. */
+  newestFirst?: boolean;
   limit: number;
 }
 
@@ -198,7 +202,7 @@ export class AuditRepo {
   }
 
   /**
-   * Records matching `q` in trail order. The index picks the segments holding a key's or an
+   * Records matching `q` in trail order (or newest first). The index picks the segments holding a key's or an
    * account's records (others are not read); the records inside are then filtered one by one.
    */
   async list(q: AuditQuery): Promise<AuditRow[]> {
@@ -237,10 +241,17 @@ export class AuditRepo {
       recordWhere.push(`s.seq * ${SEGMENT_SPAN} + j.key > ?`);
       b.push(q.afterSeq);
     }
+    if (q.beforeSeq !== undefined) {
+      segmentWhere.push('s.seq <= ?');
+      a.push(Math.floor(q.beforeSeq / SEGMENT_SPAN));
+      recordWhere.push(`s.seq * ${SEGMENT_SPAN} + j.key < ?`);
+      b.push(q.beforeSeq);
+    }
     const where = [...segmentWhere, ...recordWhere];
+    const order = q.newestFirst ? 's.seq DESC, j.key DESC' : 's.seq, j.key';
     const rs = await this.client.execute({
       sql: `SELECT ${RECORD_COLUMNS} FROM audit_segments s, json_each(s.records) j
-            ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.seq, j.key LIMIT ?`,
+            ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`,
       args: [...a, ...b, q.limit],
     });
     return rs.rows.map((r) => toRow(r as unknown as Record<string, unknown>));

@@ -1,5 +1,5 @@
 /**
- * `dew audit list [--key ID] [--since T] [--limit N] [--json]`, `dew audit usage --key ID` (through the
+ * `dew audit list [--key ID] [--since T] [--limit N] [--newest-first] [--json]`, `dew audit usage --key ID` (through the
  * API, as the signed-in user) and `dew audit verify` (through the API, or with --db URL/--data-dir DIR
  * on the database directly: exit 0 when every chain is intact, 1 naming the first bad record).
  */
@@ -18,7 +18,7 @@ interface Page {
 
 async function list(ctx: CommandContext, argv: string[]): Promise<number> {
   const { rest, credentialsFile } = takeCredentialsFlag(argv);
-  const a = parseArgs(rest, { key: 'string', since: 'string', limit: 'string', json: 'bool' }, 'audit list');
+  const a = parseArgs(rest, { key: 'string', since: 'string', limit: 'string', 'newest-first': 'bool', json: 'bool' }, 'audit list');
   const limit = Number(a.strings.get('limit') ?? 1000);
   if (!Number.isInteger(limit) || limit < 1) throw new CliError('usage', 'dew audit list: --limit takes a positive integer');
   const { client } = connect(ctx, credentialsFile);
@@ -30,6 +30,7 @@ async function list(ctx: CommandContext, argv: string[]): Promise<number> {
       since: a.strings.get('since'),
       limit: Math.min(1000, limit - records.length),
       marker,
+      order: a.bools.has('newest-first') ? 'desc' : undefined,
     })).body as Page;
     records.push(...page.records);
     marker = page.next_marker || undefined;

@@ -302,9 +302,9 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
     usage: 'dew audit <list|usage|verify> [flags]',
     subcommands: {
       list: {
-        summary: 'audit records you may read, newest last',
-        usage: 'dew audit list [--key ID] [--since TIME] [--limit N] [--json]',
-        flags: [f('--key ID', 'only records about this key'), f('--since TIME', 'epoch milliseconds or ISO 8601 (2030-01-01T00:00:00Z)'), f('--limit N', 'at most N records (default 1000)'), f('--json', 'print JSON'), CREDENTIALS],
+        summary: 'audit records you may read, newest last (--newest-first: the latest first)',
+        usage: 'dew audit list [--key ID] [--since TIME] [--limit N] [--newest-first] [--json]',
+        flags: [f('--key ID', 'only records about this key'), f('--since TIME', 'epoch milliseconds or ISO 8601 (2030-01-01T00:00:00Z)'), f('--limit N', 'at most N records (default 1000)'), f('--newest-first', 'the latest records first: with --limit, the last N calls'), f('--json', 'print JSON'), CREDENTIALS],
       },
       usage: { summary: 'how a key was used', usage: 'dew audit usage --key ID', flags: [KEY_ID, CREDENTIALS] },
       verify: {

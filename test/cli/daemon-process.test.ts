@@ -122,6 +122,13 @@ t.test('the daemon and the CLI as a user runs them', async (t) => {
   const verified = dew(['audit', 'verify'], home);
   t.equal(verified.code, 0, verified.err);
   t.equal(verified.json().ok, true, 'the daemon verified the trail');
+  // The last calls, newest first: the verify just above, the gen-random made with the token, …
+  const latest = dew(['audit', 'list', '--newest-first', '--limit', '3', '--json'], home);
+  t.equal(latest.code, 0, latest.err);
+  const ops = latest.json() as { operation: string; seq: number }[];
+  t.equal(ops.length, 3, '--limit 3');
+  t.ok(ops[0].seq > ops[1].seq && ops[1].seq > ops[2].seq, '--newest-first: in falling trail order');
+  t.same(ops.slice(0, 2).map((r) => r.operation), ['verify-audit', 'gen-random'], 'the latest calls first');
 
   // SIGTERM while requests are in flight: every answered request succeeded, and the daemon exits 0.
   const url = `${d.url}/v1.0/${creds.project_id}/kms/encrypt-data`;

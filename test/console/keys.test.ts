@@ -116,6 +116,8 @@ t.test('create, list, encrypt, decrypt, disable, audit', async (t) => {
   ]) {
     t.ok(seen(op, status), `the audit page shows ${op} ${status}`);
   }
+  const at = (op: string) => rows.findIndex((r) => r[1] === op && r[4] === keyId);
+  t.ok(at('cancel-key-deletion') < at('schedule-key-deletion') && at('schedule-key-deletion') < at('create-key'), 'newest first: the last step at the top, the key\'s creation below');
   await page.getByLabel('Outcome').selectOption('failed');
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.waitForFunction(() => !document.querySelector('tbody')?.textContent?.includes('allowed'));

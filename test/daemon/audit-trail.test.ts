@@ -157,6 +157,14 @@ t.test('listing reads records out of segments: paging, key, since and account fi
   const byKey = await pages({ key_id: keyA });
   t.same(seqs(byKey), seqs(stored.filter((r) => r.resource_id === keyA)), 'one key, page by page');
   t.equal(byKey.filter((r) => r.operation === 'encrypt-data').length, 36);
+  // Newest first: the same records in reverse, page by page, the marker paging towards older ones.
+  t.same(seqs(await pages({ key_id: keyA, order: 'desc' })), seqs(byKey).reverse(), 'one key, newest first');
+  t.same(seqs(await pages({ order: 'desc' })), seqs(mine).reverse(), "the account's whole trail, newest first, nothing skipped or repeated");
+  const latest = await records({ order: 'desc', limit: 1 });
+  t.ok(Number(latest.records[0].seq) > last, 'the first record newest first is the latest call (the listing before it)');
+  const sideways = await apiError(records({ order: 'sideways' }));
+  t.equal(sideways.status, 400, 'an unknown order is a 400');
+  t.match(sideways.message, /order: asc .* or desc/, 'naming the two orders');
   const middle = stored[Math.floor(stored.length / 2)];
   const since = await pages({ key_id: keyB, since: Number(middle.at) }, b);
   t.same(seqs(since), seqs(stored.filter((r) => r.resource_id === keyB && Number(r.at) >= Number(middle.at))), 'since a time, for the other account');

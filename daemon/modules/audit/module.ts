@@ -30,6 +30,7 @@ export function auditModule(d: { queries: AuditQueries }): ServiceModule {
           // Ranges are the service's (KMS.1601/1602); here only the digits.
           limit: queryInt(r.query('limit'), { field: 'limit', max: Number.MAX_SAFE_INTEGER }),
           marker: queryInt(r.query('marker'), { field: 'marker', max: Number.MAX_SAFE_INTEGER }),
+          order: r.query('order') || undefined,
         }) },
       { method: 'GET', path: '/usage', operation: 'get-key-usage', permission: 'read',
         handler: (r) => {

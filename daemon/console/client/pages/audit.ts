@@ -1,6 +1,7 @@
 /**
- * The audit trail (`#/audit`): records filtered by key and time on the daemon (…/dew/audit/records
- * with key_id and since) and by operation and outcome on the page, paged with the daemon's marker;
+ * The audit trail (`#/audit`), newest first: records filtered by key and time on the daemon
+ * (…/dew/audit/records with key_id, since and order=desc) and by operation and outcome on the page,
+ * paged with the daemon's marker towards older records;
  * for administrators, the chain verification result, naming the first bad record when there is one.
  * Query: `key`, `operation`, `outcome`, `since` (a datetime-local value, UTC), `marker`, `page`.
  */
@@ -73,7 +74,7 @@ export async function render(view: View): Promise<HTMLElement> {
   try {
     const list = await view.api<{ records: AuditRecord[]; next_marker: string }>(
       'GET',
-      withQuery(projectPath('/dew/audit/records'), { key_id: key || undefined, since: Number.isFinite(sinceMs) ? sinceMs : undefined, limit: AUDIT_PAGE_SIZE, marker: marker || undefined }),
+      withQuery(projectPath('/dew/audit/records'), { key_id: key || undefined, since: Number.isFinite(sinceMs) ? sinceMs : undefined, limit: AUDIT_PAGE_SIZE, marker: marker || undefined, order: 'desc' }),
     );
     if (list.next_marker) markers.set(page + 1, list.next_marker);
     markers.set(page, marker);
@@ -82,7 +83,7 @@ export async function render(view: View): Promise<HTMLElement> {
       'div',
       null,
       dataTable<AuditRecord>({
-        caption: 'Audit records',
+        caption: 'Audit records, newest first',
         rows,
         empty: operation || outcome ? 'No record on this page matches the filters.' : 'No records.',
         columns: [
