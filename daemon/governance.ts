@@ -132,7 +132,7 @@ export async function createGovernance(d: {
   const cron = d.config.schedule === 'off' ? undefined : new CronSchedule(d.config.schedule, () => jobs.runDue(), d.log);
   return {
     audit,
-    auditQueries: new AuditQueries(d.trail.repo, d.keys, () => audit?.flush() ?? Promise.resolve(), d.isOperatorAccount),
+    auditQueries: new AuditQueries(d.trail.repo, d.keys, () => audit?.flush() ?? Promise.resolve(), d.isOperatorAccount, d.now),
     rotation: new RotationService(d.keys, lifecycle, d.cache, d.hsm, d.now),
     runJobs: () => jobs.runDue(),
     start: () => {

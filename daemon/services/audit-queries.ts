@@ -40,6 +40,19 @@ export function toWire(r: AuditRow): Record<string, unknown> {
   };
 }
 
+/** Calls counted by outcome, and in all. */
+export interface Counts {
+  allowed: number;
+  refused: number;
+  failed: number;
+  total: number;
+}
+
+/** The most days `usage` counts one by one (a year). */
+export const MAX_USAGE_DAYS = 366;
+
+const DAY_MS = 86_400_000;
+
 export class AuditQueries {
   constructor(
     private readonly repo: AuditRepo,
@@ -48,6 +61,7 @@ export class AuditQueries {
     private readonly flush: () => Promise<void>,
     /** The operator account (the bootstrap one): its administrators verify every account's chains. */
     private readonly isOperatorAccount: (domainId: string) => boolean,
+    private readonly now: () => number = Date.now,
   ) {}
 
   private isAdmin(caller: Caller): boolean {
@@ -88,10 +102,16 @@ export class AuditQueries {
     return { records: page.map(toWire), next_marker: rows.length > limit ? String(page[page.length - 1].seq) : '' };
   }
 
-  async usage(caller: Caller, keyId: string): Promise<{ key_id: string; total: number; operations: Record<string, { allowed: number; refused: number; failed: number; total: number }> }> {
+  /**
+   * A key's usage: counts by operation and outcome over the whole trail; with `days`, also
+   * `per_day`, the counts of each of the last `days` UTC days (oldest first, today last).
+   */
+  async usage(caller: Caller, keyId: string, days?: number): Promise<{ key_id: string; total: number; operations: Record<string, Counts>; per_day?: ({ day: string } & Counts)[] }> {
+    if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= MAX_USAGE_DAYS)) throw kmsErrors.invalid(`days: an integer from 1 to ${MAX_USAGE_DAYS}`);
     const scope = await this.keyScope(caller, keyId);
     await this.flush();
-    const operations: Record<string, { allowed: number; refused: number; failed: number; total: number }> = {};
+    const perDay = days === undefined ? undefined : await this.perDay(scope, days);
+    const operations: Record<string, Counts> = {};
     let total = 0;
     for (const u of await this.repo.usage(scope.resourceId, scope.strictDomainId)) {
       const o = (operations[u.operation] ??= { allowed: 0, refused: 0, failed: 0, total: 0 });
@@ -99,7 +119,20 @@ export class AuditQueries {
       o.total += u.count;
       total += u.count;
     }
-    return { key_id: scope.resourceId, total, operations };
+    return { key_id: scope.resourceId, total, operations, ...(perDay ? { per_day: perDay } : {}) };
+  }
+
+  private async perDay(scope: { resourceId: string; strictDomainId?: string }, days: number): Promise<({ day: string } & Counts)[]> {
+    const today = Math.floor(this.now() / DAY_MS);
+    const first = today - days + 1;
+    const out = Array.from({ length: days }, (_, i) => ({ day: new Date((first + i) * DAY_MS).toISOString().slice(0, 10), allowed: 0, refused: 0, failed: 0, total: 0 }));
+    for (const u of await this.repo.usagePerDay(scope.resourceId, first * DAY_MS, scope.strictDomainId)) {
+      const d = out[u.day - first];
+      if (!d) continue;
+      if (u.outcome === 'allowed' || u.outcome === 'refused' || u.outcome === 'failed') d[u.outcome] += u.count;
+      d.total += u.count;
+    }
+    return out;
   }
 
   async verify(caller: Caller): Promise<VerifyReport> {

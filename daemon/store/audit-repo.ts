@@ -257,6 +257,23 @@ export class AuditRepo {
     return rs.rows.map((r) => toRow(r as unknown as Record<string, unknown>));
   }
 
+  /**
+   * Requests about one key (made by one account, when `domainId` is given) since `since`, counted by
+   * UTC day (days since the epoch) and outcome. A segment's records are counted on the day of its
+   * latest record: a segment spans one flush interval (50 ms by default), so only records within
+   * that much of midnight can land on the next day.
+   */
+  async usagePerDay(resourceId: string, since: number, domainId?: string): Promise<{ day: number; outcome: string; count: number }[]> {
+    const rs = await this.client.execute({
+      sql: `SELECT CAST(s.max_at / 86400000 AS INTEGER) AS day, i.outcome, sum(i.count) AS n
+            FROM audit_index i JOIN audit_segments s ON s.seq = i.segment
+            WHERE i.resource_id = ? ${domainId === undefined ? '' : 'AND i.domain_id = ?'} AND s.max_at >= ?
+            GROUP BY day, i.outcome ORDER BY day`,
+      args: domainId === undefined ? [resourceId, since] : [resourceId, domainId, since],
+    });
+    return rs.rows.map((r) => ({ day: Number(r.day), outcome: String(r.outcome), count: Number(r.n) }));
+  }
+
   /** Requests about one key (made by one account, when `domainId` is given), counted by operation and outcome. */
   async usage(resourceId: string, domainId?: string): Promise<{ operation: string; outcome: string; count: number }[]> {
     const rs = await this.client.execute({

@@ -1,5 +1,5 @@
 /**
- * `dew audit list [--key ID] [--since T] [--limit N] [--newest-first] [--json]`, `dew audit usage --key ID` (through the
+ * `dew audit list [--key ID] [--since T] [--limit N] [--newest-first] [--json]`, `dew audit usage --key ID [--days N]` (through the
  * API, as the signed-in user) and `dew audit verify` (through the API, or with --db URL/--data-dir DIR
  * on the database directly: exit 0 when every chain is intact, 1 naming the first bad record).
  */
@@ -48,11 +48,11 @@ async function list(ctx: CommandContext, argv: string[]): Promise<number> {
 
 async function usage(ctx: CommandContext, argv: string[]): Promise<number> {
   const { rest, credentialsFile } = takeCredentialsFlag(argv);
-  const a = parseArgs(rest, { key: 'string' }, 'audit usage');
+  const a = parseArgs(rest, { key: 'string', days: 'string' }, 'audit usage');
   const key = a.strings.get('key');
   if (!key) throw new CliError('usage', 'dew audit usage: --key ID is required', { hint: USAGE });
   const { client } = connect(ctx, credentialsFile);
-  const res = await client.request('GET', '/v1.0/{project_id}/dew/audit/usage', undefined, { key_id: key });
+  const res = await client.request('GET', '/v1.0/{project_id}/dew/audit/usage', undefined, { key_id: key, days: a.strings.get('days') });
   ctx.stdout.write(JSON.stringify(res.body, null, 2) + '\n');
   return 0;
 }

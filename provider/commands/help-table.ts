@@ -306,7 +306,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = Object.freeze({
         usage: 'dew audit list [--key ID] [--since TIME] [--limit N] [--newest-first] [--json]',
         flags: [f('--key ID', 'only records about this key'), f('--since TIME', 'epoch milliseconds or ISO 8601 (2030-01-01T00:00:00Z)'), f('--limit N', 'at most N records (default 1000)'), f('--newest-first', 'the latest records first: with --limit, the last N calls'), f('--json', 'print JSON'), CREDENTIALS],
       },
-      usage: { summary: 'how a key was used', usage: 'dew audit usage --key ID', flags: [KEY_ID, CREDENTIALS] },
+      usage: { summary: 'how a key was used', usage: 'dew audit usage --key ID [--days N]', flags: [KEY_ID, f('--days N', 'also count each of the last N UTC days (1 to 366), oldest first'), CREDENTIALS] },
       verify: {
         summary: 'check every audit chain: through the daemon, or on the database with --db/--data-dir',
         usage: 'dew audit verify [-credentials FILE] | dew audit verify --db URL | --data-dir DIR',

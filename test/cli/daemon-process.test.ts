@@ -129,6 +129,9 @@ t.test('the daemon and the CLI as a user runs them', async (t) => {
   t.equal(ops.length, 3, '--limit 3');
   t.ok(ops[0].seq > ops[1].seq && ops[1].seq > ops[2].seq, '--newest-first: in falling trail order');
   t.same(ops.slice(0, 2).map((r) => r.operation), ['verify-audit', 'gen-random'], 'the latest calls first');
+  const keyUsage = dew(['audit', 'usage', '--key', 'app', '--days', '2'], home);
+  t.equal(keyUsage.code, 0, keyUsage.err);
+  t.equal(keyUsage.json().per_day.length, 2, 'dew audit usage --days 2: two days of counts');
 
   // SIGTERM while requests are in flight: every answered request succeeded, and the daemon exits 0.
   const url = `${d.url}/v1.0/${creds.project_id}/kms/encrypt-data`;

@@ -36,6 +36,7 @@ t.test('create, list, encrypt, decrypt, disable, audit', async (t) => {
   await page.locator('h1', { hasText: 'console-e2e' }).waitFor();
   t.match(await page.locator('main').textContent(), new RegExp(keyId), 'the key page shows the key id');
   t.equal(await page.locator('.chart svg rect.bar').count(), 14, 'the usage chart draws fourteen days');
+  t.match(await page.locator('.chart svg rect.bar').last().locator('title').textContent(), /^\d\d-\d\d: [1-9]\d* calls?$/, "today's bar counts the key's calls (the daemon's per-day counts)");
 
   // Encrypt.
   const tool = page.locator('#online-tool');

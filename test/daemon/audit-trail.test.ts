@@ -185,6 +185,17 @@ t.test('listing reads records out of segments: paging, key, since and account fi
   const usage = (await a.request('GET', '/v1.0/{project_id}/dew/audit/usage', undefined, { key_id: keyA })).body as Any;
   t.equal(usage.operations['encrypt-data'].allowed, 36, 'usage sums the index rows of every segment');
   t.ok(usage.total >= stored.filter((r) => r.resource_id === keyA).length, 'and every other call about the key');
+  // Per UTC day, from the index: every call of the run is today's, the days before count none.
+  const daily = (await a.request('GET', '/v1.0/{project_id}/dew/audit/usage', undefined, { key_id: keyA, days: 3 })).body as Any;
+  const today = new Date().toISOString().slice(0, 10);
+  t.same(daily.per_day.map((d: Any) => d.day).at(-1), today, 'the last of the days is today (UTC)');
+  t.equal(daily.per_day.length, 3, 'three days, oldest first');
+  // (A run across midnight UTC puts its first calls on yesterday: the sums hold either way.)
+  t.equal(daily.per_day[0].total, 0, 'no calls two days ago');
+  t.equal(daily.per_day.reduce((n: number, d: Any) => n + d.total, 0), daily.total, 'every call about the key is on one of the days');
+  t.ok(daily.per_day.every((d: Any) => d.allowed + d.refused + d.failed === d.total) && daily.per_day.reduce((n: number, d: Any) => n + d.allowed, 0) >= 36, 'split by outcome');
+  for (const bad of ['0', '367', 'x'])
+    t.equal((await apiError(a.request('GET', '/v1.0/{project_id}/dew/audit/usage', undefined, { key_id: keyA, days: bad }))).status, 400, `days=${bad} is a 400`);
 });
 
 t.test('grants, aliases, IAM and stack changes: the record is in the database the moment the change answers', async (t) => {

@@ -3,7 +3,7 @@
  * verify the chains (operator account administrators only; services/audit-queries.ts decides).
  */
 import { kmsErrors } from '../../errors.js';
-import type { AuditQueries } from '../../services/audit-queries.js';
+import { MAX_USAGE_DAYS, type AuditQueries } from '../../services/audit-queries.js';
 import { defineModule, type ServiceModule } from '../contract.js';
 import { queryInt } from '../wire.js';
 
@@ -36,7 +36,7 @@ export function auditModule(d: { queries: AuditQueries }): ServiceModule {
         handler: (r) => {
           const keyId = r.query('key_id');
           if (!keyId) throw kmsErrors.missing('key_id');
-          return q.usage(r.caller, keyId);
+          return q.usage(r.caller, keyId, queryInt(r.query('days'), { field: 'days', min: 1, max: MAX_USAGE_DAYS }));
         } },
       { method: 'GET', path: '/verify', operation: 'verify-audit', permission: 'read', handler: (r) => q.verify(r.caller) },
     ],

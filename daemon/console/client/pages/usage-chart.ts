@@ -1,7 +1,7 @@
 /**
  * A key's usage over time as an inline SVG bar chart, built with dom.ts's `svg` (no markup): the
- * audit records about the key (GET …/dew/audit/records?key_id=), counted per day over the last
- * `days` days, with the totals per operation from …/dew/audit/usage beside it.
+ * calls about the key counted per UTC day by the daemon (GET …/dew/audit/usage?key_id=&days=, from
+ * the audit index, so a busy key's every call counts), with the totals per operation beside it.
  */
 import { h, svg } from '../dom.js';
 
@@ -19,22 +19,16 @@ export interface AuditRecord {
   error_code: string;
 }
 
-const DAY_MS = 86_400_000;
-
-/** Counts of records per UTC day, oldest first, for the `days` days ending today (at `now`). */
-export function perDay(records: readonly AuditRecord[], now: number, days: number): { day: string; count: number }[] {
-  const today = Math.floor(now / DAY_MS);
-  const counts = new Array<number>(days).fill(0);
-  for (const r of records) {
-    const i = days - 1 - (today - Math.floor(r.at / DAY_MS));
-    if (i >= 0 && i < days) counts[i]++;
-  }
-  return counts.map((count, i) => ({ day: new Date((today - (days - 1 - i)) * DAY_MS).toISOString().slice(5, 10), count }));
+/** One UTC day of a key's usage, as …/dew/audit/usage?days= answers it (`YYYY-MM-DD`). */
+export interface UsageDay {
+  day: string;
+  total: number;
 }
 
-/** The chart: one bar per day, the day under every other bar, the largest count on the axis. */
-export function usageChart(records: readonly AuditRecord[], now: number, days = 14): HTMLElement {
-  const data = perDay(records, now, days);
+/** The chart: one bar per day (oldest first), the day under every other bar, the largest count on the axis. */
+export function usageChart(perDay: readonly UsageDay[]): HTMLElement {
+  const days = perDay.length;
+  const data = perDay.map((d) => ({ day: d.day.slice(5, 10), count: d.total }));
   const max = Math.max(1, ...data.map((d) => d.count));
   const W = 560;
   const H = 180;
