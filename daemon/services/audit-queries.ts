@@ -16,7 +16,13 @@ export interface AuditListInput {
   marker?: number;
   /** `desc`: newest first, the marker paging towards older records. */
   order?: string;
+  /** Only records of these operations (comma-separated on the wire). */
+  operations?: readonly string[];
 }
+
+/** At most this many operations in one `operation` filter, each at most `MAX_OPERATION` characters. */
+const MAX_OPERATIONS = 20;
+const MAX_OPERATION = 128;
 
 /** The wire shape of a record (snake_case, as the rest of the API). */
 export function toWire(r: AuditRow): Record<string, unknown> {
@@ -88,6 +94,9 @@ export class AuditQueries {
     if (q.since !== undefined && !Number.isFinite(q.since)) throw kmsErrors.invalid('since: epoch milliseconds or an ISO 8601 time');
     if (q.order !== undefined && q.order !== 'asc' && q.order !== 'desc') throw kmsErrors.invalid('order: asc (trail order, the default) or desc (newest first)');
     const newestFirst = q.order === 'desc';
+    if (q.operations !== undefined && (q.operations.length > MAX_OPERATIONS || q.operations.some((o) => o.length === 0 || o.length > MAX_OPERATION))) {
+      throw kmsErrors.invalid(`operation: up to ${MAX_OPERATIONS} operation names, comma-separated, each 1 to ${MAX_OPERATION} characters`);
+    }
     let query;
     if (q.keyId !== undefined) {
       query = await this.keyScope(caller, q.keyId);
@@ -97,7 +106,7 @@ export class AuditQueries {
     }
     await this.flush();
     const paging = newestFirst ? { newestFirst, beforeSeq: q.marker } : { afterSeq: q.marker };
-    const rows = await this.repo.list({ ...query, since: q.since, ...paging, limit: limit + 1 });
+    const rows = await this.repo.list({ ...query, since: q.since, ...paging, operations: q.operations, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return { records: page.map(toWire), next_marker: rows.length > limit ? String(page[page.length - 1].seq) : '' };
   }

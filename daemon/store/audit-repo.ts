@@ -44,6 +44,8 @@ export interface AuditQuery {
   beforeSeq?: number;
   /** Trail order (the default) or newest first. */
   newestFirst?: boolean;
+  /** Only records of these operations. */
+  operations?: readonly string[];
   limit: number;
 }
 
@@ -240,6 +242,13 @@ export class AuditRepo {
       a.push(Math.floor(q.afterSeq / SEGMENT_SPAN));
       recordWhere.push(`s.seq * ${SEGMENT_SPAN} + j.key > ?`);
       b.push(q.afterSeq);
+    }
+    if (q.operations !== undefined && q.operations.length > 0) {
+      const ops = JSON.stringify(q.operations);
+      segmentWhere.push('s.seq IN (SELECT segment FROM audit_index WHERE operation IN (SELECT value FROM json_each(?)))');
+      a.push(ops);
+      recordWhere.push('j.value->>6 IN (SELECT value FROM json_each(?))');
+      b.push(ops);
     }
     if (q.beforeSeq !== undefined) {
       segmentWhere.push('s.seq <= ?');

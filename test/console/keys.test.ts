@@ -16,6 +16,7 @@ t.test('create, list, encrypt, decrypt, disable, audit', async (t) => {
   const created = (await api.request('POST', '/v1.0/{project_id}/kms/create-key', { key_alias: 'console-e2e', key_description: 'made by the console test' })).body as { key_info: { key_id: string } };
   const keyId = created.key_info.key_id;
   await api.request('POST', `/v1.0/{project_id}/kms/${keyId}/tags`, { tag: { key: 'team', value: 'web' } });
+  for (let i = 0; i < 2; i++) await api.kms('rotate-on-demand', { key_id: keyId });
 
   await c.signIn();
   const row = page.locator('tbody tr', { hasText: 'console-e2e' });
@@ -36,6 +37,7 @@ t.test('create, list, encrypt, decrypt, disable, audit', async (t) => {
   await page.locator('h1', { hasText: 'console-e2e' }).waitFor();
   t.match(await page.locator('main').textContent(), new RegExp(keyId), 'the key page shows the key id');
   t.equal(await page.locator('.chart svg rect.bar').count(), 14, 'the usage chart draws fourteen days');
+  t.match(await page.locator('main').textContent(), /3 versions[\s\S]*Version 1 created[\s\S]*Rotated \(version 2\)[\s\S]*Rotated \(version 3\)/, 'the versions card lists both rotations, oldest first (the rotation records, asked for by operation)');
   t.match(await page.locator('.chart svg rect.bar').last().locator('title').textContent(), /^\d\d-\d\d: [1-9]\d* calls?$/, "today's bar counts the key's calls (the daemon's per-day counts)");
 
   // Encrypt.

@@ -162,6 +162,13 @@ t.test('listing reads records out of segments: paging, key, since and account fi
   t.same(seqs(await pages({ order: 'desc' })), seqs(mine).reverse(), "the account's whole trail, newest first, nothing skipped or repeated");
   const latest = await records({ order: 'desc', limit: 1 });
   t.ok(Number(latest.records[0].seq) > last, 'the first record newest first is the latest call (the listing before it)');
+  // By operation: the index picks the segments, the records inside are filtered one by one.
+  const randoms = await pages({ operation: 'gen-random,create-key' });
+  t.same(seqs(randoms), seqs(mine.filter((r) => r.operation === 'gen-random' || r.operation === 'create-key')), 'only the operations asked for, page by page');
+  t.equal(randoms.filter((r) => r.operation === 'gen-random').length, 3, 'the three gen-random calls');
+  t.same(seqs(await pages({ key_id: keyA, operation: 'encrypt-data', order: 'desc' })), seqs(byKey.filter((r) => r.operation === 'encrypt-data')).reverse(), 'with a key and newest first too');
+  t.equal((await apiError(records({ operation: 'a,,b' }))).status, 400, 'an empty operation name is a 400');
+  t.equal((await apiError(records({ operation: Array.from({ length: 21 }, (_, i) => `op${i}`).join(',') }))).status, 400, 'more than 20 is a 400');
   const sideways = await apiError(records({ order: 'sideways' }));
   t.equal(sideways.status, 400, 'an unknown order is a 400');
   t.match(sideways.message, /order: asc .* or desc/, 'naming the two orders');

@@ -31,6 +31,7 @@ export function auditModule(d: { queries: AuditQueries }): ServiceModule {
           limit: queryInt(r.query('limit'), { field: 'limit', max: Number.MAX_SAFE_INTEGER }),
           marker: queryInt(r.query('marker'), { field: 'marker', max: Number.MAX_SAFE_INTEGER }),
           order: r.query('order') || undefined,
+          operations: r.query('operation') ? r.query('operation')!.split(',') : undefined,
         }) },
       { method: 'GET', path: '/usage', operation: 'get-key-usage', permission: 'read',
         handler: (r) => {

@@ -74,7 +74,7 @@ export async function render(view: View): Promise<HTMLElement> {
     settle(api<{ tags: { key: string; value: string }[] }>('GET', projectPath(`/kms/${encodeURIComponent(id)}/tags`))),
     SYMMETRIC.has(k.key_spec) ? settle(api<Rotation>('POST', projectPath('/kms/get-key-rotation-status'), { key_id: id })) : Promise.resolve(undefined),
     settle(api<Usage>('GET', withQuery(projectPath('/dew/audit/usage'), { key_id: id, days: CHART_DAYS }))),
-    settle(api<{ records: AuditRecord[] }>('GET', withQuery(projectPath('/dew/audit/records'), { key_id: id, limit: 1000, since: Date.now() - 14 * 86_400_000 }))),
+    settle(api<{ records: AuditRecord[] }>('GET', withQuery(projectPath('/dew/audit/records'), { key_id: id, operation: [...ROTATION_EVENTS].join(','), order: 'desc', limit: 1000 }))),
   ]);
   const here = `#/keys/${encodeURIComponent(id)}`;
   const refresh = (message: string) => {
@@ -149,7 +149,8 @@ export async function render(view: View): Promise<HTMLElement> {
   })();
 
   const versionCount = rotation && !failed(rotation) ? rotation.number_of_rotations + 1 : 1;
-  const rotationEvents = failed(records) ? [] : records.records.filter((r) => ROTATION_EVENTS.has(r.operation) && r.outcome === 'allowed');
+  // The daemon answers the rotation records newest first (every one of them, however busy the key): oldest first here.
+  const rotationEvents = failed(records) ? [] : records.records.filter((r) => ROTATION_EVENTS.has(r.operation) && r.outcome === 'allowed').reverse();
   const versionsCard = card(
     'Versions',
     h('p', null, `${versionCount} version${versionCount === 1 ? '' : 's'}: version ${versionCount} encrypts; every version still decrypts what it encrypted.`),
