@@ -160,3 +160,37 @@ t.test('the keys list pages with the daemon marker', async (t) => {
   await page.getByText('Page 1').waitFor();
   t.same(await page.locator('tbody tr td:first-child').allTextContents(), first, 'Previous shows the first page again');
 });
+
+t.test('Create key from the keys page: the dialog makes the key and opens its page; a taken alias is refused in the daemon\'s words', async (t) => {
+  const c = await startConsole(t);
+  const { page } = c;
+  const { dialogs } = watchXss(page);
+  await c.signIn();
+  await page.locator('h1', { hasText: 'Keys' }).waitFor();
+  const create = async (alias: string, spec: string, description: string) => {
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create a key' });
+    await dialog.getByLabel('Alias').fill(alias);
+    await dialog.getByLabel('Description').fill(description);
+    await dialog.getByLabel('Key spec').selectOption(spec);
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+  };
+  await create('made-in-console', 'SM4', 'from the dialog');
+  await page.locator('h1', { hasText: 'made-in-console' }).waitFor();
+  await page.getByText('The key is created.').waitFor();
+  const made = ((await c.daemon.client.kms('list-keys', { limit: '100', key_spec: 'ALL' })) as { key_details: { key_alias: string; key_spec: string; key_description: string; key_usage: string }[] }).key_details.find((k) => k.key_alias === 'made-in-console');
+  t.match(made, { key_spec: 'SM4', key_description: 'from the dialog', key_usage: 'ENCRYPT_DECRYPT' }, 'the daemon has the key as the dialog asked, with the spec\'s default usage');
+  t.match(await page.locator('main').textContent(), /SM4/, 'its page shows it');
+
+  // The list's "Any spec" shows every spec (list-keys alone lists AES_256 keys only).
+  await page.getByRole('link', { name: 'Keys', exact: true }).click();
+  await page.locator('tbody tr', { hasText: 'made-in-console' }).waitFor();
+  t.match(await page.locator('tbody tr', { hasText: 'made-in-console' }).textContent(), /SM4/, 'the SM4 key is in the list under any spec');
+  await create('made-in-console', 'AES_256', 'a second one');
+  await page.getByText('Existing CMK alias.').waitFor();
+  t.equal(await page.getByRole('dialog').count(), 0, 'the dialog is closed');
+  t.equal(await page.locator('h1', { hasText: 'Keys' }).count(), 1, 'and the list is still shown');
+  const keys = ((await c.daemon.client.kms('list-keys', { limit: '100', key_spec: 'ALL' })) as { key_details: { key_alias: string }[] }).key_details;
+  t.equal(keys.filter((k) => k.key_alias === 'made-in-console').length, 1, 'no second key was made');
+  t.same(dialogs, [], 'no script ran');
+});

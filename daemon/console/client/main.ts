@@ -35,6 +35,9 @@ function signedOut(why: string): void {
   );
 }
 
+/** The notice a page asked to show on the page it navigates to (`View.navigate`'s `then`). */
+let nextNotice: { message: string; kind?: NoticeKind } | undefined;
+
 function notify(message: string, kind: NoticeKind = 'info'): void {
   replaceChildren(statusEl, message ? notice(message, kind) : null);
 }
@@ -88,13 +91,16 @@ async function route(focus: boolean): Promise<void> {
   const seq = ++renderSeq;
   const m = match(location.hash);
   markNav(m.path);
-  notify('');
+  const carried = nextNotice;
+  nextNotice = undefined;
+  notify(carried?.message ?? '', carried?.kind);
   const view: View = {
     params: m.params,
     query: m.query,
     api,
     session: s,
-    navigate: (hash) => {
+    navigate: (hash, then) => {
+      nextNotice = then;
       if (location.hash === hash) void route(true);
       else location.hash = hash;
     },

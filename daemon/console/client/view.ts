@@ -12,8 +12,8 @@ export interface View {
   readonly query: URLSearchParams;
   readonly api: Api;
   readonly session: Session;
-  /** Goes to a console hash (`#/keys/<id>`). */
-  navigate(hash: string): void;
+  /** Goes to a console hash (`#/keys/<id>`); `then` is shown in the live region once that page is drawn. */
+  navigate(hash: string, then?: { message: string; kind?: NoticeKind }): void;
   /** Shows a short message in the page's live region. */
   notify(message: string, kind?: NoticeKind): void;
 }

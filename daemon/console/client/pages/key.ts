@@ -78,8 +78,7 @@ export async function render(view: View): Promise<HTMLElement> {
   ]);
   const here = `#/keys/${encodeURIComponent(id)}`;
   const refresh = (message: string) => {
-    view.navigate(here);
-    view.notify(message, 'ok');
+    view.navigate(here, { message, kind: 'ok' });
   };
   const act = async (operation: string, body: Record<string, unknown>, done: string) => {
     try {

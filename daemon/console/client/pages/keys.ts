@@ -2,11 +2,13 @@
  * The keys list (`#/keys`): alias, description, state, spec, usage, rotation, keystore and tags of
  * each key, filtered by state and spec on the daemon (list-keys) and by text on the page (alias,
  * description, id, tags), paged with list-keys' marker. Query: `state`, `spec`, `q`, `marker`, `page`.
+ * Callers whose roles allow `manage` get a Create key dialog (create-key with an alias, a
+ * description, a spec and a usage; the daemon's refusal is shown in its words).
  */
 import { h } from '../dom.js';
 import { projectPath, withQuery } from '../api.js';
 import type { View } from '../view.js';
-import { dataTable, field, keyStateBadge, pager, formatTime } from '../widgets.js';
+import { confirmDialog, dataTable, errorText, field, keyStateBadge, pager, formatTime } from '../widgets.js';
 
 export const PAGE_SIZE = 20;
 
@@ -41,6 +43,34 @@ interface Tag {
 const STATES: readonly [string, string][] = [['', 'Any state'], ['2', 'Enabled'], ['3', 'Disabled'], ['4', 'Pending deletion'], ['5', 'Pending import'], ['1', 'Pending generation']];
 const SPECS = ['', 'AES_256', 'SM4', 'HMAC_256', 'HMAC_384', 'HMAC_512', 'HMAC_SM3', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P384', 'SECP256K1', 'ED25519', 'SM2'];
 
+/** Usages a key can be created with ('' leaves it to the spec's default). */
+const USAGES: readonly [string, string][] = [['', 'The spec\'s default'], ['ENCRYPT_DECRYPT', 'ENCRYPT_DECRYPT'], ['SIGN_VERIFY', 'SIGN_VERIFY'], ['GENERATE_VERIFY_MAC', 'GENERATE_VERIFY_MAC']];
+
+/** Asks for a new key's alias, description, spec and usage, creates it, and opens its page. */
+async function createKey(view: View): Promise<void> {
+  const alias = h('input', { type: 'text', id: 'new-key-alias', name: 'key_alias', required: true, maxlength: 255, autocomplete: 'off' });
+  const description = h('input', { type: 'text', id: 'new-key-description', name: 'key_description', maxlength: 255, autocomplete: 'off' });
+  const spec = h('select', { id: 'new-key-spec', name: 'key_spec' }, SPECS.filter(Boolean).map((v) => h('option', { value: v, selected: v === 'AES_256' }, v)));
+  const usage = h('select', { id: 'new-key-usage', name: 'key_usage' }, USAGES.map(([v, label]) => h('option', { value: v }, label)));
+  const ok = await confirmDialog({
+    title: 'Create a key',
+    body: [field('Alias', alias), field('Description', description), field('Key spec', spec), field('Key usage', usage)],
+    confirmLabel: 'Create',
+  });
+  if (!ok) return;
+  try {
+    const created = await view.api<{ key_info: { key_id: string } }>('POST', projectPath('/kms/create-key'), {
+      key_alias: alias.value.trim(),
+      key_spec: spec.value,
+      ...(description.value.trim() ? { key_description: description.value.trim() } : {}),
+      ...(usage.value ? { key_usage: usage.value } : {}),
+    });
+    view.navigate(`#/keys/${encodeURIComponent(created.key_info.key_id)}`, { message: 'The key is created.', kind: 'ok' });
+  } catch (err) {
+    view.notify(errorText(err), 'error');
+  }
+}
+
 /** The markers of the pages seen so far, so Previous goes back without the daemon paging backwards. */
 const markers = new Map<number, string>([[1, '']]);
 
@@ -60,7 +90,8 @@ export async function render(view: View): Promise<HTMLElement> {
     limit: String(PAGE_SIZE),
     ...(marker ? { marker } : {}),
     ...(state ? { key_state: state } : {}),
-    ...(spec ? { key_spec: spec } : {}),
+    // list-keys without key_spec lists AES_256 keys only (the reference's default): "Any spec" is ALL.
+    key_spec: spec || 'ALL',
   });
   const tagsOf = new Map<string, Tag[]>();
   await Promise.all(
@@ -108,11 +139,12 @@ export async function render(view: View): Promise<HTMLElement> {
     null,
     h('h1', null, 'Keys'),
     h('p', { class: 'muted' }, `${list.total} key${list.total === 1 ? '' : 's'}${state || spec ? ' matching the filters' : ''} in this project.`),
+    view.session.can('manage') ? h('div', { class: 'actions' }, h('button', { type: 'button', on: { click: () => void createKey(view) } }, 'Create key')) : null,
     filters,
     dataTable<KeyDetail>({
       caption: 'Keys',
       rows,
-      empty: text ? 'No key on this page matches the search.' : 'No keys yet. Create one with `dew kms create-key --key-alias NAME` or a dew_kms_key resource.',
+      empty: text ? 'No key on this page matches the search.' : 'No keys yet. Create one here, with `dew kms create-key --key-alias NAME`, or with a dew_kms_key resource.',
       columns: [
         { label: 'Alias', cell: (k) => h('a', { href: `#/keys/${encodeURIComponent(k.key_id)}` }, k.key_alias || k.key_id) },
         { label: 'Description', cell: (k) => k.key_description },
