@@ -202,6 +202,7 @@ t.test('the service pages', async (t) => {
     const ks = (await h.req('POST', KS, { keystore_alias: 'ks-console', hsm_cluster_id: made.hsm_id })).keystore;
     const key = ((await api.kms('create-key', { key_alias: 'in-keystore', keystore_id: ks.keystore_id, key_description: XSS })) as Any).key_info;
     await api.kms('create-key', { key_alias: 'not-in-keystore' });
+    await api.kms('create-key', { key_alias: 'sm4-held', key_spec: 'SM4', keystore_id: ks.keystore_id });
 
     await go(page, '#/hsm', 'HSM instances');
     const row = page.locator('tr', { hasText: 'hsm-console' });
@@ -221,6 +222,7 @@ t.test('the service pages', async (t) => {
     const keys = page.getByRole('region', { name: 'Keys in this keystore' });
     t.ok(await keys.getByRole('link', { name: 'in-keystore' }).isVisible(), 'the keystore page lists the key in it');
     t.equal(await keys.getByRole('link', { name: 'not-in-keystore' }).count(), 0, 'and not a key elsewhere');
+    t.ok(await keys.getByRole('link', { name: 'sm4-held' }).isVisible(), 'and its keys of every spec (list-keys alone lists AES_256 keys only)');
     t.equal(await keys.getByRole('link', { name: 'in-keystore' }).getAttribute('href'), `#/keys/${key.key_id}`);
     await noInjectedMarkup(t, page, seen, 'key description in a keystore');
     await go(page, '#/keystores', 'Keystores');

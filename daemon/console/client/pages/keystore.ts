@@ -17,12 +17,12 @@ interface KeyDetail {
   creation_date: string;
 }
 
-/** The keys whose keystore is `id`, walking list-keys to its end. */
+/** The keys whose keystore is `id`, of every spec (list-keys alone lists AES_256 keys), walking list-keys to its end. */
 async function keysIn(view: View, id: string): Promise<KeyDetail[]> {
   const out: KeyDetail[] = [];
   let marker: string | undefined;
   for (let i = 0; i < 100; i++) {
-    const a = await view.api<{ key_details: KeyDetail[]; next_marker: string; truncated: string }>('POST', projectPath('/kms/list-keys'), { limit: '1000', ...(marker ? { marker } : {}) });
+    const a = await view.api<{ key_details: KeyDetail[]; next_marker: string; truncated: string }>('POST', projectPath('/kms/list-keys'), { key_spec: 'ALL', limit: '1000', ...(marker ? { marker } : {}) });
     out.push(...a.key_details.filter((k) => k.keystore_id === id));
     if (a.truncated !== 'true' || !a.next_marker) break;
     marker = a.next_marker;
