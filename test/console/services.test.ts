@@ -193,6 +193,27 @@ t.test('the service pages', async (t) => {
     await go(readerPage, '#/secrets/db-pass', 'Secret db-pass');
     t.equal(await readerPage.getByRole('button', { name: /Show the value/ }).count(), 0, 'a read-only user has no Show value button');
     t.match(await readerPage.locator('main').textContent(), 'Your roles do not allow reading secret values.');
+
+    // Create a secret from the form: its page opens, the daemon holds the value, the page does not.
+    const made = `made-in-form-${Date.now()}-canary`;
+    await go(page, '#/secrets', 'Secrets');
+    const form = page.getByRole('form', { name: 'Create a secret' });
+    await form.getByLabel('Name').fill('from-form');
+    await form.getByLabel('Value').fill(made);
+    await form.getByLabel('Description').fill('typed in the console');
+    await form.getByRole('button', { name: 'Create secret' }).click();
+    await page.locator('main h1', { hasText: 'Secret from-form' }).waitFor();
+    await page.getByText('The secret from-form is created with its first version.').waitFor();
+    t.equal(((await api.request('GET', '/v1/{project_id}/secrets/from-form/versions/latest')).body as Any).version.secret_string, made, 'the daemon holds the value typed in the form');
+    t.notMatch(await page.content(), made, 'the page does not show it back');
+    await go(page, '#/secrets', 'Secrets');
+    await form.getByLabel('Name').fill('from-form');
+    await form.getByLabel('Value').fill('again');
+    await form.getByRole('button', { name: 'Create secret' }).click();
+    await page.getByText(/The secret was not created: .*already exists/).waitFor();
+    t.equal(await form.getByLabel('Value').inputValue(), '', 'the refused value is not kept in the form either');
+    await go(readerPage, '#/secrets', 'Secrets');
+    t.equal(await readerPage.getByRole('form', { name: 'Create a secret' }).count(), 0, 'a read-only user has no create form');
   });
 
   await t.test('HSM instances and keystores: list, details, state, the keys in a keystore', async (t) => {

@@ -1,8 +1,12 @@
-/** Secrets (CSMS): the list with name, state, type, description and times, paged by marker. Values are never fetched here. */
+/**
+ * Secrets (CSMS): the list with name, state, type, description and times, paged by marker. Values
+ * are never fetched here. Callers whose roles allow `manage` get a form that creates a secret with
+ * its first value (sent once, then cleared from the form; the new secret's page opens).
+ */
 import { h } from '../dom.js';
 import { projectPath, withQuery } from '../api.js';
 import type { View } from '../view.js';
-import { dataTable, formatTime, stateBadge } from '../widgets.js';
+import { dataTable, errorText, field, formatTime, stateBadge } from '../widgets.js';
 import { markerPaged } from './marker-pages.js';
 
 export interface SecretItem {
@@ -27,6 +31,33 @@ export const SECRET_STATES = { ENABLED: 'ok', DISABLED: 'off', PENDING_DELETE: '
 
 export const secretHash = (name: string): string => `#/secrets/${encodeURIComponent(name)}`;
 
+function createForm(view: View): HTMLElement {
+  const name = h('input', { name: 'name', required: true, maxlength: 64, autocomplete: 'off', spellcheck: false, placeholder: 'db-password' });
+  const value = h('textarea', { name: 'secret_string', required: true, maxlength: 32768, rows: 2, autocomplete: 'off', spellcheck: false });
+  const description = h('input', { name: 'description', maxlength: 2048, autocomplete: 'off' });
+  const key = h('input', { name: 'kms_key_id', maxlength: 255, autocomplete: 'off', spellcheck: false, placeholder: 'csms/default' });
+  const submit = h('button', { type: 'submit' }, 'Create secret');
+  const form = h('form', { class: 'filters', 'aria-label': 'Create a secret' }, field('Name', name), field('Value', value), field('Description', description), field('KMS key (id or alias)', key), submit);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    const body = {
+      name: name.value.trim(),
+      secret_string: value.value,
+      ...(description.value.trim() ? { description: description.value.trim() } : {}),
+      ...(key.value.trim() ? { kms_key_id: key.value.trim() } : {}),
+    };
+    // The value leaves the page with the request; the form does not keep it.
+    value.value = '';
+    view
+      .api<{ secret: { name: string } }>('POST', projectPath('/secrets', 'v1'), body)
+      .then((answer) => view.navigate(secretHash(answer.secret.name), { message: `The secret ${answer.secret.name} is created with its first version.`, kind: 'ok' }))
+      .catch((err) => view.notify(`The secret was not created: ${errorText(err)}`, 'error'))
+      .finally(() => (submit.disabled = false));
+  });
+  return form;
+}
+
 export async function render(view: View): Promise<HTMLElement> {
   const list = await markerPaged<SecretItem>({
     label: 'Secret pages',
@@ -49,5 +80,12 @@ export async function render(view: View): Promise<HTMLElement> {
         ],
       }),
   });
-  return h('div', null, h('h1', null, 'Secrets'), h('p', { class: 'muted' }, "A secret's value is shown only on its page, when you ask for it."), list);
+  return h(
+    'div',
+    null,
+    h('h1', null, 'Secrets'),
+    h('p', { class: 'muted' }, "A secret's value is shown only on its page, when you ask for it."),
+    view.session.can('manage') ? createForm(view) : null,
+    list,
+  );
 }
