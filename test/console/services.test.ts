@@ -250,6 +250,23 @@ t.test('the service pages', async (t) => {
     const ksRow = page.locator('tr', { hasText: 'ks-console' });
     await ksRow.waitFor();
     t.match(await ksRow.textContent(), /ENABLED.*DHSM/, 'the keystore list shows state and type');
+
+    // A keystore made from the form, on a second instance (the first has one: it is not offered).
+    const second = await h.req('POST', HSMS, { name: 'hsm-free', specification: 'software' });
+    await h.job(second.job_id);
+    await go(page, '#/keystores', 'Keystores');
+    const form = page.getByRole('form', { name: 'Create a keystore' });
+    t.same(await form.getByLabel('HSM instance').locator('option').allTextContents(), [`hsm-free (${second.hsm_id})`], 'only the running instance without a keystore is offered');
+    await form.getByLabel('Alias').fill('ks-from-form');
+    await form.getByRole('button', { name: 'Create keystore' }).click();
+    await page.locator('main h1', { hasText: 'Keystore ks-from-form' }).waitFor();
+    await page.getByText('The keystore ks-from-form is created.').waitFor();
+    const listed = ((await h.req('GET', `${KS}?limit=100`)).keystores as Any[]).find((k) => k.keystore_alias === 'ks-from-form');
+    t.equal(listed?.hsm_cluster_id, second.hsm_id, 'the daemon has it on that instance');
+    await go(page, '#/keystores', 'Keystores');
+    t.match(await page.locator('main').textContent(), /no such instance now/, 'with every instance holding a keystore, the form says why there is none');
+    await go(readerPage, '#/keystores', 'Keystores');
+    t.equal(await readerPage.getByRole('form', { name: 'Create a keystore' }).count(), 0, 'a read-only user has no create form');
   });
 
   await t.test('stacks: a stack dew apply made, its objects and addresses, the last plan as dew plan printed it', async (t) => {

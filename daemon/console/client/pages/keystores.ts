@@ -1,9 +1,13 @@
-/** Keystores (KMS on a dedicated HSM instance): the list with alias, type, state, instance and key count, paged by offset. */
+/**
+ * Keystores (KMS on a dedicated HSM instance): the list with alias, type, state, instance and key
+ * count, paged by offset. Callers whose roles allow `manage` get a form that makes a keystore on a
+ * RUNNING instance that has none yet (create-keystore; the new keystore's page opens).
+ */
 import { h } from '../dom.js';
 import { projectPath, withQuery } from '../api.js';
 import type { View } from '../view.js';
-import { dataTable, formatTime, stateBadge } from '../widgets.js';
-import { hsmHash, keystoreHash } from './hsms.js';
+import { dataTable, errorText, field, formatTime, notice, stateBadge } from '../widgets.js';
+import { hsmHash, keystoreHash, type HsmInstance } from './hsms.js';
 import { offsetPaged } from './marker-pages.js';
 
 export interface Keystore {
@@ -17,6 +21,43 @@ export interface Keystore {
 }
 
 export const KEYSTORE_STATES = { ENABLED: 'ok', DISABLED: 'off' } as const;
+
+/** The instances a keystore can be made on: RUNNING, with no keystore yet (list-hsms pages 100 at a time). */
+async function freeInstances(view: View): Promise<HsmInstance[]> {
+  const out: HsmInstance[] = [];
+  for (let offset = 0; offset < 10_000; ) {
+    const a = await view.api<{ total: number; hsms: HsmInstance[] }>('GET', withQuery(projectPath('/dew/hsms', 'v1'), { limit: 100, offset }));
+    out.push(...a.hsms.filter((x) => x.status === 'RUNNING' && !x.keystore_id));
+    offset += a.hsms.length;
+    if (a.hsms.length === 0 || offset >= a.total) break;
+  }
+  return out;
+}
+
+async function createForm(view: View): Promise<HTMLElement> {
+  let free: HsmInstance[];
+  try {
+    free = await freeInstances(view);
+  } catch (err) {
+    return notice(`The HSM instances could not be read: ${errorText(err)}`, 'error');
+  }
+  if (free.length === 0) return h('p', { class: 'muted' }, 'A keystore is made on a running HSM instance that has none yet; there is no such instance now (create one with `dew hsm create`).');
+  const alias = h('input', { name: 'keystore_alias', required: true, maxlength: 255, autocomplete: 'off', spellcheck: false });
+  const instance = h('select', { name: 'hsm_cluster_id' }, free.map((x) => h('option', { value: x.hsm_id }, `${x.name} (${x.hsm_id})`)));
+  const submit = h('button', { type: 'submit' }, 'Create keystore');
+  const form = h('form', { class: 'filters', 'aria-label': 'Create a keystore' }, field('Alias', alias), field('HSM instance', instance), submit);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    const name = alias.value.trim();
+    view
+      .api<{ keystore: { keystore_id: string } }>('POST', projectPath('/keystores'), { keystore_alias: name, hsm_cluster_id: instance.value })
+      .then((a) => view.navigate(keystoreHash(a.keystore.keystore_id), { message: `The keystore ${name} is created.`, kind: 'ok' }))
+      .catch((err) => view.notify(`The keystore was not created: ${errorText(err)}`, 'error'))
+      .finally(() => (submit.disabled = false));
+  });
+  return form;
+}
 
 export async function render(view: View): Promise<HTMLElement> {
   const list = await offsetPaged<Keystore>({
@@ -41,5 +82,5 @@ export async function render(view: View): Promise<HTMLElement> {
         ],
       }),
   });
-  return h('div', null, h('h1', null, 'Keystores'), list);
+  return h('div', null, h('h1', null, 'Keystores'), view.session.can('manage') ? await createForm(view) : null, list);
 }
