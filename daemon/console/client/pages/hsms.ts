@@ -33,7 +33,7 @@ export async function render(view: View): Promise<HTMLElement> {
     table: (rows) =>
       dataTable({
         caption: 'HSM instances',
-        empty: 'No HSM instances yet.',
+        empty: 'No HSM instances yet. Create one with `dew hsm create --name NAME --specification software --credential-file FILE --wait` (it writes the admin credential to FILE) or a dew_hsm_instance resource.',
         rows,
         columns: [
           { label: 'Name', cell: (x) => h('a', { href: hsmHash(x.hsm_id) }, x.name) },

@@ -68,7 +68,7 @@ export async function render(view: View): Promise<HTMLElement> {
     table: (rows) =>
       dataTable({
         caption: 'Secrets',
-        empty: 'No secrets yet.',
+        empty: 'No secrets yet. Create one with `dew csms create-secret --name NAME --secret-string VALUE` or a dew_csms_secret resource.',
         rows,
         columns: [
           { label: 'Name', cell: (s) => h('a', { href: secretHash(s.name) }, s.name) },
