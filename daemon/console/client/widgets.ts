@@ -150,6 +150,20 @@ export function card(title: string, ...children: Child[]): HTMLElement {
 }
 
 /** A labelled control (the label wraps it, so clicking and screen readers both find it). */
+/**
+ * Sends a create form: on submit, `send` runs with `button` disabled until it settles, and a
+ * refusal goes to `failed` (the pages say it in the daemon's words).
+ */
+export function onSubmit(form: HTMLFormElement, button: HTMLButtonElement, send: () => Promise<unknown>, failed: (err: unknown) => void): void {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    send()
+      .catch(failed)
+      .finally(() => (button.disabled = false));
+  });
+}
+
 export function field(label: string, control: HTMLElement): HTMLElement {
   return h('label', null, label, control);
 }

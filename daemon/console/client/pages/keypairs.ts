@@ -6,7 +6,7 @@
 import { h, replaceChildren } from '../dom.js';
 import { projectPath, withQuery } from '../api.js';
 import type { View } from '../view.js';
-import { badge, card, confirmDialog, dataTable, errorText, field } from '../widgets.js';
+import { badge, card, confirmDialog, dataTable, errorText, field, onSubmit } from '../widgets.js';
 import { markerPaged } from './marker-pages.js';
 import { privateKeyDownload, type PrivateKeyOffer } from './private-key-download.js';
 
@@ -48,22 +48,21 @@ function createForm(view: View, created: (name: string, privateKey: string | und
   const description = h('input', { name: 'description', maxlength: 255, autocomplete: 'off' });
   const submit = h('button', { type: 'submit' }, 'Create key pair');
   const form = h('form', { class: 'filters', 'aria-label': 'Create a key pair' }, field('Name', name), field('Algorithm', algorithm), field('Description', description), submit);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    submit.disabled = true;
-    const body = { keypair: { name: name.value.trim(), algorithm: algorithm.value, ...(description.value ? { description: description.value } : {}) } };
-    view
-      .api<{ keypair: { name: string; private_key?: string } }>('POST', projectPath('/keypairs', 'v3'), body)
-      .then((answer) => {
+  onSubmit(
+    form,
+    submit,
+    () => {
+      const body = { keypair: { name: name.value.trim(), algorithm: algorithm.value, ...(description.value ? { description: description.value } : {}) } };
+      return view.api<{ keypair: { name: string; private_key?: string } }>('POST', projectPath('/keypairs', 'v3'), body).then((answer) => {
         const key = answer.keypair.private_key;
         delete answer.keypair.private_key;
         name.value = '';
         description.value = '';
         created(answer.keypair.name, key);
-      })
-      .catch((err) => view.notify(`The key pair was not created: ${errorText(err)}`, 'error'))
-      .finally(() => (submit.disabled = false));
-  });
+      });
+    },
+    (err) => view.notify(`The key pair was not created: ${errorText(err)}`, 'error'),
+  );
   return form;
 }
 

@@ -35,6 +35,14 @@ interface ListKeys {
   total: number;
 }
 
+/**
+ * One page of list-keys, of every spec unless `key_spec` narrows it: without key_spec the API lists
+ * AES_256 keys only (the reference's default), so the console always sends one.
+ */
+export function listKeys(view: View, q: { limit: string; marker?: string; key_state?: string; key_spec?: string }): Promise<ListKeys> {
+  return view.api<ListKeys>('POST', projectPath('/kms/list-keys'), { ...q, marker: q.marker || undefined, key_state: q.key_state || undefined, key_spec: q.key_spec || 'ALL' });
+}
+
 interface Tag {
   key: string;
   value: string;
@@ -86,13 +94,7 @@ export async function render(view: View): Promise<HTMLElement> {
   const text = (q.get('q') ?? '').trim().toLowerCase();
   const page = Math.max(1, Number(q.get('page') ?? '1') || 1);
   const marker = q.get('marker') ?? '';
-  const list = await view.api<ListKeys>('POST', projectPath('/kms/list-keys'), {
-    limit: String(PAGE_SIZE),
-    ...(marker ? { marker } : {}),
-    ...(state ? { key_state: state } : {}),
-    // list-keys without key_spec lists AES_256 keys only (the reference's default): "Any spec" is ALL.
-    key_spec: spec || 'ALL',
-  });
+  const list = await listKeys(view, { limit: String(PAGE_SIZE), marker, key_state: state, key_spec: spec });
   const tagsOf = new Map<string, Tag[]>();
   await Promise.all(
     list.key_details.map(async (k) => {

@@ -5,24 +5,14 @@ import type { View } from '../view.js';
 import { card, dataTable, details, formatTime, keyStateBadge, stateBadge } from '../widgets.js';
 import { hsmHash } from './hsms.js';
 import { KEYSTORE_STATES, type Keystore } from './keystores.js';
+import { listKeys, type KeyDetail } from './keys.js';
 
-interface KeyDetail {
-  key_id: string;
-  key_alias: string;
-  key_spec: string;
-  key_usage: string;
-  key_state: string;
-  key_description: string;
-  keystore_id: string;
-  creation_date: string;
-}
-
-/** The keys whose keystore is `id`, of every spec (list-keys alone lists AES_256 keys), walking list-keys to its end. */
+/** The keys whose keystore is `id`, of every spec, walking list-keys to its end. */
 async function keysIn(view: View, id: string): Promise<KeyDetail[]> {
   const out: KeyDetail[] = [];
   let marker: string | undefined;
   for (let i = 0; i < 100; i++) {
-    const a = await view.api<{ key_details: KeyDetail[]; next_marker: string; truncated: string }>('POST', projectPath('/kms/list-keys'), { key_spec: 'ALL', limit: '1000', ...(marker ? { marker } : {}) });
+    const a = await listKeys(view, { limit: '1000', marker });
     out.push(...a.key_details.filter((k) => k.keystore_id === id));
     if (a.truncated !== 'true' || !a.next_marker) break;
     marker = a.next_marker;

@@ -6,7 +6,7 @@
 import { h } from '../dom.js';
 import { projectPath, withQuery } from '../api.js';
 import type { View } from '../view.js';
-import { dataTable, errorText, field, formatTime, notice, stateBadge } from '../widgets.js';
+import { dataTable, errorText, field, formatTime, notice, onSubmit, stateBadge } from '../widgets.js';
 import { hsmHash, keystoreHash, type HsmInstance } from './hsms.js';
 import { offsetPaged } from './marker-pages.js';
 
@@ -46,16 +46,17 @@ async function createForm(view: View): Promise<HTMLElement> {
   const instance = h('select', { name: 'hsm_cluster_id' }, free.map((x) => h('option', { value: x.hsm_id }, `${x.name} (${x.hsm_id})`)));
   const submit = h('button', { type: 'submit' }, 'Create keystore');
   const form = h('form', { class: 'filters', 'aria-label': 'Create a keystore' }, field('Alias', alias), field('HSM instance', instance), submit);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    submit.disabled = true;
-    const name = alias.value.trim();
-    view
-      .api<{ keystore: { keystore_id: string } }>('POST', projectPath('/keystores'), { keystore_alias: name, hsm_cluster_id: instance.value })
-      .then((a) => view.navigate(keystoreHash(a.keystore.keystore_id), { message: `The keystore ${name} is created.`, kind: 'ok' }))
-      .catch((err) => view.notify(`The keystore was not created: ${errorText(err)}`, 'error'))
-      .finally(() => (submit.disabled = false));
-  });
+  onSubmit(
+    form,
+    submit,
+    () => {
+      const name = alias.value.trim();
+      return view
+        .api<{ keystore: { keystore_id: string } }>('POST', projectPath('/keystores'), { keystore_alias: name, hsm_cluster_id: instance.value })
+        .then((a) => view.navigate(keystoreHash(a.keystore.keystore_id), { message: `The keystore ${name} is created.`, kind: 'ok' }));
+    },
+    (err) => view.notify(`The keystore was not created: ${errorText(err)}`, 'error'),
+  );
   return form;
 }
 

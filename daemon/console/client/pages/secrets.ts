@@ -6,7 +6,7 @@
 import { h } from '../dom.js';
 import { projectPath, withQuery } from '../api.js';
 import type { View } from '../view.js';
-import { dataTable, errorText, field, formatTime, stateBadge } from '../widgets.js';
+import { dataTable, errorText, field, formatTime, onSubmit, stateBadge } from '../widgets.js';
 import { markerPaged } from './marker-pages.js';
 
 export interface SecretItem {
@@ -38,23 +38,24 @@ function createForm(view: View): HTMLElement {
   const key = h('input', { name: 'kms_key_id', maxlength: 255, autocomplete: 'off', spellcheck: false, placeholder: 'csms/default' });
   const submit = h('button', { type: 'submit' }, 'Create secret');
   const form = h('form', { class: 'filters', 'aria-label': 'Create a secret' }, field('Name', name), field('Value', value), field('Description', description), field('KMS key (id or alias)', key), submit);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    submit.disabled = true;
-    const body = {
-      name: name.value.trim(),
-      secret_string: value.value,
-      ...(description.value.trim() ? { description: description.value.trim() } : {}),
-      ...(key.value.trim() ? { kms_key_id: key.value.trim() } : {}),
-    };
-    // The value leaves the page with the request; the form does not keep it.
-    value.value = '';
-    view
-      .api<{ secret: { name: string } }>('POST', projectPath('/secrets', 'v1'), body)
-      .then((answer) => view.navigate(secretHash(answer.secret.name), { message: `The secret ${answer.secret.name} is created with its first version.`, kind: 'ok' }))
-      .catch((err) => view.notify(`The secret was not created: ${errorText(err)}`, 'error'))
-      .finally(() => (submit.disabled = false));
-  });
+  onSubmit(
+    form,
+    submit,
+    () => {
+      const body = {
+        name: name.value.trim(),
+        secret_string: value.value,
+        ...(description.value.trim() ? { description: description.value.trim() } : {}),
+        ...(key.value.trim() ? { kms_key_id: key.value.trim() } : {}),
+      };
+      // The value leaves the page with the request; the form does not keep it.
+      value.value = '';
+      return view
+        .api<{ secret: { name: string } }>('POST', projectPath('/secrets', 'v1'), body)
+        .then((answer) => view.navigate(secretHash(answer.secret.name), { message: `The secret ${answer.secret.name} is created with its first version.`, kind: 'ok' }));
+    },
+    (err) => view.notify(`The secret was not created: ${errorText(err)}`, 'error'),
+  );
   return form;
 }
 
