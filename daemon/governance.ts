@@ -75,7 +75,7 @@ export function createAuditTrail(d: TrailDeps & { cluster?: AuditChannel }): Aud
   if (!d.cluster) return ownAuditTrail(d);
   const repo = new AuditRepo(d.database.db, d.database.client);
   const channel = d.cluster;
-  const log = d.config.audit ? new ClusterAuditLog(channel, repo, { now: d.now, local: () => new AuditLog(repo, { now: d.now, log: d.log, writer: 'daemon', flushMs: d.config.auditFlushMs }) }) : undefined;
+  const log = d.config.audit ? new ClusterAuditLog(channel, repo, { now: d.now, local: () => daemonLog(repo, d) }) : undefined;
   return { log, repo, close: () => closeLog(log, d.log) };
 }
 
@@ -84,7 +84,7 @@ export function ownAuditTrail(d: TrailDeps): AuditTrail<AuditLog> {
   // Embedded database: bulk audit appends run on a worker thread, off the event loop.
   const writer = d.config.audit && d.database.embedded ? new BatchWorker(d.database.url) : undefined;
   const repo = new AuditRepo(d.database.db, d.database.client, writer ? (head, entries) => writer.appendAudit(head, entries) : undefined);
-  const log = d.config.audit ? new AuditLog(repo, { now: d.now, log: d.log, writer: 'daemon', flushMs: d.config.auditFlushMs }) : undefined;
+  const log = d.config.audit ? daemonLog(repo, d) : undefined;
   return {
     log,
     repo,
@@ -93,6 +93,11 @@ export function ownAuditTrail(d: TrailDeps): AuditTrail<AuditLog> {
       await writer?.close();
     },
   };
+}
+
+/** A daemon's own chain on `repo`. */
+function daemonLog(repo: AuditRepo, d: TrailDeps): AuditLog {
+  return new AuditLog(repo, { now: d.now, log: d.log, writer: 'daemon', flushMs: d.config.auditFlushMs });
 }
 
 async function closeLog(log: AuditSink | undefined, say: (line: string) => void): Promise<void> {

@@ -118,7 +118,7 @@ export class ClusterAuditLog extends DraftHooks implements AuditSink {
       placed = await this.ask(this.placing, id, { type: 'dew:audit-place', id, record: auditTuple(entry) });
     } catch (err) {
       if (!(err instanceof PrimaryGone)) throw err;
-      return this.local().place(entry, { write: (s, at) => exec(this.repo.guardedRecord(s, at)), refused: isAuditGuardFailure });
+      return this.local().commit(entry, exec);
     }
     try {
       const result = await exec(this.repo.guardedRecord(placed.segment, placed.startedAt));
@@ -127,7 +127,7 @@ export class ClusterAuditLog extends DraftHooks implements AuditSink {
     } catch (err) {
       const refused = isAuditGuardFailure(err);
       this.channel.send({ type: 'dew:audit-written', id, outcome: refused ? 'refused' : 'unknown' });
-      // A lost connection may hide a commit: the stored head says whether the record is there.
+      // A lost connection may hide a commit: the stored segment says whether the record is there.
       if (!refused && (await this.repo.hasSegment(placed.segment).catch(() => false))) markCommitted(err);
       throw err;
     }

@@ -100,9 +100,12 @@ async function serve(d: PrimaryDeps, port: number, url: string, boot: Bootstrapp
   });
   let readyCount = 0;
   let allExited: () => void = () => {};
-  const tell = (id: number, m: PrimaryMessage) => {
+  /** Sends to worker `id`; false when it is gone. */
+  const tell = (id: number, m: PrimaryMessage): boolean => {
     const w = cluster.workers?.[id];
-    if (w?.isConnected()) w.send(m);
+    if (!w?.isConnected()) return false;
+    w.send(m);
+    return true;
   };
   const barriers = new BarrierRounds({
     sendSync: (w, id) => tell(w, { type: 'dew:sync', id }),
@@ -114,12 +117,7 @@ async function serve(d: PrimaryDeps, port: number, url: string, boot: Bootstrapp
     auditLog &&
     new AuditOwner({
       log: auditLog,
-      send: (id, m) => {
-        const w = cluster.workers?.[id];
-        if (!w?.isConnected()) return false;
-        w.send(m);
-        return true;
-      },
+      send: tell,
       writtenTimeoutMs: AUDIT_WRITTEN_TIMEOUT_MS,
       warn: io.log,
     });

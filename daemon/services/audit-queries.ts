@@ -54,6 +54,16 @@ export interface Counts {
   total: number;
 }
 
+function noCounts(): Counts {
+  return { allowed: 0, refused: 0, failed: 0, total: 0 };
+}
+
+/** Adds `count` calls of `outcome` to `c` (an outcome outside the vocabulary counts in the total only). */
+function tally(c: Counts, outcome: string, count: number): void {
+  if (outcome === 'allowed' || outcome === 'refused' || outcome === 'failed') c[outcome] += count;
+  c.total += count;
+}
+
 /** The most days `usage` counts one by one (a year). */
 export const MAX_USAGE_DAYS = 366;
 
@@ -123,9 +133,7 @@ export class AuditQueries {
     const operations: Record<string, Counts> = {};
     let total = 0;
     for (const u of await this.repo.usage(scope.resourceId, scope.strictDomainId)) {
-      const o = (operations[u.operation] ??= { allowed: 0, refused: 0, failed: 0, total: 0 });
-      if (u.outcome === 'allowed' || u.outcome === 'refused' || u.outcome === 'failed') o[u.outcome] += u.count;
-      o.total += u.count;
+      tally((operations[u.operation] ??= noCounts()), u.outcome, u.count);
       total += u.count;
     }
     return { key_id: scope.resourceId, total, operations, ...(perDay ? { per_day: perDay } : {}) };
@@ -134,12 +142,10 @@ export class AuditQueries {
   private async perDay(scope: { resourceId: string; strictDomainId?: string }, days: number): Promise<({ day: string } & Counts)[]> {
     const today = Math.floor(this.now() / DAY_MS);
     const first = today - days + 1;
-    const out = Array.from({ length: days }, (_, i) => ({ day: new Date((first + i) * DAY_MS).toISOString().slice(0, 10), allowed: 0, refused: 0, failed: 0, total: 0 }));
+    const out = Array.from({ length: days }, (_, i) => ({ day: new Date((first + i) * DAY_MS).toISOString().slice(0, 10), ...noCounts() }));
     for (const u of await this.repo.usagePerDay(scope.resourceId, first * DAY_MS, scope.strictDomainId)) {
       const d = out[u.day - first];
-      if (!d) continue;
-      if (u.outcome === 'allowed' || u.outcome === 'refused' || u.outcome === 'failed') d[u.outcome] += u.count;
-      d.total += u.count;
+      if (d) tally(d, u.outcome, u.count);
     }
     return out;
   }

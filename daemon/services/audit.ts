@@ -197,7 +197,8 @@ export class AuditLog extends DraftHooks implements AuditSink {
     return this.opts.now();
   }
 
-  protected commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>): Promise<T> {
+  /** Commits `entry` inside the batch `exec` runs, at this chain's next position (a cluster worker's own chain uses it too). */
+  commit<T>(entry: AuditEntry, exec: (stmts: AuditStatements) => Promise<T>): Promise<T> {
     return this.place(entry, { write: (segment, startedAt) => exec(this.repo.guardedRecord(segment, startedAt)), refused: isAuditGuardFailure });
   }
 
